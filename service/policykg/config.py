@@ -1,0 +1,36 @@
+"""Settings: one mapping of defaults, overridden by POLICYKG_* environment or by tests."""
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+DEFAULTS = {
+    # Where the project's inputs live (ontology/, data/, queries/).
+    "ROOT": str(ROOT),
+    # Where `policykg build` writes its artifact and the service reads it.
+    "BUILD_DIR": str(ROOT / "build"),
+    # Base of every IRI the data mints; the service answers for it on any host.
+    "BASE_IRI": "https://w3id.org/policykg/",
+    # "embedded" (pyoxigraph over the build artifact) or "remote" (SPARQL 1.1 endpoint).
+    "STORE": "embedded",
+    # Remote store: query endpoint, and Graph Store Protocol endpoint used by `policykg load`.
+    "ENDPOINT": "",
+    "GSP_ENDPOINT": "",
+    # Query limits: seconds per query (a request may lower it), rows returned, query text size.
+    "QUERY_TIMEOUT": 10.0,
+    "ROW_CAP": 10000,
+    "MAX_QUERY_BYTES": 32768,
+}
+
+
+def settings(overrides=None):
+    """Defaults, then POLICYKG_* environment variables, then explicit overrides."""
+    import os
+
+    result = dict(DEFAULTS)
+    for key, default in DEFAULTS.items():
+        raw = os.environ.get(f"POLICYKG_{key}")
+        if raw is not None:
+            result[key] = type(default)(raw)
+    result.update(overrides or {})
+    return result
