@@ -1,0 +1,104 @@
+"""Shared fixtures: one real build per test session, the app on either store, a real
+Oxigraph server for the remote store (started on 127.0.0.1 and stopped by the fixture)."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from policykg import config
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_http(url, seconds=20.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within {seconds} s")
+
+
+@pytest.fixture(scope="session")
+def built_cfg(tmp_path_factory):
+    """Settings whose BUILD_DIR holds a fresh build of the real project."""
+    from policykg import graph
+
+    cfg = config.settings({"BUILD_DIR": str(tmp_path_factory.mktemp("build"))})
+    graph.ensure_built(cfg)
+    return cfg
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(built_cfg, tmp_path_factory):
+    """A real `oxigraph serve` on 127.0.0.1 loaded with the build; yields its base URL."""
+    from policykg import store
+
+    binary = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen(
+        [binary, "serve", "--location", str(tmp_path_factory.mktemp("oxigraph")),
+         "--bind", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_http(f"{base}/query?query=ASK%7B%7D")
+        store.load_remote(built_cfg, f"{base}/store")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(params=["embedded", "remote"])
+def store_kind(request):
+    return request.param
+
+
+@pytest.fixture
+def app_cfg(built_cfg, store_kind, request):
+    if store_kind == "embedded":
+        return dict(built_cfg, STORE="embedded")
+    base = request.getfixturevalue("oxigraph_server")
+    return dict(built_cfg, STORE="remote", ENDPOINT=f"{base}/query", GSP_ENDPOINT=f"{base}/store")
+
+
+@pytest.fixture
+def app(app_cfg):
+    from policykg.app import create_app
+
+    app = create_app(dict(app_cfg, TESTING=True))
+    yield app
+
+
+@pytest.fixture
+def embedded_app(built_cfg):
+    from policykg.app import create_app
+
+    return create_app(dict(built_cfg, STORE="embedded", TESTING=True))
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
