@@ -1,0 +1,286 @@
+"""The build: parse the project's Turtle, close it under OWL-RL, check it, write the artifact.
+
+Steps: parse `ontology/*.ttl` + `data/*.ttl`; OWL-RL closure (owlrl) minus owlrl's trivia;
+SHACL (`ontology/shapes.ttl`); `queries/checks/*.rq` must return no rows; then write
+`BUILD_DIR` (see docs/architecture.md) into a temporary sibling and swap it in with renames.
+Reasoning and checks run on the canonical IRIs the files are written in, so shapes, check
+queries and error messages all speak the files' language; IRIs move to the configured base
+only when the artifact is written.
+"""
+
+import fcntl
+import gc
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+import owlrl
+import pyoxigraph
+import pyshacl
+from rdflib import OWL, RDF, RDFS, SH, XSD, Graph, Literal, URIRef
+from rdflib.exceptions import ParserError
+from rdflib.plugins.parsers.notation3 import BadSyntax
+
+from . import config
+from .errors import BuildError
+
+CANONICAL_BASE = "https://w3id.org/policykg/"
+VOCABULARIES = (str(RDF), str(RDFS), str(OWL), str(XSD))
+REFLEXIVE = {OWL.sameAs, RDFS.subClassOf, RDFS.subPropertyOf, OWL.equivalentClass, OWL.equivalentProperty}
+EVERYTHING = {OWL.Thing, RDFS.Resource}
+MAX_VIOLATIONS = 20
+MAX_ROWS = 10
+
+
+def input_files(cfg):
+    """Every file whose content decides the build, this module included."""
+    root = Path(cfg["ROOT"])
+    return [
+        *sorted(root.glob("ontology/*.ttl")),
+        *sorted(root.glob("data/*.ttl")),
+        *sorted(root.glob("queries/checks/*.rq")),
+        Path(__file__).resolve(),
+    ]
+
+
+def load_manifest(cfg):
+    path = Path(cfg["BUILD_DIR"]) / "manifest.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def is_stale(cfg):
+    manifest = load_manifest(cfg)
+    return manifest is None or manifest.get("data_version") != _fingerprint(cfg)[1]
+
+
+def ensure_built(cfg):
+    """The manifest of an up-to-date artifact, building it first if it is missing or stale."""
+    return build(cfg)
+
+
+def build(cfg, force=False):
+    """Build the artifact unless it is up to date (or `force`); return its manifest."""
+    target = Path(cfg["BUILD_DIR"]).resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with _locked(target.parent):
+        inputs, version = _fingerprint(cfg)
+        manifest = load_manifest(cfg)
+        if manifest and manifest.get("data_version") == version and not force:
+            return manifest
+        return _build(cfg, target, inputs, version)
+
+
+def _build(cfg, target, inputs, version):
+    root, base = Path(cfg["ROOT"]), cfg["BASE_IRI"]
+    seconds = {}
+    with _timed(seconds, "parse"):
+        asserted = parse([path for path in input_files(cfg) if path.suffix == ".ttl"], root)
+    with _timed(seconds, "reason"):
+        inferred = infer(asserted)
+        closure = asserted + inferred
+    with _timed(seconds, "shacl"):
+        validate_shapes(closure, root)
+    with _timed(seconds, "checks"):
+        run_checks(ntriples(asserted) + ntriples(inferred), root)
+    started = time.perf_counter()
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+    try:
+        _write(staging, rebase(asserted, base), rebase(inferred, base), base)
+        seconds["write"] = time.perf_counter() - started
+        manifest = {
+            "data_version": version,
+            "built_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "base_iri": base,
+            "inputs": inputs,
+            "counts": {"asserted": len(asserted), "inferred": len(inferred), "total": len(closure)},
+            "seconds": {step: round(value, 3) for step, value in seconds.items()},
+        }
+        (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), "utf-8")
+        _swap(staging, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return manifest
+
+
+def parse(paths, root):
+    """One graph from Turtle files; a syntax error names the file and line."""
+    graph = Graph()
+    for path in paths:
+        name = _label(path, root)
+        try:
+            graph.parse(path, format="turtle", publicID=CANONICAL_BASE)
+        except BadSyntax as exc:
+            # BadSyntax keeps its reason and 0-based line in attributes; its str() dumps the input.
+            raise BuildError(f"{name} line {exc.lines + 1}: {exc._why}") from None
+        except (SyntaxError, ParserError, ValueError) as exc:
+            raise BuildError(f"{name}: {exc}") from None
+    return graph
+
+
+def infer(asserted):
+    """What the OWL-RL closure adds to `asserted`, without owlrl's trivia."""
+    closure = Graph()
+    closure += asserted
+    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(closure)
+    inferred = Graph()
+    for triple in closure:
+        if triple not in asserted and not is_trivia(triple):
+            inferred.add(triple)
+    return inferred
+
+
+def is_trivia(triple):
+    """owlrl's bookkeeping: reflexive axioms, the RDF/RDFS/OWL/XSD vocabularies, typed literals."""
+    subject, predicate, obj = triple
+    return (
+        isinstance(subject, Literal)
+        or (isinstance(subject, URIRef) and str(subject).startswith(VOCABULARIES))
+        or (predicate in REFLEXIVE and subject == obj)
+        or (predicate in (RDF.type, RDFS.subClassOf) and obj in EVERYTHING)
+    )
+
+
+def validate_shapes(closure, root):
+    path = root / "ontology/shapes.ttl"
+    if not path.exists():
+        return
+    shapes = Graph().parse(path, format="turtle", publicID=CANONICAL_BASE)
+    conforms, report, _ = pyshacl.validate(
+        data_graph=closure, shacl_graph=shapes, inference="none", advanced=True
+    )
+    if conforms:
+        return
+    violations = sorted(
+        " · ".join(
+            [
+                f"focus node {report.value(result, SH.focusNode).n3()}",
+                f"path {_n3(report.value(result, SH.resultPath))}",
+                str(report.value(result, SH.resultMessage) or report.value(result, SH.sourceConstraintComponent)),
+            ]
+        )
+        for result in report.subjects(RDF.type, SH.ValidationResult)
+    )
+    raise BuildError(f"{_label(path, root)}: the data does not conform\n" + _listed(violations, MAX_VIOLATIONS))
+
+
+def run_checks(closure_ntriples, root):
+    """Run each `queries/checks/*.rq` (a SELECT) over the closure; any row stops the build."""
+    store = pyoxigraph.Store()
+    store.load(closure_ntriples, format=pyoxigraph.RdfFormat.N_TRIPLES)
+    for path in sorted(root.glob("queries/checks/*.rq")):
+        text, name = path.read_text(encoding="utf-8"), _label(path, root)
+        try:
+            solutions = store.query(text)
+        except SyntaxError as exc:
+            raise BuildError(f"{name}: {exc}") from None
+        if not isinstance(solutions, pyoxigraph.QuerySolutions):
+            raise BuildError(f"{name}: a check must be a SELECT query")
+        names = [variable.value for variable in solutions.variables]
+        rows = [
+            " · ".join(f"?{var} = {row[var]}" for var in names if row[var] is not None) for row in solutions
+        ]
+        if rows:
+            title = re.search(r"^#\+\s*title:\s*(.*)$", text, re.MULTILINE)
+            heading = f"{name} ({title[1].strip()})" if title else name
+            raise BuildError(f"check {heading}: {len(rows)} row(s)\n" + _listed(rows, MAX_ROWS))
+
+
+def rebase(graph, base):
+    """`graph` with every IRI under the canonical base moved under `base`."""
+    if base == CANONICAL_BASE:
+        return graph
+    moved = Graph()
+    for triple in graph:
+        moved.add(tuple(_rebased(term, base) for term in triple))
+    return moved
+
+
+def _rebased(term, base):
+    if isinstance(term, URIRef) and term.startswith(CANONICAL_BASE):
+        return URIRef(base + term[len(CANONICAL_BASE) :])
+    if isinstance(term, Literal) and term.datatype and term.datatype.startswith(CANONICAL_BASE):
+        return Literal(str(term), datatype=_rebased(term.datatype, base))
+    return term
+
+
+def ntriples(graph):
+    """`graph` as sorted N-Triples text."""
+    lines = sorted(line for line in graph.serialize(format="nt").split("\n") if line)
+    return "".join(f"{line}\n" for line in lines)
+
+
+def _write(folder, asserted, inferred, base):
+    store = pyoxigraph.Store(str(folder / "store"))
+    for part, graph in (("asserted", asserted), ("inferred", inferred)):
+        path = folder / f"{part}.nt"
+        path.write_text(ntriples(graph), encoding="utf-8")
+        for name in (pyoxigraph.DefaultGraph(), pyoxigraph.NamedNode(f"{base}graph/{part}")):
+            store.bulk_load(path=path, format=pyoxigraph.RdfFormat.N_TRIPLES, to_graph=name)
+    store.flush()
+    del store
+    gc.collect()  # the store closes (and releases its lock) only when the object is gone
+    pyoxigraph.Store.read_only(str(folder / "store"))  # opens as every reader will, or raises
+
+
+def _swap(staging, target):
+    """Put `staging` where `target` is: readers see the old artifact or the new, never a mix."""
+    retired = None
+    if target.exists():
+        retired = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+        target.rename(retired / target.name)
+    staging.rename(target)
+    if retired:
+        shutil.rmtree(retired)
+
+
+@contextmanager
+def _locked(folder):
+    """An exclusive lock on `folder`, so that concurrent builds run one after the other."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def _timed(seconds, step):
+    started = time.perf_counter()
+    yield
+    seconds[step] = time.perf_counter() - started
+
+
+def _fingerprint(cfg):
+    """({relative path: sha256}, data_version) of the inputs and the base IRI."""
+    root = Path(cfg["ROOT"])
+    inputs = {_label(path, root): hashlib.sha256(path.read_bytes()).hexdigest() for path in input_files(cfg)}
+    digest = hashlib.sha256(json.dumps([inputs, cfg["BASE_IRI"]], sort_keys=True).encode())
+    return inputs, digest.hexdigest()[:16]
+
+
+def _label(path, root):
+    """`path` relative to the project root (this module's own path relative to its checkout)."""
+    path = Path(path).resolve()
+    for top in (Path(root).resolve(), config.ROOT):
+        if path.is_relative_to(top):
+            return path.relative_to(top).as_posix()
+    return path.as_posix()
+
+
+def _listed(lines, limit):
+    shown = [f"  {line}" for line in lines[:limit]]
+    if len(lines) > limit:
+        shown.append(f"  and {len(lines) - limit} more")
+    return "\n".join(shown)
+
+
+def _n3(term):
+    return term.n3() if term is not None else "-"

@@ -1,0 +1,301 @@
+import hashlib
+import re
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from pathlib import Path
+
+import pyoxigraph
+import pytest
+from rdflib import OWL, RDF, RDFS, XSD, Graph, Literal, URIRef
+
+from policykg import config, graph
+from policykg.errors import BuildError
+
+FIXTURES = Path(__file__).parent / "fixtures/build"
+CANONICAL = "https://w3id.org/policykg/"
+OTHER_BASE = "http://localhost:5000/"
+RDF_TYPE = str(RDF.type)
+
+
+def iri(local, base=CANONICAL):
+    return base + local
+
+
+# (subject, predicate, object) IRIs of the fixture project, local to the base.
+ASSERTED = ("id/policy/quality-award", RDF_TYPE, "def/Award")
+SUBCLASS = ("id/policy/quality-award", RDF_TYPE, "def/Policy")
+INVERSE = ("id/org/office", "def/administers", "id/policy/quality-award")
+TRANSITIVE = ("id/org/office", "def/partOf", "id/org/city")
+
+
+def line(triple, base=CANONICAL):
+    return " ".join(f"<{term if term.startswith('http') else iri(term, base)}>" for term in triple) + " ."
+
+
+def quad(triple, graph_name, base=CANONICAL):
+    terms = [pyoxigraph.NamedNode(term if term.startswith("http") else iri(term, base)) for term in triple]
+    return pyoxigraph.Quad(*terms, graph_name)
+
+
+@pytest.fixture
+def project(tmp_path):
+    root = tmp_path / "project"
+    shutil.copytree(FIXTURES / "good", root)
+    return root
+
+
+@pytest.fixture
+def cfg(project, tmp_path):
+    return config.settings({"ROOT": str(project), "BUILD_DIR": str(tmp_path / "build"), "BASE_IRI": CANONICAL})
+
+
+def read_lines(cfg, name):
+    return (Path(cfg["BUILD_DIR"]) / name).read_text(encoding="utf-8").splitlines()
+
+
+def snapshot(folder):
+    return {path.relative_to(folder).as_posix(): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def mtimes(folder):
+    return {path: path.stat().st_mtime_ns for path in folder.rglob("*")}
+
+
+def add_fault(project, name, folder):
+    shutil.copy(FIXTURES / "faults" / name, project / folder / name)
+
+
+def test_good_build_writes_the_artifact(cfg, project):
+    manifest = graph.build(cfg)
+    build_dir = Path(cfg["BUILD_DIR"])
+    assert sorted(path.name for path in build_dir.iterdir()) == ["asserted.nt", "inferred.nt", "manifest.json", "store"]
+    assert graph.load_manifest(cfg) == manifest
+    assert not graph.is_stale(cfg)
+
+    assert set(manifest) == {"data_version", "built_at", "base_iri", "inputs", "counts", "seconds"}
+    assert re.fullmatch(r"[0-9a-f]{16}", manifest["data_version"])
+    assert datetime.fromisoformat(manifest["built_at"]).utcoffset().total_seconds() == 0
+    assert manifest["base_iri"] == CANONICAL
+    assert manifest["inputs"] == {
+        "ontology/onto.ttl": hashlib.sha256((project / "ontology/onto.ttl").read_bytes()).hexdigest(),
+        "ontology/shapes.ttl": hashlib.sha256((project / "ontology/shapes.ttl").read_bytes()).hexdigest(),
+        "data/data.ttl": hashlib.sha256((project / "data/data.ttl").read_bytes()).hexdigest(),
+        "queries/checks/unlabelled-bodies.rq": hashlib.sha256(
+            (project / "queries/checks/unlabelled-bodies.rq").read_bytes()
+        ).hexdigest(),
+        "service/policykg/graph.py": hashlib.sha256(Path(graph.__file__).read_bytes()).hexdigest(),
+    }
+    assert set(manifest["seconds"]) == {"parse", "reason", "shacl", "checks", "write"}
+    assert all(seconds >= 0 for seconds in manifest["seconds"].values())
+
+    asserted, inferred = read_lines(cfg, "asserted.nt"), read_lines(cfg, "inferred.nt")
+    assert asserted == sorted(asserted) and inferred == sorted(inferred)
+    counts = manifest["counts"]
+    assert counts == {"asserted": len(asserted), "inferred": len(inferred), "total": len(asserted) + len(inferred)}
+    assert line(ASSERTED) in asserted
+    for triple in (SUBCLASS, INVERSE, TRANSITIVE):
+        assert line(triple) in inferred
+        assert line(triple) not in asserted
+
+
+def test_store_holds_closure_and_both_parts(cfg):
+    counts = graph.build(cfg)["counts"]
+    store = pyoxigraph.Store.read_only(str(Path(cfg["BUILD_DIR"]) / "store"))
+    default = pyoxigraph.DefaultGraph()
+    asserted_graph = pyoxigraph.NamedNode(iri("graph/asserted"))
+    inferred_graph = pyoxigraph.NamedNode(iri("graph/inferred"))
+
+    def size(graph_name):
+        return len(list(store.quads_for_pattern(None, None, None, graph_name)))
+
+    assert (size(default), size(asserted_graph), size(inferred_graph)) == (
+        counts["total"],
+        counts["asserted"],
+        counts["inferred"],
+    )
+    assert quad(ASSERTED, default) in store and quad(ASSERTED, asserted_graph) in store
+    assert quad(ASSERTED, inferred_graph) not in store
+    for triple in (SUBCLASS, INVERSE, TRANSITIVE):
+        assert quad(triple, default) in store and quad(triple, inferred_graph) in store
+        assert quad(triple, asserted_graph) not in store
+
+
+def test_inferred_holds_no_trivia(cfg):
+    graph.build(cfg)
+    assert read_lines(cfg, "inferred.nt") == sorted(line(triple) for triple in (SUBCLASS, INVERSE, TRANSITIVE))
+
+
+@pytest.mark.parametrize(
+    ("triple", "trivia"),
+    [
+        ((OWL.sameAs, OWL.sameAs, OWL.sameAs), True),
+        ((URIRef(iri("id/org/city")), OWL.sameAs, URIRef(iri("id/org/city"))), True),
+        ((XSD.string, RDF.type, RDFS.Datatype), True),
+        ((Literal("x"), RDF.type, XSD.string), True),
+        ((URIRef(iri("def/Award")), RDFS.subClassOf, URIRef(iri("def/Award"))), True),
+        ((URIRef(iri("def/Award")), RDFS.subClassOf, OWL.Thing), True),
+        ((URIRef(iri("id/org/city")), RDF.type, OWL.Thing), True),
+        ((URIRef(iri("id/org/city")), RDF.type, RDFS.Resource), True),
+        ((URIRef(iri("def/Award")), RDFS.subClassOf, URIRef(iri("def/Policy"))), False),
+        ((URIRef(iri("id/org/a")), OWL.sameAs, URIRef(iri("id/org/b"))), False),
+    ],
+)
+def test_is_trivia(triple, trivia):
+    assert graph.is_trivia(triple) is trivia
+
+
+def test_rebuild_without_change_does_not_rewrite(cfg):
+    first = graph.build(cfg)
+    before = mtimes(Path(cfg["BUILD_DIR"]))
+    assert graph.build(cfg) == first
+    assert graph.ensure_built(cfg) == first
+    assert mtimes(Path(cfg["BUILD_DIR"])) == before
+
+    forced = graph.build(cfg, force=True)
+    assert forced["data_version"] == first["data_version"]
+    manifest = Path(cfg["BUILD_DIR"]) / "manifest.json"
+    assert manifest.stat().st_mtime_ns != before[manifest]
+
+
+def test_changed_input_rebuilds(cfg, project):
+    first = graph.build(cfg)
+    with (project / "data/data.ttl").open("a", encoding="utf-8") as data:
+        data.write('org:city pkg:partOf org:province .\norg:province a pkg:Body ; rdfs:label "山东省"@zh .\n')
+    assert graph.is_stale(cfg)
+    second = graph.ensure_built(cfg)
+    assert second["data_version"] != first["data_version"]
+    assert second["inputs"]["data/data.ttl"] != first["inputs"]["data/data.ttl"]
+    assert second["counts"]["asserted"] == first["counts"]["asserted"] + 3
+    assert line(("id/org/office", "def/partOf", "id/org/province")) in read_lines(cfg, "inferred.nt")
+    assert not graph.is_stale(cfg)
+
+
+def test_changed_base_iri_makes_the_build_stale(cfg):
+    graph.build(cfg)
+    assert graph.is_stale(dict(cfg, BASE_IRI=OTHER_BASE))
+
+
+def test_syntax_error_names_file_and_line_and_keeps_previous_artifact(cfg, project, tmp_path):
+    graph.build(cfg)
+    before = snapshot(Path(cfg["BUILD_DIR"]))
+    add_fault(project, "syntax-error.ttl", "data")
+    with pytest.raises(BuildError, match=r"^data/syntax-error\.ttl line 6: newline found in string literal$"):
+        graph.build(cfg)
+    assert snapshot(Path(cfg["BUILD_DIR"])) == before
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["build", "project"]
+
+
+def test_shacl_violation_names_focus_node_and_keeps_previous_artifact(cfg, project):
+    graph.build(cfg)
+    before = snapshot(Path(cfg["BUILD_DIR"]))
+    add_fault(project, "shacl-violation.ttl", "data")
+    with pytest.raises(BuildError) as raised:
+        graph.build(cfg)
+    assert str(raised.value).splitlines() == [
+        "ontology/shapes.ttl: the data does not conform",
+        f"  focus node <{iri('id/policy/orphan-award')}> · path <{iri('def/administeredBy')}> · 每项政策须有主管机构",
+    ]
+    assert snapshot(Path(cfg["BUILD_DIR"])) == before
+
+
+def test_shacl_violations_are_capped(cfg, project):
+    awards = "".join(f'policy:award-{n:02d} a pkg:Award ; rdfs:label "奖{n}"@zh .\n' for n in range(25))
+    with (project / "data/data.ttl").open("a", encoding="utf-8") as data:
+        data.write(awards)
+    with pytest.raises(BuildError) as raised:
+        graph.build(cfg)
+    lines = str(raised.value).splitlines()
+    assert len(lines) == 22
+    assert lines[1].startswith(f"  focus node <{iri('id/policy/award-00')}>")
+    assert lines[-1] == "  and 5 more"
+
+
+def test_failing_check_names_check_and_rows_and_keeps_previous_artifact(cfg, project):
+    graph.build(cfg)
+    before = snapshot(Path(cfg["BUILD_DIR"]))
+    add_fault(project, "hotlines-not-normalized.rq", "queries/checks")
+    with pytest.raises(BuildError) as raised:
+        graph.build(cfg)
+    assert str(raised.value).splitlines() == [
+        "check queries/checks/hotlines-not-normalized.rq (咨询电话未规范化): 1 row(s)",
+        f'  ?policy = <{iri("id/policy/quality-award")}> · ?hotline = "0539-5977806"',
+    ]
+    assert snapshot(Path(cfg["BUILD_DIR"])) == before
+
+
+def test_failed_write_keeps_previous_artifact(cfg, monkeypatch, tmp_path):
+    graph.build(cfg)
+    before = snapshot(Path(cfg["BUILD_DIR"]))
+    real_write = graph._write
+
+    def write_then_fail(*args):
+        real_write(*args)
+        raise OSError("disk full")
+
+    monkeypatch.setattr(graph, "_write", write_then_fail)
+    with pytest.raises(OSError, match="disk full"):
+        graph.build(cfg, force=True)
+    assert snapshot(Path(cfg["BUILD_DIR"])) == before
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["build", "project"]
+
+
+def test_other_base_iri_rewrites_iris(cfg):
+    cfg = dict(cfg, BASE_IRI=OTHER_BASE)
+    manifest = graph.build(cfg)
+    assert manifest["base_iri"] == OTHER_BASE
+    asserted, inferred = read_lines(cfg, "asserted.nt"), read_lines(cfg, "inferred.nt")
+    assert not [text for text in asserted + inferred if CANONICAL in text]
+    assert line(ASSERTED, OTHER_BASE) in asserted
+    assert line(TRANSITIVE, OTHER_BASE) in inferred
+    store = pyoxigraph.Store.read_only(str(Path(cfg["BUILD_DIR"]) / "store"))
+    assert quad(TRANSITIVE, pyoxigraph.NamedNode(iri("graph/inferred", OTHER_BASE)), OTHER_BASE) in store
+
+
+def test_rebase_moves_only_canonical_iris():
+    source = Graph()
+    source.add((URIRef(iri("id/a")), URIRef(iri("def/amount")), Literal("5", datatype=URIRef(iri("def/cny")))))
+    source.add((URIRef(iri("id/a")), RDFS.seeAlso, URIRef("https://w3id.org/other/b")))
+    moved = graph.rebase(source, OTHER_BASE)
+    assert set(moved) == {
+        (URIRef(iri("id/a", OTHER_BASE)), URIRef(iri("def/amount", OTHER_BASE)),
+         Literal("5", datatype=URIRef(iri("def/cny", OTHER_BASE)))),
+        (URIRef(iri("id/a", OTHER_BASE)), RDFS.seeAlso, URIRef("https://w3id.org/other/b")),
+    }
+    assert graph.rebase(source, CANONICAL) is source
+
+
+def test_input_files_list_the_build_inputs(cfg, project):
+    (project / "data/source").mkdir()
+    (project / "data/source/ignored.ttl").write_text("not turtle", encoding="utf-8")
+    assert graph.input_files(cfg) == [
+        project / "ontology/onto.ttl",
+        project / "ontology/shapes.ttl",
+        project / "data/data.ttl",
+        project / "queries/checks/unlabelled-bodies.rq",
+        Path(graph.__file__).resolve(),
+    ]
+
+
+@pytest.mark.skipif(
+    not (config.ROOT / "data/handbook.ttl").exists(), reason="data/handbook.ttl is being written"
+)
+def test_real_project_builds_and_conforms(built_cfg):
+    manifest = graph.load_manifest(built_cfg)
+    assert "data/handbook.ttl" in manifest["inputs"]
+    assert manifest["counts"]["inferred"] > 0
+    assert not graph.is_stale(built_cfg)
+
+
+def test_concurrent_builds_run_one_after_the_other(cfg, monkeypatch):
+    real_build, calls = graph._build, []
+
+    def counted(*args):
+        calls.append(args)
+        return real_build(*args)
+
+    monkeypatch.setattr(graph, "_build", counted)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        manifests = list(pool.map(lambda _: graph.ensure_built(cfg), range(2)))
+    assert len(calls) == 1
+    assert manifests[0] == manifests[1] == graph.load_manifest(cfg)
