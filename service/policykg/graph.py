@@ -50,6 +50,11 @@ def input_files(cfg):
     ]
 
 
+def _is_graph_file(path):
+    """Turtle that belongs in the knowledge graph: everything but the SHACL shapes."""
+    return path.suffix == ".ttl" and path.name != "shapes.ttl"
+
+
 def load_manifest(cfg):
     path = Path(cfg["BUILD_DIR"]) / "manifest.json"
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
@@ -81,7 +86,7 @@ def _build(cfg, target, inputs, version):
     root, base = Path(cfg["ROOT"]), cfg["BASE_IRI"]
     seconds = {}
     with _timed(seconds, "parse"):
-        asserted = parse([path for path in input_files(cfg) if path.suffix == ".ttl"], root)
+        asserted = parse([path for path in input_files(cfg) if _is_graph_file(path)], root)
     with _timed(seconds, "reason"):
         inferred = infer(asserted)
         closure = asserted + inferred
