@@ -20,6 +20,10 @@ DEFAULTS = {
     "QUERY_TIMEOUT": 10.0,
     "ROW_CAP": 10000,
     "MAX_QUERY_BYTES": 32768,
+    # Embedded store: worker processes (per web worker) that run queries and can be stopped.
+    "QUERY_WORKERS": 2,
+    # Answers kept per data version (least recently used go first).
+    "CACHE_SIZE": 512,
 }
 
 

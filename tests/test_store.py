@@ -1,0 +1,352 @@
+"""The store layer: one interface, embedded pyoxigraph and a real remote Oxigraph server."""
+
+import json
+import multiprocessing
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pyoxigraph
+import pytest
+
+from conftest import free_port, wait_for_http
+from policykg import config, errors, graph, queries, store
+
+FIXTURES = Path(__file__).parent / "fixtures" / "store"
+BASE = config.DEFAULTS["BASE_IRI"]
+POLICY = BASE + "id/policy/"
+PREFIXES = "PREFIX pkg: <https://w3id.org/policykg/def/> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+LABELS = PREFIXES + "SELECT ?policy ?label ?amount WHERE { ?policy rdfs:label ?label ; pkg:maxAmount ?amount } ORDER BY ?policy ?label"
+# Six-way cross product of the tiny graph: ~5·10^8 solutions, far past any limit used here.
+SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n1 ?o . ?p ?q ?r }"
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+OXIGRAPH = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
+
+
+def nt(path):
+    return "".join(f"{q.subject} {q.predicate} {q.object} .\n" for q in pyoxigraph.parse(path=str(path)))
+
+
+@pytest.fixture(scope="module")
+def tiny_cfg(tmp_path_factory):
+    """A build artifact made by hand from tests/fixtures/store: 25 asserted + 3 inferred triples."""
+    folder = tmp_path_factory.mktemp("tiny-build")
+    parts = {"asserted": nt(FIXTURES / "tiny.ttl"), "inferred": nt(FIXTURES / "tiny-inferred.ttl")}
+    oxi = pyoxigraph.Store(str(folder / "store"))
+    for part, text in parts.items():
+        (folder / f"{part}.nt").write_text(text, encoding="utf-8")
+        for name in (pyoxigraph.DefaultGraph(), pyoxigraph.NamedNode(f"{BASE}graph/{part}")):
+            oxi.load(text, format=pyoxigraph.RdfFormat.N_TRIPLES, to_graph=name)
+    oxi.flush()
+    del oxi
+    manifest = {"data_version": "tiny-1", "base_iri": BASE, "counts": {"asserted": 25, "inferred": 3, "total": 28}}
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return config.settings({"BUILD_DIR": str(folder), "QUERY_TIMEOUT": 5.0, "ROW_CAP": 100})
+
+
+def start_oxigraph(location, port):
+    process = subprocess.Popen(
+        [OXIGRAPH, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    wait_for_http(f"http://127.0.0.1:{port}/query?query=ASK%7B%7D")
+    return process
+
+
+def stop(process):
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def tiny_server(tiny_cfg, tmp_path_factory):
+    port = free_port()
+    process = start_oxigraph(tmp_path_factory.mktemp("tiny-oxigraph"), port)
+    try:
+        store.load_remote(tiny_cfg, f"http://127.0.0.1:{port}/store")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop(process)
+
+
+@pytest.fixture(scope="module")
+def embedded(tiny_cfg):
+    opened = store.open_store(tiny_cfg)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(scope="module")
+def remote(tiny_cfg, tiny_server):
+    return store.open_store(dict(tiny_cfg, STORE="remote", ENDPOINT=f"{tiny_server}/query"))
+
+
+@pytest.fixture(params=["embedded", "remote"])
+def tiny(request):
+    return request.getfixturevalue(request.param)
+
+
+def test_kinds(embedded, remote):
+    assert (embedded.kind, remote.kind) == ("embedded", "remote")
+
+
+def test_select_rows_are_sparql_json_terms(tiny):
+    result = tiny.query(LABELS)
+    assert (result.form, result.variables, result.truncated) == ("select", ["policy", "label", "amount"], False)
+    assert len(result.rows) == 4
+    assert result.rows[0] == {
+        "policy": {"type": "uri", "value": POLICY + "quality-award"},
+        "label": {"type": "literal", "value": "Quality award", "xml:lang": "en"},
+        "amount": {"type": "literal", "value": "500000",
+                   "datatype": "http://www.w3.org/2001/XMLSchema#decimal"},
+    }
+
+
+def test_both_stores_give_the_same_answers(embedded, remote):
+    for text in (LABELS, PREFIXES + 'SELECT ?s ?key WHERE { ?s pkg:docNumberKey ?key } ORDER BY ?s'):
+        assert embedded.query(text) == remote.query(text)
+
+
+def test_unbound_variables_are_left_out(tiny):
+    text = PREFIXES + "SELECT ?policy ?years WHERE { ?policy a pkg:Policy OPTIONAL { ?policy pkg:minOperatingYears ?years } } ORDER BY ?policy"
+    rows = tiny.query(text).rows
+    assert [sorted(row) for row in rows] == [["policy", "years"], ["policy", "years"], ["policy"]]
+
+
+def test_ask(tiny):
+    assert tiny.query(PREFIXES + "ASK { ?p pkg:minOperatingYears 5 }") == store.Result("ask", boolean=True)
+    assert tiny.query(PREFIXES + "ASK { ?p pkg:minOperatingYears 9 }").boolean is False
+
+
+def test_construct_gives_ntriples_lines(tiny):
+    result = tiny.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ BIND(<{POLICY}talent-grant> AS ?s) ?s ?p ?o }}")
+    assert result.form == "graph"
+    assert len(result.triples) == 6
+    parsed = list(pyoxigraph.parse("\n".join(result.triples), format=pyoxigraph.RdfFormat.N_TRIPLES))
+    assert {quad.subject.value for quad in parsed} == {POLICY + "talent-grant"}
+    assert f'<{POLICY}talent-grant> <http://www.w3.org/2000/01/rdf-schema#label> "技能人才补贴"@zh .' in result.triples
+
+
+def test_row_cap_truncates(tiny):
+    result = tiny.query(LABELS, row_cap=2)
+    assert len(result.rows) == 2 and result.truncated
+    assert tiny.query(LABELS, row_cap=4).truncated is False
+    graph_result = tiny.query("CONSTRUCT WHERE { ?s ?p ?o }", row_cap=3)
+    assert len(graph_result.triples) == 3 and graph_result.truncated
+
+
+def test_row_cap_cannot_exceed_the_setting(tiny_cfg):
+    capped = store.open_store(dict(tiny_cfg, ROW_CAP=3))
+    try:
+        result = capped.query(LABELS, row_cap=1000)
+        assert len(result.rows) == 3 and result.truncated
+    finally:
+        capped.close()
+
+
+@pytest.mark.parametrize("limit", ["timeout", "row_cap"])
+def test_limits_must_be_positive(tiny, limit):
+    with pytest.raises(errors.BadRequest) as caught:
+        tiny.query(COUNT, **{limit: 0})
+    assert caught.value.status == 400
+
+
+def test_syntax_error_carries_the_parser_message_and_position(tiny):
+    with pytest.raises(errors.QuerySyntaxError) as caught:
+        tiny.query("SELECT ?x WHERE {\n  ?x ?y \n}}")
+    error = caught.value
+    assert error.status == 400
+    assert (error.details["line"], error.details["column"]) == (3, 2)
+    assert "3:2" in error.message
+
+
+def test_dataset_from_graph_iris(tiny):
+    def count(**dataset):
+        return int(tiny.query(COUNT, **dataset).rows[0]["n"]["value"])
+
+    assert count() == 28
+    assert count(default_graphs=[BASE + "graph/asserted"]) == 25
+    assert count(default_graphs=[BASE + "graph/inferred"]) == 3
+    named = tiny.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", named_graphs=[BASE + "graph/inferred"])
+    assert named.rows == [{"g": {"type": "uri", "value": BASE + "graph/inferred"}}]
+
+
+def test_triple_count_and_data_version(tiny):
+    assert tiny.triple_count() == 28
+    assert tiny.data_version() == "tiny-1"
+
+
+def test_answers_are_cached_per_query_graphs_and_cap(tiny_cfg, monkeypatch):
+    cached = store.open_store(dict(tiny_cfg, CACHE_SIZE=2))
+    calls = []
+    run = cached._run
+    monkeypatch.setattr(cached, "_run", lambda *args: calls.append(args[0]) or run(*args))
+    try:
+        first = cached.query(LABELS)
+        assert cached.query(LABELS) is first
+        cached.query(LABELS, row_cap=1)
+        cached.query(LABELS, default_graphs=[BASE + "graph/asserted"])
+        assert len(calls) == 3
+        cached.query(LABELS)  # evicted by the two after it (CACHE_SIZE=2)
+        assert len(calls) == 4
+        for _ in range(2):
+            with pytest.raises(errors.QuerySyntaxError):
+                cached.query("SELECT nonsense")
+        assert len(calls) == 6
+    finally:
+        cached.close()
+
+
+def test_embedded_timeout_stops_the_query_and_others_keep_answering(tiny_cfg):
+    limited = store.open_store(dict(tiny_cfg, QUERY_TIMEOUT=1.0))
+    try:
+        limited.query(COUNT)  # workers up
+        answers = []
+        slow = threading.Thread(target=lambda: answers.append(_error(limited, SLOW, timeout=30)))
+        started = time.monotonic()
+        slow.start()
+        time.sleep(0.2)
+        assert limited.query(LABELS).rows  # the second worker answers meanwhile
+        slow.join()
+        error = answers[0]
+        assert isinstance(error, errors.QueryTimeout)
+        assert 0.9 < time.monotonic() - started < 4
+        assert error.status == 504
+        assert error.details == {"limit": "time", "seconds": 1.0}
+        assert "查询超过时间限制 1 秒" in error.message
+        for _ in range(3):  # every worker, the replacement included, answers
+            assert limited.query(COUNT, row_cap=50).rows[0]["n"]["value"] == "28"
+            limited.query("SELECT ?s WHERE { ?s ?p ?o } LIMIT 1", row_cap=_ + 1)
+    finally:
+        limited.close()
+
+
+def test_timeout_is_not_cached_and_lowered_per_query(embedded):
+    for _ in range(2):
+        started = time.monotonic()
+        with pytest.raises(errors.QueryTimeout) as caught:
+            embedded.query(SLOW, timeout=0.3)
+        assert caught.value.details["seconds"] == 0.3
+        assert time.monotonic() - started < 3
+
+
+def _error(opened, text, **options):
+    try:
+        opened.query(text, **options)
+    except errors.ServiceError as error:
+        return error
+
+
+def test_close_stops_the_workers(tiny_cfg):
+    before = set(multiprocessing.active_children())
+    opened = store.open_store(tiny_cfg)
+    opened.query(COUNT)
+    workers = set(multiprocessing.active_children()) - before
+    assert len(workers) == tiny_cfg["QUERY_WORKERS"]
+    opened.close()
+    assert not any(worker.is_alive() for worker in workers)
+
+
+def test_workers_start_on_first_query(tiny_cfg):
+    before = set(multiprocessing.active_children())
+    opened = store.open_store(tiny_cfg)
+    assert set(multiprocessing.active_children()) == before
+    opened.close()
+
+
+def test_no_build_is_unavailable(tmp_path):
+    with pytest.raises(errors.StoreUnavailable, match="policykg build"):
+        store.open_store(config.settings({"BUILD_DIR": str(tmp_path)}))
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"STORE": "remote", "ENDPOINT": ""}, "ENDPOINT"),
+    ({"STORE": "fuseki"}, "STORE"),
+])
+def test_bad_store_settings(tiny_cfg, overrides, message):
+    with pytest.raises(errors.StoreUnavailable, match=message):
+        store.open_store(dict(tiny_cfg, **overrides))
+
+
+def test_remote_without_build_still_queries_but_does_not_cache(tiny_server, tmp_path):
+    cfg = config.settings({"BUILD_DIR": str(tmp_path), "STORE": "remote", "ENDPOINT": f"{tiny_server}/query"})
+    opened = store.open_store(cfg)
+    assert opened.data_version() is None
+    assert opened.query(COUNT) is not opened.query(COUNT)
+
+
+def test_remote_down_is_503_and_recovers_when_it_is_back(tiny_cfg, tmp_path):
+    port = free_port()
+    process = start_oxigraph(tmp_path, port)
+    store.load_remote(tiny_cfg, f"http://127.0.0.1:{port}/store")
+    endpoint = f"http://127.0.0.1:{port}/query"
+    opened = store.open_store(dict(tiny_cfg, STORE="remote", ENDPOINT=endpoint, CACHE_SIZE=0))
+    assert opened.triple_count() == 28
+    stop(process)
+    with pytest.raises(errors.StoreUnavailable) as caught:
+        opened.triple_count()
+    assert caught.value.status == 503
+    assert "远程 SPARQL 服务不可用" in caught.value.message and endpoint in caught.value.message
+    process = start_oxigraph(tmp_path, port)
+    try:
+        assert opened.triple_count() == 28
+    finally:
+        stop(process)
+
+
+def test_remote_silence_is_a_timeout(tiny_cfg):
+    with socket.socket() as silent:  # accepts connections, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        endpoint = f"http://127.0.0.1:{silent.getsockname()[1]}/query"
+        opened = store.open_store(dict(tiny_cfg, STORE="remote", ENDPOINT=endpoint))
+        started = time.monotonic()
+        with pytest.raises(errors.QueryTimeout) as caught:
+            opened.query(COUNT, timeout=0.5)
+        assert time.monotonic() - started < 3
+    assert caught.value.status == 504
+    assert caught.value.details == {"limit": "time", "seconds": 0.5}
+
+
+def test_remote_404_is_503(tiny_cfg, tiny_server):
+    opened = store.open_store(dict(tiny_cfg, STORE="remote", ENDPOINT=f"{tiny_server}/nowhere"))
+    with pytest.raises(errors.StoreUnavailable):
+        opened.query(COUNT)
+
+
+def test_load_remote_refused_is_503(tiny_cfg):
+    with pytest.raises(errors.StoreUnavailable, match="127.0.0.1"):
+        store.load_remote(tiny_cfg, f"http://127.0.0.1:{free_port()}/store")
+
+
+def test_load_remote_http_error_names_the_status(tiny_cfg, tiny_server):
+    with pytest.raises(errors.StoreUnavailable, match="HTTP 4"):
+        store.load_remote(tiny_cfg, f"{tiny_server}/query")
+
+
+def test_load_remote_fills_default_and_named_graphs(remote):
+    graphs = remote.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g")
+    assert [(row["g"]["value"], row["n"]["value"]) for row in graphs.rows] == [
+        (BASE + "graph/asserted", "25"), (BASE + "graph/inferred", "3"),
+    ]
+
+
+def test_canned_queries_run_on_both_stores(embedded, remote):
+    catalog = queries.Catalog(FIXTURES / "queries")
+    for query in catalog:
+        text = query.bind()
+        assert embedded.query(text) == remote.query(text), query.name
+
+
+def test_real_build_on_either_store(app_cfg):
+    opened = store.open_store(app_cfg)
+    try:
+        manifest = graph.load_manifest(app_cfg)
+        assert opened.data_version() == manifest["data_version"]
+        assert opened.triple_count() == manifest["counts"]["total"]
+    finally:
+        opened.close()
