@@ -1,5 +1,6 @@
 """Settings: one mapping of defaults, overridden by POLICYKG_* environment or by tests."""
 
+import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,6 +25,9 @@ DEFAULTS = {
     "QUERY_WORKERS": 2,
     # Answers kept per data version (least recently used go first).
     "CACHE_SIZE": 512,
+    # `policykg serve`: gunicorn worker processes (2 × cores + 1) and threads in each.
+    "SERVE_WORKERS": 2 * (os.cpu_count() or 1) + 1,
+    "SERVE_THREADS": 4,
 }
 
 
