@@ -5,6 +5,7 @@ import io
 import json
 import subprocess
 import sys
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -189,6 +190,11 @@ def test_serve_runs_the_installed_script(built_cfg, tmp_path):
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as response:
             health = json.load(response)
         assert health["data_version"] == graph.load_manifest(built_cfg)["data_version"]
+        long_query = "# " + "x" * 6000 + "\nASK { ?s ?p ?o }"  # a GET request line of ~6 KB
+        url = f"http://127.0.0.1:{port}/sparql?" + urllib.parse.urlencode({"query": long_query})
+        request = urllib.request.Request(url, headers={"Accept": "application/sparql-results+json"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert json.load(response)["boolean"] is True
     finally:
         process.terminate()
         _, err = process.communicate(timeout=20)

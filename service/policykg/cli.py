@@ -118,6 +118,8 @@ def serve(cfg, args):
             self.cfg.set("threads", cfg["SERVE_THREADS"])
             # A request may run one query for up to QUERY_TIMEOUT seconds before it is stopped.
             self.cfg.set("timeout", int(cfg["QUERY_TIMEOUT"]) + 30)
+            # The longest request line gunicorn allows, for queries sent by GET (POST has no limit).
+            self.cfg.set("limit_request_line", 8190)
 
         def load(self):
             from policykg.app import create_app
@@ -133,7 +135,7 @@ def query(cfg, args):
         cfg = dict(cfg, STORE="remote", ENDPOINT=args.endpoint)
     else:
         graph.ensure_built(cfg)
-    opened = store.open_store(cfg)
+    opened = store.open_store(dict(cfg, QUERY_WORKERS=1))  # one query: one worker
     try:
         result = opened.query(text)
     finally:
