@@ -197,3 +197,14 @@ def test_catalog_with_a_malformed_file_does_not_load(tmp_path):
     shutil.copy(FIXTURES / "bad" / "no_values.rq", tmp_path)
     with pytest.raises(errors.BuildError, match="no_values.rq"):
         queries.Catalog(tmp_path)
+
+
+@pytest.mark.parametrize("text, form", [
+    ("PREFIX select: <http://x/> ASK { ?s ?p ?o }", "ask"),
+    ('# SELECT in a comment\nconstruct { ?s ?p "SELECT" } where { ?s ?p ?o }', "construct"),
+    ("DESCRIBE <http://x/>", "describe"),
+    ('"SELECT" frobnicate', None),
+    ("", None),
+])
+def test_form_of_any_text(text, form):
+    assert queries.form(text) == form

@@ -164,6 +164,12 @@ def test_syntax_error_carries_the_parser_message_and_position(tiny):
     assert "3:2" in error.message
 
 
+@pytest.mark.parametrize("text", ["frobnicate", '"SELECT"', "# SELECT"])
+def test_text_without_a_query_form_is_a_syntax_error(tiny, text):
+    with pytest.raises(errors.QuerySyntaxError):
+        tiny.query(text)
+
+
 def test_dataset_from_graph_iris(tiny):
     def count(**dataset):
         return int(tiny.query(COUNT, **dataset).rows[0]["n"]["value"])

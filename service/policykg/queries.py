@@ -17,13 +17,15 @@ from policykg import config, docnumber, errors
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
-# The lexical pieces of SPARQL that can hide a brace or a keyword: comments, strings, IRIs.
+# The lexical pieces of SPARQL that can hide a brace or a keyword: comments, strings, IRIs,
+# prefixed names (`select:x` is not the SELECT keyword).
 TOKEN = re.compile(
     r"""(?P<space>\s+)
       | (?P<comment>\#[^\n]*)
       | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\" | '''(?:[^'\\]|\\.|'(?!''))*'''
                   | "(?:[^"\\\n\r]|\\.)*" | '(?:[^'\\\n\r]|\\.)*')
       | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+      | (?P<pname>(?:[^\W\d][\w.-]*)?:[\w.:%\\-]*)
       | (?P<var>[?$]\w+)
       | (?P<word>[A-Za-z_]\w*)
       | (?P<other>.)""",
@@ -137,22 +139,25 @@ def _tokens(text):
             yield match.lastgroup, match.group(), match.start(), match.end()
 
 
-def _shape(text):
-    """The query form and the opening VALUES block: (form, (start, end) or None, [variables])."""
+def form(text):
+    """The form of SPARQL `text`: select, ask, construct or describe; None when it has none."""
+    words = (value.lower() for kind, value, _, _ in _tokens(text) if kind == "word")
+    return next((word for word in words if word in FORMS), None)
+
+
+def _opening_values(text):
+    """The VALUES block opening the outermost group: ((start, end), [variables]) or (None, [])."""
     tokens = list(_tokens(text))
-    form, depth = None, 0
-    for index, (kind, value, start, _) in enumerate(tokens):
-        if form is None and kind == "word" and value.lower() in FORMS:
-            form = value.lower()
+    depth = 0
+    for index, (_, value, _, _) in enumerate(tokens):
         if value == "{":
-            following = tokens[index + 1] if index + 1 < len(tokens) else (None, "", 0, 0)
-            if depth == 0 and following[1].upper() == "VALUES":
-                span, variables = _values_block(tokens, index + 1)
-                return form, span, variables
+            following = tokens[index + 1][1] if index + 1 < len(tokens) else ""
+            if depth == 0 and following.upper() == "VALUES":
+                return _values_block(tokens, index + 1)
             depth += 1
         elif value == "}":
             depth -= 1
-    return form, None, []
+    return None, []
 
 
 def _values_block(tokens, index):
@@ -225,17 +230,18 @@ def load(path, base_iri=config.DEFAULTS["BASE_IRI"]):
     text = path.read_text(encoding="utf-8")
     title, description, params = _header(path, text)
     try:
-        form, span, variables = _shape(text)
+        span, variables = _opening_values(text)
     except ValueError as error:
         raise errors.BuildError(f"{path}: {error}") from None
-    if form is None:
+    query_form = form(text)
+    if query_form is None:
         raise errors.BuildError(f"{path}: 找不到 SELECT/ASK/CONSTRUCT/DESCRIBE (no query form)")
     if sorted(variables) != sorted(param.name for param in params):
         raise errors.BuildError(
             f"{path}: WHERE 开头的 VALUES 应恰好列出参数 (the VALUES block opening the WHERE group "
             f"must list exactly the parameters): VALUES {variables}, params {[p.name for p in params]}"
         )
-    query = CannedQuery(path.stem, title, description, params, text, form, base_iri, span)
+    query = CannedQuery(path.stem, title, description, params, text, query_form, base_iri, span)
     try:
         query.bind()
     except errors.ParamError as error:

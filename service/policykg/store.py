@@ -15,6 +15,7 @@ import multiprocessing
 import os
 import queue
 import re
+import signal
 import socket
 import threading
 import time
@@ -30,7 +31,7 @@ import pyoxigraph
 from SPARQLWrapper import JSON, N3, POST, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
-from policykg import errors, graph
+from policykg import errors, graph, queries
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -214,6 +215,7 @@ class EmbeddedStore(Store):
 
 def _serve(path, connection):
     """A worker process: open the store read-only, answer requests until the pipe closes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server; it stops its workers
     store = pyoxigraph.Store.read_only(path)
     while True:
         try:
@@ -333,6 +335,8 @@ class RemoteStore(Store):
         self.endpoint = endpoint
 
     def _run(self, sparql, seconds, cap, default_graphs, named_graphs):
+        if queries.form(sparql) is None:  # (SPARQLWrapper would only warn, and guess SELECT)
+            raise _syntax_error("找不到 SELECT、ASK、CONSTRUCT 或 DESCRIBE (not a SPARQL query)")
         client = SPARQLWrapper(self.endpoint)
         client.setMethod(POST)
         client.setOnlyConneg(True)
