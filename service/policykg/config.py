@@ -28,6 +28,8 @@ DEFAULTS = {
     # `policykg serve`: gunicorn worker processes (2 × cores + 1) and threads in each.
     "SERVE_WORKERS": 2 * (os.cpu_count() or 1) + 1,
     "SERVE_THREADS": 4,
+    # Seconds clients and proxies may reuse an answer before asking again (with its ETag).
+    "CACHE_SECONDS": 60,
 }
 
 

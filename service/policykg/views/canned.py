@@ -1,0 +1,87 @@
+"""`/queries` and `/queries/<name>`: the canned queries as pages, JSON and CSV.
+
+Every answer names its twins (`Link: <…>; rel="alternate"`) and the pages link them
+visibly. Parameters come from the query string and are bound by `CannedQuery.bind`.
+"""
+
+from urllib.parse import urlencode
+
+from flask import Blueprint, current_app, request, url_for
+
+from .. import negotiate, render
+from . import answer, cacheable, etag, get_catalog, get_store, not_modified
+
+bp = Blueprint("canned", __name__)
+
+LIST_KINDS = ("page", "data")
+QUERY_KINDS = ("page", "table")
+
+
+@bp.get("/queries")
+@bp.get("/queries.html")
+@bp.get("/queries.json")
+def index():
+    fmt = negotiate.choose(request, LIST_KINDS)
+    items = [summary(query) for query in get_catalog()]
+    links = twins(url_for("canned.index"), LIST_KINDS, fmt)
+    if fmt.kind == "page":
+        payload = render.Page("queries.html", {"title": "预设查询", "queries": items,
+                                               "links": links})
+    else:
+        payload = {"ok": True, "queries": items}
+    return answer(fmt, payload, links)
+
+
+def summary(query):
+    return {
+        "name": query.name,
+        "title": query.title,
+        "description": query.description,
+        "params": [{"name": p.name, "type": p.type, "example": p.example,
+                    "description": p.description} for p in query.params],
+        "url": url_for("canned.show", name=query.name),
+    }
+
+
+@bp.get("/queries/<name>")
+def show(name):
+    query = get_catalog().get(negotiate.stem(name))
+    fmt = negotiate.choose(request, QUERY_KINDS)
+    given = {key: value for key, value in request.args.items() if key != "format"}
+    sparql = query.bind(given)
+    cfg = current_app.config
+    tag = etag("canned", sparql, cfg["ROW_CAP"], fmt.name)
+    if response := not_modified(tag):
+        return response
+    result = get_store().query(sparql, timeout=cfg["QUERY_TIMEOUT"], row_cap=cfg["ROW_CAP"])
+    columns, rows = render.table(result)
+    params = {p.name: given.get(p.name, p.example) for p in query.params}
+    links = twins(url_for("canned.show", name=query.name), QUERY_KINDS, fmt, params)
+    if fmt.kind == "page":
+        payload = render.Page("query.html", {
+            "title": query.title, "description": query.description, "query": sparql,
+            "fields": [dict(item, value=params[item["name"]]) for item in summary(query)["params"]],
+            "columns": columns, "rows": rows, "truncated": result.truncated, "links": links,
+            "limits": {"timeout": cfg["QUERY_TIMEOUT"], "row_cap": cfg["ROW_CAP"]},
+        })
+    else:
+        payload = {
+            "ok": True, "query": query.name, "params": params, "columns": columns,
+            "rows": [{c: render.plain(row[c]) for c in columns if c in row} for row in rows],
+            "truncated": result.truncated, "sparql": sparql,
+        }
+    response = answer(fmt, payload, links)
+    if result.truncated:
+        response.headers["X-PolicyKG-Truncated"] = "true"
+    return cacheable(response, tag)
+
+
+def twins(path, kinds, current, params=None):
+    """(href, media type) of the other formats of this answer, one per extension."""
+    query = f"?{urlencode(params)}" if params else ""
+    seen, links = {current.name}, []
+    for fmt in negotiate.offered(kinds):
+        if fmt.name not in seen:
+            seen.add(fmt.name)
+            links.append((f"{path}.{fmt.name}{query}", fmt.media_type))
+    return links
