@@ -1,7 +1,7 @@
 """The store layer: one interface, embedded pyoxigraph and a real remote Oxigraph server."""
 
 import json
-import multiprocessing
+import os
 import shutil
 import socket
 import subprocess
@@ -247,21 +247,43 @@ def _error(opened, text, **options):
         return error
 
 
+def worker_pids():
+    """This process's query workers, from /proc."""
+    pids = set()
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except (OSError, ValueError):
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        if parent == os.getpid() and store.WORKER.encode() in cmdline:
+            pids.add(int(entry.name))
+    return pids
+
+
 def test_close_stops_the_workers(tiny_cfg):
-    before = set(multiprocessing.active_children())
+    before = worker_pids()
     opened = store.open_store(tiny_cfg)
     opened.query(COUNT)
-    workers = set(multiprocessing.active_children()) - before
+    workers = worker_pids() - before
     assert len(workers) == tiny_cfg["QUERY_WORKERS"]
     opened.close()
-    assert not any(worker.is_alive() for worker in workers)
+    assert not workers & worker_pids()
 
 
 def test_workers_start_on_first_query(tiny_cfg):
-    before = set(multiprocessing.active_children())
+    before = worker_pids()
     opened = store.open_store(tiny_cfg)
-    assert set(multiprocessing.active_children()) == before
+    assert worker_pids() == before
     opened.close()
+
+
+def test_workers_do_not_run_the_main_script(tiny_cfg, tmp_path):
+    """A script without a __main__ guard, or read from stdin, still gets its workers."""
+    script = f"from policykg import config, store\nopened = store.open_store(config.settings({{'BUILD_DIR': {tiny_cfg['BUILD_DIR']!r}}}))\nprint(opened.triple_count())\nopened.close()\n"
+    done = subprocess.run([sys.executable, "-"], input=script, capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "28\n", "")
 
 
 def test_no_build_is_unavailable(tmp_path):

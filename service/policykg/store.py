@@ -11,12 +11,13 @@ killed and replaced while the others keep answering.
 
 import http.client
 import json
-import multiprocessing
+import multiprocessing.connection
 import os
 import queue
 import re
-import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -31,7 +32,7 @@ import pyoxigraph
 from SPARQLWrapper import JSON, N3, POST, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
-from policykg import errors, graph, queries
+from policykg import errors, queries
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -54,7 +55,7 @@ class Result:
 
 def open_store(cfg):
     """The store `cfg["STORE"]` names, over the data of the build in `cfg["BUILD_DIR"]`."""
-    manifest = graph.load_manifest(cfg)
+    manifest = _manifest(cfg)
     version = manifest["data_version"] if manifest else None
     if cfg["STORE"] == "embedded":
         path = Path(cfg["BUILD_DIR"]) / "store"
@@ -68,6 +69,13 @@ def open_store(cfg):
             raise errors.StoreUnavailable("STORE=remote 需要 ENDPOINT (the remote store needs ENDPOINT)")
         return RemoteStore(cfg, version, cfg["ENDPOINT"])
     raise errors.StoreUnavailable(f"未知的 STORE {cfg['STORE']!r} (STORE is 'embedded' or 'remote')")
+
+
+def _manifest(cfg):
+    # Imported here: query workers import this module and need none of the build's libraries.
+    from policykg import graph
+
+    return graph.load_manifest(cfg)
 
 
 class Store:
@@ -213,9 +221,9 @@ class EmbeddedStore(Store):
         self._pool.close()
 
 
-def _serve(path, connection):
+def _serve(path, fd):
     """A worker process: open the store read-only, answer requests until the pipe closes."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server; it stops its workers
+    connection = multiprocessing.connection.Connection(fd)
     store = pyoxigraph.Store.read_only(path)
     while True:
         try:
@@ -243,16 +251,22 @@ def _answer(store, sparql, cap, default_graphs, named_graphs):
         return "failed", str(error)
 
 
+# A worker is a fresh interpreter that imports this module, never a fork of a threaded server.
+# It is started with subprocess: multiprocessing's "spawn" would also re-run the parent's
+# __main__ script in it (and fails when there is none, as under `python -`).
+WORKER = "import sys; from policykg.store import _serve; _serve(sys.argv[1], int(sys.argv[2]))"
+
+
 class _Worker:
     """One query process and the pipe to it."""
 
     def __init__(self, path):
-        # spawn: a fresh interpreter, never a fork of a threaded server.
-        context = multiprocessing.get_context("spawn")
-        self.connection, child = context.Pipe()
-        # daemon: multiprocessing stops the worker when the interpreter exits.
-        self.process = context.Process(target=_serve, args=(path, child), daemon=True, name="policykg-query")
-        self.process.start()
+        self.connection, child = multiprocessing.connection.Pipe()
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", WORKER, path, str(child.fileno())],
+            pass_fds=[child.fileno()],
+            start_new_session=True,  # Ctrl-C in a terminal is for the server, which stops its workers
+        )
         child.close()
 
     def ask(self, request, seconds):
@@ -264,7 +278,7 @@ class _Worker:
 
     def stop(self):
         self.process.kill()
-        self.process.join()
+        self.process.wait()
         self.connection.close()
 
 
@@ -409,7 +423,7 @@ def _remote_term(term):
 def load_remote(cfg, gsp_endpoint):
     """Put the build into a SPARQL 1.1 Graph Store Protocol endpoint: the closure as the default
     graph, and the named graphs `<BASE>graph/asserted` and `<BASE>graph/inferred`."""
-    manifest = graph.load_manifest(cfg)
+    manifest = _manifest(cfg)
     if manifest is None:
         raise errors.BuildError(f"{cfg['BUILD_DIR']}: 没有构建结果 (no build; run `policykg build`)")
     folder = Path(cfg["BUILD_DIR"])
