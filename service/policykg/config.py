@@ -35,8 +35,6 @@ DEFAULTS = {
 
 def settings(overrides=None):
     """Defaults, then POLICYKG_* environment variables, then explicit overrides."""
-    import os
-
     result = dict(DEFAULTS)
     for key, default in DEFAULTS.items():
         raw = os.environ.get(f"POLICYKG_{key}")
