@@ -150,8 +150,10 @@ def choose(request, kinds):
 
 
 def wants_html(request):
-    """Whether an error should be a page: the client asked for HTML, or prefers it to JSON."""
-    name = extension(request.path) or request.values.get("format")
+    """Whether an error should be a page: the client asked for HTML, or prefers it to JSON.
+
+    Reads the URL and headers only: the body may be what the error is about (413)."""
+    name = extension(request.path) or request.args.get("format")
     if name:
         return name == "html"
     ranges = parse_accept(request.headers.get("Accept") or "*/*")
