@@ -152,9 +152,11 @@ def choose(request, kinds):
 def wants_html(request):
     """Whether an error should be a page: the client asked for HTML, or prefers it to JSON.
 
-    Reads the URL and headers only: the body may be what the error is about (413)."""
+    A path or `?format=` naming html or json decides; any other name (csv, ttl…) cannot carry
+    an error, so `Accept` decides. Reads the URL and headers only: the body may be what the
+    error is about (413)."""
     name = extension(request.path) or request.args.get("format")
-    if name:
+    if name in ("html", "json"):
         return name == "html"
     ranges = parse_accept(request.headers.get("Accept") or "*/*")
     return quality(ranges, "text/html") > quality(ranges, "application/json")

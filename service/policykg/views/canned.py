@@ -17,9 +17,9 @@ LIST_KINDS = ("page", "data")
 QUERY_KINDS = ("page", "table")
 
 
-@bp.get("/queries")
-@bp.get("/queries.html")
 @bp.get("/queries.json")
+@bp.get("/queries.html")
+@bp.get("/queries")  # added first, so url_for("canned.index") builds this one
 def index():
     fmt = negotiate.choose(request, LIST_KINDS)
     items = [summary(query) for query in get_catalog()]
