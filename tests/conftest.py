@@ -54,7 +54,7 @@ def oxigraph_server(built_cfg, tmp_path_factory):
     base = f"http://127.0.0.1:{port}"
     process = subprocess.Popen(
         [binary, "serve", "--location", str(tmp_path_factory.mktemp("oxigraph")),
-         "--bind", f"127.0.0.1:{port}"],
+         "--bind", f"127.0.0.1:{port}", "--timeout-s", "10"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:
@@ -66,12 +66,12 @@ def oxigraph_server(built_cfg, tmp_path_factory):
         process.wait(timeout=10)
 
 
-@pytest.fixture(params=["embedded", "remote"])
+@pytest.fixture(scope="session", params=["embedded", "remote"])
 def store_kind(request):
     return request.param
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def app_cfg(built_cfg, store_kind, request):
     if store_kind == "embedded":
         return dict(built_cfg, STORE="embedded")
@@ -79,19 +79,23 @@ def app_cfg(built_cfg, store_kind, request):
     return dict(built_cfg, STORE="remote", ENDPOINT=f"{base}/query", GSP_ENDPOINT=f"{base}/store")
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def app(app_cfg):
-    from policykg.app import create_app
+    """One app per store kind for the whole session (views keep no state between requests)."""
+    from policykg.app import close, create_app
 
     app = create_app(dict(app_cfg, TESTING=True))
     yield app
+    close(app)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def embedded_app(built_cfg):
-    from policykg.app import create_app
+    from policykg.app import close, create_app
 
-    return create_app(dict(built_cfg, STORE="embedded", TESTING=True))
+    app = create_app(dict(built_cfg, STORE="embedded", TESTING=True))
+    yield app
+    close(app)
 
 
 @pytest.fixture
