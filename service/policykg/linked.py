@@ -1,0 +1,595 @@
+"""Linked data as plain functions: describe one resource, the JSON-LD context, the ontology's
+documentation, the dumps, and the dataset description (DCAT + VoID). `views/linked.py` serves
+them; nothing here needs Flask.
+
+Addresses: the data's IRIs sit under the configured base (`cfg["BASE_IRI"]`), and the service
+answers for that base on whatever host it runs on: `<BASE>id/x` → `/id/x` → 303 → `/doc/x`;
+`<BASE>def/Term` → `/def/Term` → 303 → `/def/#Term`; the ontology `<BASE>def/` is `/def/`.
+Decisions: docs/decisions/20261125-303-see-other.md and docs/linked-data.md.
+
+Everything that depends only on the data is cached per data version (the data is read-only).
+"""
+
+import functools
+import gzip
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph
+import rdflib
+from pyoxigraph import BlankNode, Literal, NamedNode, Triple
+
+from . import errors, graph, negotiate, queries, render
+
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+OWL = "http://www.w3.org/2002/07/owl#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+DCTERMS = "http://purl.org/dc/terms/"
+DCAT = "http://www.w3.org/ns/dcat#"
+VOID = "http://rdfs.org/ns/void#"
+FOAF = "http://xmlns.com/foaf/0.1/"
+PROV = "http://www.w3.org/ns/prov#"
+SD = "http://www.w3.org/ns/sparql-service-description#"
+IANA = "http://www.iana.org/assignments/media-types/"
+RDF_TYPE = NamedNode(RDF + "type")
+LABELS = (RDFS + "label", SKOS + "prefLabel")
+
+# Prefixes the dataset description needs beyond those the project's Turtle files declare.
+DESCRIPTION_PREFIXES = {"void": VOID, "sd": SD, "formats": negotiate.W3C, "dcat": DCAT}
+
+# The dumps: parts of the build, and the formats each is offered in.
+PARTS = ("asserted", "inferred", "closure")
+DUMP_FORMATS = ("nt", "ttl", "jsonld")
+
+# Where the dataset description lives, relative to the base and to the host.
+VOID_PATH = ".well-known/void"
+CONTEXT_PATH = "context.jsonld"
+
+# What the data set is called, in the description.
+TITLE = {"zh": "惠企政策知识图谱", "en": "policykg: a knowledge graph of enterprise-support policies"}
+DESCRIPTION = {
+    "zh": "惠企政策、惠企内容（金额、上限、比例、分档）、申报条件、政策依据文件、发布机关与咨询电话，"
+          "逐条附手册原文与页码；含本体、代码表与 OWL-RL 推理结果。",
+    "en": "Enterprise-support policies, their benefits (amounts, caps, rates, tiers), eligibility "
+          "criteria, legal bases, bodies and hotlines, each with the handbook's verbatim text and "
+          "pages; with the ontology, the code lists and the OWL-RL inferences.",
+}
+PUBLISHER = {"zh": "惠企政策知识图谱项目", "en": "the policykg project"}
+PART_TITLES = {
+    "asserted": ("陈述的三元组：本体、代码表与手册数据", "Asserted triples: ontology, code lists, handbook data"),
+    "inferred": ("推理得出的三元组（OWL-RL 闭包减去陈述部分）", "Inferred triples (OWL-RL closure minus the asserted ones)"),
+    "closure": ("全部三元组（陈述 + 推理）", "All triples (asserted + inferred)"),
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Addresses
+# ---------------------------------------------------------------------------------------------
+
+def href(iri, base):
+    """Where a browser on this service reads about `iri`: a root-relative path for our own IRIs
+    (`/doc/…` for things, `/def/#Term` for ontology terms), the IRI itself for anyone else's."""
+    if not iri.startswith(base):
+        return iri
+    rest = iri[len(base):]
+    if rest.startswith("id/"):
+        return "/doc/" + rest[len("id/"):]
+    if rest.startswith("def/") and rest != "def/":
+        return "/def/#" + rest[len("def/"):]
+    return "/" + rest
+
+
+@functools.lru_cache(maxsize=8)
+def _prefixes(root, base, version):
+    found = {}
+    for path in graph.input_files({"ROOT": root}):
+        if graph._is_graph_file(path):  # the knowledge graph's files, not the SHACL shapes
+            parsed = pyoxigraph.parse(path=str(path), format=pyoxigraph.RdfFormat.TURTLE)
+            for _ in parsed:
+                pass
+            found.update(parsed.prefixes)
+    canonical = graph.CANONICAL_BASE
+    return {
+        name: base + iri[len(canonical):] if iri.startswith(canonical) else iri
+        for name, iri in sorted(found.items()) if name
+    }
+
+
+def prefixes(cfg, version):
+    """The prefixes the knowledge graph's Turtle files declare, moved to the configured base."""
+    return dict(_prefixes(cfg["ROOT"], cfg["BASE_IRI"], version))
+
+
+def context(cfg, version):
+    """The JSON-LD context published at `/context.jsonld`: every prefix of the project."""
+    return {"@context": {**prefixes(cfg, version), **DESCRIPTION_PREFIXES}}
+
+
+def compact(iri, names):
+    """`iri` as `prefix:local` when a prefix covers it, else the IRI."""
+    best = max((ns for ns in names.values() if iri.startswith(ns)), key=len, default=None)
+    if best is None or best == iri:
+        return iri
+    name = next(n for n, ns in names.items() if ns == best)
+    return f"{name}:{iri[len(best):]}"
+
+
+# ---------------------------------------------------------------------------------------------
+# RDF in and out
+# ---------------------------------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=32)
+def _query(root, name, base):
+    return queries.load(Path(root) / "queries/internal" / f"{name}.rq", base)
+
+
+def run(store, cfg, name, **params):
+    """Run `queries/internal/<name>.rq` with `params` bound; the store's Result."""
+    return store.query(_query(cfg["ROOT"], name, cfg["BASE_IRI"]).bind(params))
+
+
+def jsonld(triples, cfg, version, first=None):
+    """JSON-LD compacted with the published context (inline, so a reader needs no second
+    request); the nodes sorted by @id, `first` (the resource described) leading."""
+    text = pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.N_TRIPLES).decode("utf-8")
+    parsed = rdflib.Graph().parse(data=text, format="nt")
+    ctx = context(cfg, version)["@context"]
+    document = json.loads(parsed.serialize(format="json-ld", context=ctx, auto_compact=True))
+    nodes = document.get("@graph", [document] if "@id" in document else [])
+    first = compact(first, ctx) if first else None
+    nodes.sort(key=lambda node: (node.get("@id") != first, node.get("@id", "")))
+    return json.dumps({"@context": ctx, "@graph": nodes}, ensure_ascii=False, indent=2)
+
+
+def serialize(fmt, triples, cfg, version, first=None, names=None):
+    """`triples` as the body of RDF format `fmt` (a `negotiate.Format` of kind `graph`); Turtle
+    and RDF/XML write `names` (default: every prefix), JSON-LD always uses the published context."""
+    if fmt.name == "jsonld":
+        return jsonld(triples, cfg, version, first)
+    return fmt.render(render.Graph(triples, names or prefixes(cfg, version)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Descriptions of resources
+# ---------------------------------------------------------------------------------------------
+
+def describe(store, cfg, iri):
+    """The triples describing `iri` (queries/internal/describe.rq): its own, those of the
+    amounts, criteria and constraints nested in it, and the labels of what they point to.
+    Empty when the graph does not hold `iri`."""
+    try:
+        result = run(store, cfg, "describe", iri=iri)
+    except errors.ParamError:  # not even an IRI, so not one of ours
+        return []
+    found = render.triples(result)
+    if not any(t.subject.value == iri for t in found):
+        return []
+    # The resource first, then by subject, so that every writer groups each node's triples.
+    return sorted(found, key=lambda t: (t.subject.value != iri, str(t.subject), str(t.predicate), str(t.object)))
+
+
+def label(term, triples, names):
+    """The best label for `term` among `triples` (zh, then en, then any), else its short name."""
+    found = {}
+    for t in triples:
+        if t.subject == term and t.predicate.value in LABELS:
+            found.setdefault(t.object.language or "", t.object.value)
+    for lang in ("zh", "en", ""):
+        if lang in found:
+            return found[lang]
+    if found:
+        return next(iter(found.values()))
+    return compact(term.value, names) if isinstance(term, NamedNode) else str(term)
+
+
+def term_view(term, triples, cfg, names, terms):
+    """A term as the templates show it: text, link, and language or datatype for literals."""
+    if isinstance(term, NamedNode):
+        text = terms.get(term.value) or label(term, triples, names)
+        return {"text": text, "href": href(term.value, cfg["BASE_IRI"]), "iri": term.value}
+    if isinstance(term, BlankNode):
+        return {"text": str(term)}
+    datatype = term.datatype.value
+    shown = "" if datatype in (XSD + "string", RDF + "langString") else compact(datatype, names)
+    return {"text": term.value, "lang": term.language or "", "datatype": shown}
+
+
+def resource_page(iri, triples, cfg, version):
+    """What `resource.html` shows: the resource, then each typed node nested in it, every
+    property in a table (labels linked); label-only nodes are not listed on their own."""
+    names = prefixes(cfg, version)
+    terms = term_labels(cfg, version)
+    subjects = [iri] + sorted({t.subject.value for t in triples if t.predicate == RDF_TYPE} - {iri})
+    nodes = []
+    for subject in subjects:
+        rows = sorted((t for t in triples if t.subject.value == subject),
+                      key=lambda t: (t.predicate != RDF_TYPE, t.predicate.value, str(t.object)))
+        node = NamedNode(subject)
+        nodes.append({
+            "iri": subject,
+            "title": label(node, triples, names),
+            "href": href(subject, cfg["BASE_IRI"]),
+            "rows": [{"property": term_view(t.predicate, triples, cfg, names, terms),
+                      "value": term_view(t.object, triples, cfg, names, terms)} for t in rows],
+        })
+    return {"title": nodes[0]["title"], "iri": iri, "nodes": nodes}
+
+
+# ---------------------------------------------------------------------------------------------
+# The ontology (ontology/policy.ttl, at the configured base)
+# ---------------------------------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=4)
+def _ontology(root, base, version):
+    path = Path(root) / "ontology/policy.ttl"
+    parsed = rdflib.Graph().parse(path, format="turtle", publicID=graph.CANONICAL_BASE)
+    return graph.rebase(parsed, base)
+
+
+def ontology(cfg, version):
+    """`ontology/policy.ttl` as an rdflib graph, its IRIs under the configured base. Do not mutate."""
+    return _ontology(cfg["ROOT"], cfg["BASE_IRI"], version)
+
+
+@functools.lru_cache(maxsize=4)
+def _ontology_triples(root, base, version):
+    text = _ontology(root, base, version).serialize(format="nt")
+    return tuple(quad.triple for quad in pyoxigraph.parse(text, format=pyoxigraph.RdfFormat.N_TRIPLES))
+
+
+def ontology_triples(cfg, version):
+    return list(_ontology_triples(cfg["ROOT"], cfg["BASE_IRI"], version))
+
+
+def term_labels(cfg, version):
+    """{IRI: Chinese label} of the ontology's terms (for showing properties by name)."""
+    return dict(_term_labels(cfg["ROOT"], cfg["BASE_IRI"], version))
+
+
+@functools.lru_cache(maxsize=4)
+def _term_labels(root, base, version):
+    onto = _ontology(root, base, version)
+    return tuple((str(s), str(o)) for s, o in onto.subject_objects(rdflib.RDFS.label)
+                 if getattr(o, "language", None) == "zh")
+
+
+def defines(cfg, version, iri):
+    """Whether the ontology says anything about `iri` (as a subject)."""
+    return (rdflib.URIRef(iri), None, None) in ontology(cfg, version)
+
+
+# The relations documented for each term, in this order: (predicate, Chinese name, English name).
+MAPPINGS = (
+    (rdflib.RDFS.subClassOf, "上位类", "subclass of"),
+    (rdflib.OWL.equivalentClass, "等价类", "equivalent class"),
+    (rdflib.OWL.disjointWith, "不相交", "disjoint with"),
+    (rdflib.RDFS.subPropertyOf, "上位属性", "subproperty of"),
+    (rdflib.OWL.equivalentProperty, "等价属性", "equivalent property"),
+    (rdflib.OWL.inverseOf, "逆属性", "inverse of"),
+    (rdflib.RDFS.domain, "定义域", "domain"),
+    (rdflib.RDFS.range, "值域", "range"),
+    (rdflib.OWL.propertyChainAxiom, "属性链", "property chain"),
+    (rdflib.SKOS.exactMatch, "完全匹配", "exact match"),
+    (rdflib.SKOS.closeMatch, "相近匹配", "close match"),
+)
+KINDS = (
+    (rdflib.OWL.Class, "classes", "类", "Classes"),
+    (rdflib.OWL.ObjectProperty, "object_properties", "对象属性", "Object properties"),
+    (rdflib.OWL.DatatypeProperty, "datatype_properties", "数据属性", "Datatype properties"),
+)
+
+
+def ontology_doc(cfg, version):
+    """What `ontology.html` shows: the ontology's metadata, then every class and property with
+    its zh/en labels and definitions and its mappings (to reused vocabularies or our own terms),
+    then the axioms the ontology states about other vocabularies' terms."""
+    onto, base = ontology(cfg, version), cfg["BASE_IRI"]
+    names = prefixes(cfg, version)
+    namespace = base + "def/"
+    this = rdflib.URIRef(namespace)
+
+    def ref(node):
+        if isinstance(node, rdflib.BNode):  # an RDF list: a property chain
+            return {"chain": [ref(item) for item in rdflib.collection.Collection(onto, node)]}
+        iri = str(node)
+        local = iri[len(namespace):] if iri.startswith(namespace) else None
+        return {"text": compact(iri, names), "href": f"#{local}" if local else iri, "iri": iri}
+
+    def texts(subject, predicate):
+        found = {}
+        for value in onto.objects(subject, predicate):
+            found.setdefault(getattr(value, "language", None) or "", []).append(str(value))
+        return {lang: " ".join(sorted(values)) for lang, values in found.items()}
+
+    def mappings(subject):
+        rows = []
+        for predicate, zh, en in MAPPINGS:
+            values = sorted((ref(o) for o in onto.objects(subject, predicate)), key=str)
+            if predicate == rdflib.OWL.inverseOf:  # stated on either side
+                values += [ref(s) for s in onto.subjects(predicate, subject)]
+            if values:
+                rows.append({"zh": zh, "en": en, "values": values})
+        return rows
+
+    def term(subject, kind):
+        extra = [compact(str(t), names) for t in onto.objects(subject, rdflib.RDF.type)
+                 if t != kind]
+        return {
+            "name": str(subject)[len(namespace):],
+            "iri": str(subject),
+            "label": texts(subject, rdflib.RDFS.label),
+            "definition": texts(subject, rdflib.SKOS.definition),
+            "characteristics": sorted(extra),
+            "mappings": mappings(subject),
+        }
+
+    sections = []
+    for kind, key, zh, en in KINDS:
+        members = sorted((s for s in onto.subjects(rdflib.RDF.type, kind)
+                          if str(s).startswith(namespace)), key=str)
+        sections.append({"key": key, "zh": zh, "en": en, "terms": [term(s, kind) for s in members]})
+    foreign = sorted({s for s in onto.subjects() if isinstance(s, rdflib.URIRef)
+                      and not str(s).startswith(namespace)}, key=str)
+    prefix_of = {ns: name for name, ns in names.items()}
+    reused = sorted({ns for ns in names.values() if not ns.startswith(base)
+                     and any(str(o).startswith(ns) for o in onto.objects()
+                             if isinstance(o, rdflib.URIRef))})
+    return {
+        "iri": namespace,
+        "title": texts(this, rdflib.DCTERMS.title),
+        "description": texts(this, rdflib.DCTERMS.description),
+        "version": str(onto.value(this, rdflib.OWL.versionInfo) or ""),
+        "licence": str(onto.value(this, rdflib.DCTERMS.license) or ""),
+        "created": str(onto.value(this, rdflib.DCTERMS.created) or ""),
+        "sections": sections,
+        "foreign": [{"term": ref(s), "mappings": mappings(s),
+                     "characteristics": sorted(compact(str(t), names)
+                                               for t in onto.objects(s, rdflib.RDF.type))}
+                    for s in foreign],
+        "vocabularies": [{"prefix": prefix_of[ns], "iri": ns} for ns in reused],
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Dumps (from the build artifact)
+# ---------------------------------------------------------------------------------------------
+
+def dump_name(part, fmt, compressed=False):
+    return f"{part}.{fmt}" + (".gz" if compressed else "")
+
+
+def parse_dump_name(name):
+    """(part, format name, compressed) from `asserted.ttl` / `closure.nt.gz`; NotFound otherwise."""
+    compressed = name.endswith(".gz")
+    stem = name[: -len(".gz")] if compressed else name
+    part, _, fmt = stem.partition(".")
+    if part not in PARTS or fmt not in DUMP_FORMATS:
+        offered = ", ".join(dump_name(p, f) for p in PARTS for f in DUMP_FORMATS)
+        raise errors.NotFound(f"没有这个数据下载：{name}；可下载：{offered}（均可加 .gz）",
+                              offered=[dump_name(p, f) for p in PARTS for f in DUMP_FORMATS])
+    return part, fmt, compressed
+
+
+def dump(cfg, version, part, fmt, compressed=False):
+    """The bytes of one dump; cached per data version, since they never change within one."""
+    return _dump(cfg["BUILD_DIR"], cfg["ROOT"], cfg["BASE_IRI"], version, part, fmt, compressed)
+
+
+@functools.lru_cache(maxsize=2 * len(PARTS) * len(DUMP_FORMATS))
+def _dump(build_dir, root, base, version, part, fmt, compressed):
+    if compressed:
+        return gzip.compress(_dump(build_dir, root, base, version, part, fmt, False), mtime=0)
+    files = ["asserted", "inferred"] if part == "closure" else [part]
+    folder = Path(build_dir)
+    if not all((folder / f"{name}.nt").is_file() for name in files):
+        raise errors.StoreUnavailable(f"{build_dir} 中没有构建结果，无法提供数据下载 (no build)")
+    ntriples = b"".join((folder / f"{name}.nt").read_bytes() for name in files)
+    if fmt == "nt":
+        return ntriples
+    cfg = {"ROOT": root, "BASE_IRI": base, "BUILD_DIR": build_dir}
+    triples = [q.triple for q in pyoxigraph.parse(ntriples, format=pyoxigraph.RdfFormat.N_TRIPLES)]
+    body = serialize(negotiate.by_name(fmt, ("graph",)), triples, cfg, version)
+    return body.encode("utf-8") if isinstance(body, str) else body
+
+
+# ---------------------------------------------------------------------------------------------
+# The dataset description: DCAT catalogue + VoID, from live SPARQL over the store
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class Statistics:
+    triples: int
+    entities: int
+    subjects: int
+    objects: int
+    properties: list  # (IRI, triples)
+    classes: list  # (IRI, entities)
+    graphs: dict  # named graph IRI → triples
+    sources: list  # IRIs of the handbooks the data comes from
+    examples: list  # IRIs of a few policies
+    vocabularies: list = field(default_factory=list)  # namespaces of the classes and properties
+
+
+def _value(term):
+    return term["value"] if term else None
+
+
+def statistics(store, cfg):
+    """Counts and lists for VoID, each from a query in queries/internal/void-*.rq."""
+    base = cfg["BASE_IRI"]
+    counts = run(store, cfg, "void-counts").rows[0]
+    entities = run(store, cfg, "void-entities", space=base).rows[0]
+    properties = [(row["property"]["value"], int(row["triples"]["value"]))
+                  for row in run(store, cfg, "void-properties").rows]
+    classes = [(row["class"]["value"], int(row["entities"]["value"]))
+               for row in run(store, cfg, "void-classes").rows]
+    graphs = {row["graph"]["value"]: int(row["triples"]["value"])
+              for row in run(store, cfg, "void-graphs").rows}
+    sources = [row["handbook"]["value"] for row in run(store, cfg, "void-sources").rows]
+    examples = [row["resource"]["value"] for row in run(store, cfg, "void-examples").rows]
+    used = {namespace_of(iri) for iri, _ in properties + classes}
+    return Statistics(
+        triples=int(counts["triples"]["value"]),
+        entities=int(entities["entities"]["value"]),
+        subjects=int(counts["subjects"]["value"]),
+        objects=int(counts["objects"]["value"]),
+        properties=properties, classes=classes, graphs=graphs,
+        sources=sources, examples=examples, vocabularies=sorted(used),
+    )
+
+
+def namespace_of(iri):
+    """The vocabulary an IRI belongs to: everything up to its last `#` or `/`."""
+    cut = max(iri.rfind("#"), iri.rfind("/"))
+    return iri[: cut + 1]
+
+
+def addresses(root):
+    """Where this service answers, given its root URL (`http://host:port/`)."""
+    return {
+        "home": root,
+        "sparql": root + "sparql",
+        "void": root + VOID_PATH,
+        "context": root + CONTEXT_PATH,
+        "ontology": root + "def/",
+        "dumps": {(part, fmt, gz): f"{root}dumps/{dump_name(part, fmt, gz)}"
+                  for part in PARTS for fmt in DUMP_FORMATS for gz in (False, True)},
+    }
+
+
+def licence(cfg, version):
+    """The data set's licence: the one the ontology declares (one licence for the project)."""
+    declared = ontology(cfg, version).value(rdflib.URIRef(cfg["BASE_IRI"] + "def/"), rdflib.DCTERMS.license)
+    return str(declared) if declared else ""
+
+
+def dataset_iri(base, name):
+    """IRIs of the catalogue, the data set and its parts: fragments of the VoID document."""
+    return NamedNode(f"{base}{VOID_PATH}#{name}")
+
+
+def void(stats, cfg, version, manifest, urls):
+    """DCAT catalogue + VoID description triples of the data set the store holds."""
+    base = cfg["BASE_IRI"]
+    out = []
+
+    def add(subject, predicate, obj):
+        out.append(Triple(subject, NamedNode(predicate), obj))
+
+    def texts(subject, predicate, values):
+        for lang, text in values.items():
+            add(subject, predicate, Literal(text, language=lang))
+
+    def count(n):
+        return Literal(str(n), datatype=NamedNode(XSD + "integer"))
+
+    catalog, dataset = dataset_iri(base, "catalog"), dataset_iri(base, "dataset")
+    service, publisher = dataset_iri(base, "sparql"), dataset_iri(base, "publisher")
+    licensed = licence(cfg, version)
+    modified = (manifest or {}).get("built_at")
+
+    add(catalog, RDF + "type", NamedNode(DCAT + "Catalog"))
+    texts(catalog, DCTERMS + "title", {lang: f"{text}（数据目录）" if lang == "zh" else f"{text} (catalogue)"
+                                       for lang, text in TITLE.items()})
+    add(catalog, DCTERMS + "publisher", publisher)
+    add(catalog, FOAF + "homepage", NamedNode(urls["home"]))
+    add(catalog, DCAT + "dataset", dataset)
+    add(catalog, DCAT + "service", service)
+
+    add(publisher, RDF + "type", NamedNode(FOAF + "Organization"))
+    texts(publisher, FOAF + "name", PUBLISHER)
+    add(publisher, FOAF + "homepage", NamedNode(urls["home"]))
+
+    add(dataset, RDF + "type", NamedNode(DCAT + "Dataset"))
+    add(dataset, RDF + "type", NamedNode(VOID + "Dataset"))
+    texts(dataset, DCTERMS + "title", TITLE)
+    texts(dataset, DCTERMS + "description", DESCRIPTION)
+    add(dataset, DCTERMS + "publisher", publisher)
+    add(dataset, DCTERMS + "language", NamedNode("http://publications.europa.eu/resource/authority/language/ZHO"))
+    add(dataset, DCAT + "landingPage", NamedNode(urls["home"]))
+    if licensed:
+        for subject in (catalog, dataset):
+            add(subject, DCTERMS + "license", NamedNode(licensed))
+    if modified:
+        for subject in (catalog, dataset):
+            add(subject, DCTERMS + "modified", Literal(modified, datatype=NamedNode(XSD + "dateTime")))
+    if version:
+        add(dataset, OWL + "versionInfo", Literal(version))
+    for source in stats.sources:
+        add(dataset, DCTERMS + "source", NamedNode(source))
+        add(dataset, PROV + "wasDerivedFrom", NamedNode(source))
+    add(dataset, VOID + "uriSpace", Literal(base))
+    add(dataset, VOID + "sparqlEndpoint", NamedNode(urls["sparql"]))
+    for fmt in negotiate.offered(("graph",)):
+        add(dataset, VOID + "feature", NamedNode(fmt.w3c))
+    for namespace in stats.vocabularies:
+        add(dataset, VOID + "vocabulary", NamedNode(namespace))
+    for example in stats.examples:
+        add(dataset, VOID + "exampleResource", NamedNode(example))
+    add(dataset, VOID + "triples", count(stats.triples))
+    add(dataset, VOID + "entities", count(stats.entities))
+    add(dataset, VOID + "distinctSubjects", count(stats.subjects))
+    add(dataset, VOID + "distinctObjects", count(stats.objects))
+    add(dataset, VOID + "classes", count(len(stats.classes)))
+    add(dataset, VOID + "properties", count(len(stats.properties)))
+    for iri, n in stats.classes:
+        partition = BlankNode()
+        add(dataset, VOID + "classPartition", partition)
+        add(partition, VOID + "class", NamedNode(iri))
+        add(partition, VOID + "entities", count(n))
+    for iri, n in stats.properties:
+        partition = BlankNode()
+        add(dataset, VOID + "propertyPartition", partition)
+        add(partition, VOID + "property", NamedNode(iri))
+        add(partition, VOID + "triples", count(n))
+
+    add(service, RDF + "type", NamedNode(DCAT + "DataService"))
+    add(service, RDF + "type", NamedNode(SD + "Service"))
+    texts(service, DCTERMS + "title", {"zh": "SPARQL 查询服务", "en": "SPARQL endpoint"})
+    add(service, DCAT + "endpointURL", NamedNode(urls["sparql"]))
+    add(service, DCAT + "endpointDescription", NamedNode(urls["sparql"]))
+    add(service, SD + "endpoint", NamedNode(urls["sparql"]))
+    add(service, DCTERMS + "conformsTo", NamedNode("https://www.w3.org/TR/sparql11-protocol/"))
+    add(service, DCAT + "servesDataset", dataset)
+
+    for part in PARTS:
+        holder = dataset if part == "closure" else dataset_iri(base, part)
+        zh, en = PART_TITLES[part]
+        if part != "closure":
+            add(dataset, VOID + "subset", holder)
+            add(holder, RDF + "type", NamedNode(VOID + "Dataset"))
+            add(holder, RDF + "type", NamedNode(DCAT + "Dataset"))
+            texts(holder, DCTERMS + "title", {"zh": zh, "en": en})
+            add(holder, SD + "name", NamedNode(f"{base}graph/{part}"))
+            named = stats.graphs.get(f"{base}graph/{part}")
+            if named is not None:
+                add(holder, VOID + "triples", count(named))
+        for fmt_name in DUMP_FORMATS:
+            fmt = negotiate.by_name(fmt_name, ("graph",))
+            add(holder, VOID + "dataDump", NamedNode(urls["dumps"][(part, fmt_name, False)]))
+            for gz in (False, True):
+                distribution = dataset_iri(base, dump_name(part, fmt_name, gz).replace(".", "-"))
+                url = NamedNode(urls["dumps"][(part, fmt_name, gz)])
+                add(holder, DCAT + "distribution", distribution)
+                add(distribution, RDF + "type", NamedNode(DCAT + "Distribution"))
+                texts(distribution, DCTERMS + "title", {"zh": f"{zh}，{fmt_name}" + ("，gzip" if gz else ""),
+                                                        "en": f"{en}, {fmt_name}" + (", gzip" if gz else "")})
+                add(distribution, DCAT + "downloadURL", url)
+                add(distribution, DCAT + "accessURL", url)
+                add(distribution, DCAT + "mediaType", NamedNode(IANA + fmt.media_type))
+                add(distribution, DCTERMS + "format", NamedNode(fmt.w3c))
+                if gz:
+                    add(distribution, DCAT + "compressFormat", NamedNode(IANA + "application/gzip"))
+                if licensed:
+                    add(distribution, DCTERMS + "license", NamedNode(licensed))
+    return out
+
+
+def void_prefixes(cfg, version):
+    """Prefixes for writing the description: the vocabularies', not those of our instances."""
+    ours = cfg["BASE_IRI"] + "id/"
+    kept = {name: ns for name, ns in prefixes(cfg, version).items() if not ns.startswith(ours)}
+    return {**kept, **DESCRIPTION_PREFIXES}
