@@ -1,0 +1,15 @@
+#+ title: Property chains of three steps
+#+ description: OWL 2 RL prp-spo2 for lists of three: ?p owl:propertyChainAxiom (?p1 ?p2 ?p3), ?x ?p1 ?y1, ?y1 ?p2 ?y2, ?y2 ?p3 ?z ⊢ ?x ?p ?z.
+PREFIX rdf:  <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX owl:  <http://www.w3.org/2002/07/owl#>
+INSERT { ?x ?p ?z }
+WHERE {
+  ?p owl:propertyChainAxiom ?chain .
+  ?chain rdf:first ?p1 ; rdf:rest ?rest1 .
+  ?rest1 rdf:first ?p2 ; rdf:rest ?rest2 .
+  ?rest2 rdf:first ?p3 ; rdf:rest rdf:nil .
+  ?x ?p1 ?y1 .
+  ?y1 ?p2 ?y2 .
+  ?y2 ?p3 ?z .
+  FILTER NOT EXISTS { ?x ?p ?z }
+}

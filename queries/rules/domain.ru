@@ -1,0 +1,10 @@
+#+ title: The subject of a statement is in its property's domain
+#+ description: OWL 2 RL prp-dom: ?p rdfs:domain ?c, ?x ?p ?y ⊢ ?x a ?c.
+PREFIX rdf:  <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+INSERT { ?x rdf:type ?c }
+WHERE {
+  ?p rdfs:domain ?c .
+  ?x ?p ?y .
+  FILTER NOT EXISTS { ?x rdf:type ?c }
+}
