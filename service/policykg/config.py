@@ -12,6 +12,9 @@ DEFAULTS = {
     "BUILD_DIR": str(ROOT / "build"),
     # Base of every IRI the data mints; the service answers for it on any host.
     "BASE_IRI": "https://w3id.org/policykg/",
+    # Build-time reasoner: "owlrl" (the reference), "rules" (queries/rules/*.ru in Oxigraph, same
+    # triples, much faster at scale) or "auto" (owlrl below 20 000 asserted triples, rules above).
+    "INFERENCE": "auto",
     # "embedded" (pyoxigraph over the build artifact) or "remote" (SPARQL 1.1 endpoint).
     "STORE": "embedded",
     # Remote store: query endpoint, and Graph Store Protocol endpoint used by `policykg load`.

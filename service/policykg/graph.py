@@ -1,6 +1,7 @@
 """The build: parse the project's Turtle, close it under OWL-RL, check it, write the artifact.
 
-Steps: parse `ontology/*.ttl` + `data/*.ttl`; OWL-RL closure (owlrl) minus owlrl's trivia;
+Steps: parse `ontology/*.ttl` + `data/*.ttl`; OWL-RL closure (owlrl, or the same facts from
+the rules in `queries/rules/`: INFERENCE) minus owlrl's trivia;
 SHACL (`ontology/shapes.ttl`); `queries/checks/*.rq` must return no rows; then write
 `BUILD_DIR` (see docs/architecture.md) into a temporary sibling and swap it in with renames.
 Reasoning and checks run on the canonical IRIs the files are written in, so shapes, check
@@ -28,7 +29,7 @@ from rdflib import OWL, RDF, RDFS, SH, XSD, Graph, Literal, URIRef
 from rdflib.exceptions import ParserError
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
-from . import config
+from . import config, rules
 from .errors import BuildError
 
 CANONICAL_BASE = "https://w3id.org/policykg/"
@@ -37,6 +38,8 @@ REFLEXIVE = {OWL.sameAs, RDFS.subClassOf, RDFS.subPropertyOf, OWL.equivalentClas
 EVERYTHING = {OWL.Thing, RDFS.Resource}
 MAX_VIOLATIONS = 20
 MAX_ROWS = 10
+# INFERENCE=auto: owlrl below this many asserted triples (the handbook has ~3 800), the rules from here on.
+AUTO_RULES_FROM = 20_000
 
 
 def input_files(cfg):
@@ -88,7 +91,7 @@ def _build(cfg, target, inputs, version):
     with _timed(seconds, "parse"):
         asserted = parse([path for path in input_files(cfg) if _is_graph_file(path)], root)
     with _timed(seconds, "reason"):
-        inferred = infer(asserted)
+        inferred = infer(asserted, cfg["INFERENCE"])
         closure = asserted + inferred
     with _timed(seconds, "shacl"):
         validate_shapes(closure, root)
@@ -129,13 +132,26 @@ def parse(paths, root):
     return graph
 
 
-def infer(asserted):
-    """What the OWL-RL closure adds to `asserted`, without owlrl's trivia."""
-    closure = Graph()
-    closure += asserted
-    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(closure)
+def infer(asserted, engine="owlrl"):
+    """What the OWL-RL closure adds to `asserted`, without owlrl's trivia.
+
+    `engine` (the INFERENCE setting): "owlrl", the reference; "rules", `queries/rules/*.ru` run
+    in Oxigraph (the same triples, checked against owlrl by tests/test_rules.py, and far
+    faster at scale: docs/inference.md); "auto", owlrl below AUTO_RULES_FROM asserted
+    triples and the rules from there on.
+    """
+    if engine == "auto":
+        engine = "owlrl" if len(asserted) < AUTO_RULES_FROM else "rules"
+    if engine == "owlrl":
+        derived = Graph()
+        derived += asserted
+        owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(derived)
+    elif engine == "rules":
+        derived = rules.infer(asserted)
+    else:
+        raise BuildError(f"INFERENCE must be owlrl, rules or auto, not {engine!r}")
     inferred = Graph()
-    for triple in closure:
+    for triple in derived:
         if triple not in asserted and not is_trivia(triple):
             inferred.add(triple)
     return inferred
