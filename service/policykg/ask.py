@@ -1,0 +1,866 @@
+"""Questions in plain Chinese (or English) answered from the graph, with the SPARQL that did it.
+
+No language model: a question is read by rules, then mapped to one canned query.
+
+1. Document numbers are found first, on the raw text, with the shared normalizer
+   (`docnumber.find_all`), and cut out so that segmentation never splits them.
+2. The rest is cleaned (NFKC: full-width digits and letters; lower case; Chinese quotation
+   marks dropped; spaces next to Chinese characters dropped) and read for amounts (元 / 万元 / 万
+   / 亿 / yuan, Arabic or Chinese numerals, with 超过 / 以上 / 不低于 …), year counts (N 年以上),
+   look-backs (近 N 年), percentages and quoted phrases.
+3. It is segmented with jieba, whose user dictionary holds the graph's names (policies,
+   recognitions, bodies, places, applicant types, document titles) from
+   `queries/internal/ask-lexicon.rq`; tokens and substrings that are names become entities.
+4. Each intent (one per canned query, `INTENTS`) scores its cue words (strong 3, weak 1) and,
+   when it has any cue, 3 more for finding the parameter it needs. The best score of at least 3
+   wins (ties: table order); an intent whose parameter is missing cannot win unless it has a
+   default. Nothing wins → say so, offer full-text hits (`where-stated`) and the closest
+   canned questions.
+
+Comparisons follow the 民法典 (art. 1259): 以上 / 以下 / 以内 include the number, 超过 / 不满
+exclude it. The canned queries ask “at least”, so 超过 50 万 binds 500000.01 (one fen more) and
+超过 5 年 binds 6 years; “below” questions (低于, 不超过, 以下) have no canned query and are not
+mapped. See docs/ask-and-match.md.
+"""
+
+import argparse
+import json
+import logging
+import re
+import sys
+import threading
+import unicodedata
+import warnings
+from dataclasses import dataclass, field
+from decimal import Decimal
+from difflib import SequenceMatcher
+from pathlib import Path
+
+from policykg import config, docnumber, errors, graph, queries, render, store as stores
+
+with warnings.catch_warnings():
+    # jieba 0.42 imports pkg_resources and compiles a non-raw regex: newer tools warn about both.
+    warnings.simplefilter("ignore")
+    import jieba
+jieba.setLogLevel(logging.WARNING)
+
+MAX_QUESTION = 500
+QUESTIONS = config.ROOT / "tests" / "ask" / "questions.tsv"
+LEXICON_QUERY = Path("queries/internal/ask-lexicon.rq")
+# A name the user dictionary gets: frequent enough that jieba keeps it whole.
+NAME_FREQUENCY = 100000
+CUE_WEIGHTS = {"strong": 3, "weak": 1}
+PARAM_BONUS = 3
+MIN_SCORE = 3
+FEN = Decimal("0.01")
+ITEMS_SHOWN = 5
+FULLTEXT_TERMS = 3
+FULLTEXT_ROWS = 10
+SUGGESTIONS = 3
+
+# ---------------------------------------------------------------------------------------------
+# Cleaning and numbers
+# ---------------------------------------------------------------------------------------------
+
+QUOTES = str.maketrans("", "", "“”‘’\"'《》「」『』〈〉")
+CJK_SPACE = re.compile(r"(?<=[^\x00-\x7f])\s+|\s+(?=[^\x00-\x7f])")
+QUOTED = re.compile(r"[“\"「『《]([^”\"」』》]{2,40})[”\"」』》]")
+
+DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
+CN_NUMBER = "[零〇一二两三四五六七八九十百千]+"
+NUMBER = rf"(?P<num>\d+(?:,\d{{3}})*(?:\.\d+)?|{CN_NUMBER})"
+
+# Comparison words, longest first, and what each means for the bound that follows or precedes.
+BEFORE = {
+    "大于或等于": "ge", "大于等于": "ge", "不低于": "ge", "不少于": "ge", "不小于": "ge", "至少": "ge",
+    "达到": "ge", "满": "ge", "≥": "ge", ">=": "ge", "at least": "ge", "no less than": "ge",
+    "不超过": "le", "不高于": "le", "不多于": "le", "低于": "lt", "少于": "lt", "小于": "lt",
+    "超过": "gt", "高于": "gt", "大于": "gt", "多于": "gt", "逾": "gt", ">": "gt",
+    "more than": "gt", "greater than": "gt", "over": "gt", "above": "gt", "exceeding": "gt",
+    "less than": "lt", "under": "lt", "below": "lt", "at most": "le",
+}
+AFTER = {
+    "及以上": "ge", "或以上": "ge", "以上": "ge", "起": "ge", "or more": "ge", "and above": "ge", "plus": "ge",
+    "及以下": "le", "或以下": "le", "以下": "le", "以内": "le", "or less": "le", "and below": "le",
+}
+MONEY_UNITS = {
+    "亿元": 10**8, "亿": 10**8, "万元": 10**4, "万块": 10**4, "万": 10**4, "w": 10**4,
+    "千元": 1000, "千": 1000, "k": 1000, "million": 10**6, "元": 1, "块钱": 1, "块": 1,
+    "yuan": 1, "rmb": 1, "cny": 1,
+}
+
+
+def _alternation(words):
+    return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+
+
+COMPARE_BEFORE = rf"(?:(?P<before>{_alternation(BEFORE)})\s*)?"
+COMPARE_AFTER = rf"(?:\s*(?P<after>{_alternation(AFTER)}))?"
+AMOUNT = re.compile(
+    COMPARE_BEFORE + NUMBER + rf"\s*(?P<unit>{_alternation(MONEY_UNITS)})(?![a-z])" + COMPARE_AFTER)
+# A number with no unit counts as money only next to a comparison word and not before a counter.
+BARE_AMOUNT = re.compile(
+    rf"(?:(?P<before>{_alternation(BEFORE)})\s*)" + r"(?P<num>\d{4,}(?:,\d{3})*(?:\.\d+)?|\d{1,3}(?:,\d{3})+)"
+    r"(?!\s*(?:年|件|项|家|名|个|%|years?))" + COMPARE_AFTER)
+YEARS = re.compile(
+    r"(?P<near>近|最近|过去|前|last|past|recent)?\s*" + COMPARE_BEFORE
+    + rf"(?P<num>\d+|[一二两三四五六七八九十]+)\s*(?:个)?(?:多)?\s*(?:年(?!度)|years?)" + COMPARE_AFTER)
+RECENT_YEARS = re.compile(r"近几年|最近几年|近年|近些年|这几年|recent years|past years|look(?:s|ing)? back")
+PERCENT = re.compile(r"(?P<num>\d+(?:\.\d+)?)\s*(?:%|percent)|百分之(?P<cn>[\d.]+|[零一二两三四五六七八九十百]+)")
+
+
+def chinese_number(text):
+    """The value of a Chinese numeral below 10 000 (五十, 一百, 两千, 十二), or None."""
+    total, digit = 0, None
+    for char in text:
+        if char in DIGITS:
+            digit = DIGITS[char]
+        elif char in SMALL_UNITS:
+            total += (1 if digit is None else digit) * SMALL_UNITS[char]
+            digit = None
+        else:
+            return None
+    return total + (digit or 0)
+
+
+def _number(text):
+    if text[0].isdigit():
+        return Decimal(text.replace(",", ""))
+    value = chinese_number(text)
+    return None if value is None else Decimal(value)
+
+
+def clean(text):
+    """NFKC, lower case, without Chinese quotation marks or spaces next to Chinese characters."""
+    text = unicodedata.normalize("NFKC", text).lower().translate(QUOTES)
+    return CJK_SPACE.sub("", text).strip()
+
+
+def short_name(label):
+    """The words inside “…” of a label (“泰山品质”认证 → 泰山品质), or None."""
+    match = re.search(r"“([^”]{2,})”", label)
+    return match.group(1) if match else None
+
+
+def yuan(value):
+    """An amount of money as people write it: 50 万元, 4000 元, 500000.01 元."""
+    value = Decimal(value)
+    if value >= 10000 and value % 10000 == 0:
+        return f"{_plain(value / 10000)} 万元"
+    return f"{_plain(value)} 元"
+
+
+def _plain(value):
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+# ---------------------------------------------------------------------------------------------
+# The lexicon: the graph's names, a jieba tokenizer that keeps them whole
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entity:
+    kind: str  # policy | recognition | body | place | applicant | document
+    thing: str  # IRI
+    label: str  # Chinese label
+    name: str  # the name as found (cleaned)
+    code: str | None = None  # applicant notation, a document's normalized number
+    policy: str | None = None  # for a recognition: the policy about it
+
+
+class Lexicon:
+    """Names from the graph and a tokenizer whose dictionary holds them (one per data version)."""
+
+    def __init__(self, rows):
+        self.names = {}  # cleaned name → [Entity]
+        self.policy_labels = {}
+        self.numbers = set()  # every key a document number answers to
+        for row in rows:
+            value = {key: render.plain(term) for key, term in row.items()}
+            names = {clean(value["name"])}
+            if value["kind"] in ("policy", "recognition", "body") and short_name(value["name"]):
+                names.add(clean(short_name(value["name"])))
+            for name in names:
+                entity = Entity(value["kind"], value["thing"], value["label"], name,
+                                value.get("code") or None, value.get("policy") or None)
+                self.names.setdefault(name, []).append(entity)
+            if value["kind"] == "policy":
+                self.policy_labels[value["thing"]] = value["label"]
+            if value["kind"] == "document":
+                self.numbers.add(value["code"])
+        self.tokenizer = _tokenizer(name for name in self.names if not name.isascii())
+
+    def entities(self, text, tokens):
+        """Every entity named in `text`: whole tokens, longer names anywhere, close policy names."""
+        found = {}
+        for name, entities in self.names.items():
+            if name in tokens or (len(name) >= 4 and _contains(text, name)):
+                for entity in entities:
+                    found.setdefault((entity.kind, entity.thing), entity)
+        # The longest name first: 国家市场监督管理总局 before 总局, 临沂市专利奖励办法 before 临沂市专利奖励.
+        entities = sorted(found.values(), key=lambda entity: -len(entity.name))
+        if not any(entity.kind in ("policy", "recognition") for entity in entities):
+            entities.extend(filter(None, (self._closest(text, kind) for kind in ("policy", "recognition"))))
+        return entities
+
+    def _closest(self, text, kind):
+        """The name of this kind sharing the longest run (≥ 4 characters, ≥ half of it) with `text`."""
+        best, best_length = None, 0
+        for name, entities in self.names.items():
+            if name.isascii() or not any(entity.kind == kind for entity in entities):
+                continue
+            match = SequenceMatcher(None, text, name, autojunk=False).find_longest_match(
+                0, len(text), 0, len(name))
+            if match.size >= 4 and match.size * 2 >= len(name) and match.size > best_length:
+                best = next(entity for entity in entities if entity.kind == kind)
+                best_length = match.size
+        return best
+
+    def number(self, key):
+        """A document number as the graph knows it. `docnumber.find_all` may take a word leading
+        into the number as part of the issuer (以鲁政发…, 按鲁政发…): the longest known key that
+        the found one ends with wins; an unknown number stays as it is."""
+        return next((key[start:] for start in range(len(key)) if key[start:] in self.numbers), key)
+
+    def policy_label(self, entity):
+        """The Chinese label of the policy an entity is or concerns."""
+        if entity.kind == "policy":
+            return entity.label
+        return self.policy_labels.get(entity.policy)
+
+
+def _contains(text, name):
+    if not name.isascii():
+        return name in text
+    return re.search(rf"(?<![a-z]){re.escape(name)}", text) is not None
+
+
+_base = {}
+_base_lock = threading.Lock()
+
+
+def _tokenizer(words):
+    """A jieba tokenizer: its stock dictionary, read once per process and never cached on disk
+    (jieba would write `jieba.cache` in the temporary folder), plus `words`."""
+    with _base_lock:
+        if not _base:
+            stock = jieba.Tokenizer()
+            _base["freq"], _base["total"] = stock.gen_pfdict(stock.get_dict_file())
+    tokenizer = jieba.Tokenizer()
+    tokenizer.FREQ, tokenizer.total = dict(_base["freq"]), _base["total"]
+    tokenizer.initialized = True
+    for word in sorted(words):
+        tokenizer.add_word(word, NAME_FREQUENCY)
+    return tokenizer
+
+
+_lexicons = {}
+_lexicons_lock = threading.Lock()
+
+
+def lexicon(store, cfg):
+    """The lexicon for the store's data, built once per data version (every time when unknown)."""
+    version = store.data_version()
+    key = (cfg["ROOT"], version)
+    with _lexicons_lock:
+        if version is not None and key in _lexicons:
+            return _lexicons[key]
+    rows = internal_rows(store, cfg, LEXICON_QUERY)
+    built = Lexicon(rows)
+    if version is not None:
+        with _lexicons_lock:
+            _lexicons[key] = built
+    return built
+
+
+def internal_rows(store, cfg, relative):
+    """The rows of an internal query; a row cap that cuts them is an error, not a silent gap."""
+    query = queries.load(Path(cfg["ROOT"]) / relative, cfg["BASE_IRI"])
+    result = store.query(query.bind())
+    if result.truncated:
+        raise errors.ServiceError(
+            f"{relative.name} 的结果超过了行数上限 ROW_CAP (the answer exceeds ROW_CAP)", 500)
+    return result.rows
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading a question
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Bound:
+    value: Decimal
+    relation: str  # ge | gt | le | lt | eq
+    text: str  # as written
+
+
+@dataclass
+class Reading:
+    """What a question says, before it is mapped to a query."""
+
+    question: str
+    text: str  # cleaned, document numbers cut out
+    tokens: list = field(default_factory=list)
+    numbers: list = field(default_factory=list)  # normalized document numbers
+    amounts: list = field(default_factory=list)  # Bound, in yuan
+    years: list = field(default_factory=list)  # Bound, in years
+    lookback: bool = False  # 近 N 年 / 近几年
+    percentages: list = field(default_factory=list)
+    quoted: list = field(default_factory=list)
+    entities: list = field(default_factory=list)
+
+    def first(self, *kinds):
+        return next((entity for entity in self.entities if entity.kind in kinds), None)
+
+    def as_json(self):
+        return {
+            "tokens": self.tokens,
+            "numbers": self.numbers,
+            "amounts": [_bound_json(bound) for bound in self.amounts],
+            "years": [_bound_json(bound) for bound in self.years],
+            "lookback": self.lookback,
+            "percentages": [float(value) for value in self.percentages],
+            "quoted": self.quoted,
+            "entities": [{"kind": e.kind, "iri": e.thing, "label": e.label, "name": e.name}
+                         for e in self.entities],
+        }
+
+
+def _bound_json(bound):
+    return {"value": float(bound.value), "relation": bound.relation, "text": bound.text}
+
+
+def _relation(match):
+    before, after = match["before"], match["after"]
+    return BEFORE.get(before) or AFTER.get(after) or "eq"
+
+
+def read(question, lexicon):
+    """The Reading of a question (numbers first, then cleaning, segmentation and names)."""
+    numbers, rest, last = [], [], 0
+    for number, start, end in docnumber.find_all(question):
+        numbers.append(lexicon.number(number.key))
+        rest.append(question[last:start])
+        last = end
+    rest.append(question[last:])
+    raw = " ".join(rest)
+    text = clean(raw)
+    reading = Reading(question, text, numbers=numbers)
+    reading.quoted = [match.group(1).strip() for match in QUOTED.finditer(unicodedata.normalize("NFKC", raw))]
+    taken = []
+    for pattern in (AMOUNT, BARE_AMOUNT):
+        for match in pattern.finditer(text):
+            if any(start < match.end() and match.start() < end for start, end in taken):
+                continue
+            value = _number(match["num"])
+            if value is None:
+                continue
+            unit = match.groupdict().get("unit")
+            reading.amounts.append(Bound(value * MONEY_UNITS.get(unit, 1), _relation(match), match.group(0)))
+            taken.append(match.span())
+    for match in YEARS.finditer(text):
+        value = _number(match["num"])
+        if value is None or any(start < match.end() and match.start() < end for start, end in taken):
+            continue
+        if match["near"]:
+            reading.lookback = True
+        elif not 1900 <= value <= 2100:  # 2020年 is a date
+            reading.years.append(Bound(value, _relation(match), match.group(0)))
+    reading.lookback = reading.lookback or bool(RECENT_YEARS.search(text))
+    for match in PERCENT.finditer(text):
+        value = _number(match["num"] or match["cn"])
+        if value is not None:
+            reading.percentages.append(value / 100)
+    reading.tokens = [token for token in lexicon.tokenizer.lcut(text, HMM=False) if token.strip()]
+    reading.entities = lexicon.entities(text, set(reading.tokens))
+    return reading
+
+
+# ---------------------------------------------------------------------------------------------
+# Intents: one per canned query
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Intent:
+    query: str
+    strong: tuple = ()
+    weak: tuple = ()
+    param: str | None = None  # the reader (see PARAMS) of what the query needs
+    summary: str = ""  # one line; {count}, {items} and the display values of the parameters
+    item: str = ""  # how one row reads in {items}
+    examples: tuple = ()
+
+
+INTENTS = (
+    Intent("policies-by-document",
+           strong=("依据", "根据", "依照", "出自", "based on", "rest on", "rests on", "under"),
+           weak=("文件", "文", "对应", "涉及", "哪些政策", "document", "policies"),
+           param="number",
+           summary="依据 {number} 的政策有 {count} 项：{items}。", item="{policyLabel}",
+           examples=("哪些政策依据临政字〔2020〕113号", "鲁政发〔2020〕12号对应哪些政策")),
+    Intent("operating-years-at-least",
+           strong=("运行", "运营", "经营", "营业", "成立", "年限", "开业", "operation", "operating", "in business"),
+           weak=("几年", "多少年", "奖项", "奖", "要求", "满", "years"),
+           param="years",
+           summary="要求运行年限不少于 {years} 年的奖项有 {count} 项：{items}。", item="{awardLabel} {clause}",
+           examples=("哪些奖励要求运行5年以上", "哪些奖项对运行年限有要求")),
+    Intent("policy-hotline",
+           strong=("电话", "热线", "号码", "联系方式", "hotline", "phone", "telephone", "call"),
+           weak=("咨询", "联系", "打", "多少", "contact"),
+           param="policy",
+           summary="{policy}的咨询电话：{items}。", item="{hotlines}",
+           examples=("泰山品质认证的咨询电话是多少", "市长质量奖打哪个电话咨询")),
+    Intent("policy-contacts",
+           strong=("电话", "热线", "联系方式", "受理", "hotline", "hotlines", "phone", "contact"),
+           weak=("咨询", "联系", "部门", "单位", "依据", "每项", "各项", "所有", "每个", "all", "every"),
+           summary="{count} 项政策的咨询电话：{items}。", item="{policyLabel} {hotlines}",
+           examples=("各项政策的咨询电话", "所有政策的联系电话和受理单位")),
+    Intent("benefits-worth-at-least",
+           strong=("金额", "奖金", "worth", "amount"),
+           weak=("奖励", "资助", "补贴", "补助", "奖补", "激励", "钱", "拿", "给", "能拿", "award", "awards", "benefits"),
+           param="amount",
+           summary="金额{amount}的惠企内容有 {count} 项：{items}。", item="{benefitLabel}",
+           examples=("奖励超过50万的有哪些", "50万元以上的奖励")),
+    Intent("rate-benefits",
+           strong=("比例", "百分比", "百分之", "费率", "比率", "rate", "percentage", "percent", "proportion"),
+           weak=("保费", "交易额", "本金", "按", "计算", "上限", "share"),
+           param="rate",
+           summary="按比例给予的惠企内容有 {count} 项：{items}。", item="{benefitLabel}",
+           examples=("哪些补贴是按比例给的", "按保费60%补贴的政策")),
+    Intent("tiered-benefits",
+           strong=("分档", "档次", "档位", "各档", "每档", "几档", "阶梯", "分级", "等级", "tier", "tiers", "tiered"),
+           weak=("档", "级别", "不同", "分别", "各", "level", "levels", "each"),
+           summary="分档给予的惠企内容有 {count} 项：{items}。", item="{benefitLabel}",
+           examples=("哪些奖励是分档的", "不同级别标准分别奖励多少")),
+    Intent("policies-for-applicant",
+           strong=("面向", "针对", "适用", "对象", "open to", "eligible"),
+           weak=("给", "可以", "能", "申请", "申报", "享受", "哪些政策", "政策", "for", "policies"),
+           param="applicant",
+           summary="面向{applicant}的政策有 {count} 项：{items}。", item="{policyLabel}",
+           examples=("给个人的奖励有哪些", "面向企业的政策")),
+    Intent("lookback-conditions",
+           strong=("回溯", "近年", "最近", "年内", "年来", "look back", "looks back", "recent years", "last"),
+           weak=("事故", "不良", "信用", "违法", "违规", "没有", "条件", "要求", "conditions", "accidents"),
+           param="lookback",
+           summary="带回溯期（近 N 年内）的条件有 {count} 条，出自：{items}。", item="{policyLabel}",
+           examples=("哪些条件要求近3年内无重大事故", "近五年无不良信用记录的要求有哪些")),
+    Intent("documents-by-body",
+           strong=("发布", "印发", "发文", "出台", "颁布", "制定", "下发", "发的", "发过", "issued", "published"),
+           weak=("文件", "文", "政策", "document", "documents"),
+           param="body",
+           summary="{body}及其下属机关发布的文件有 {count} 份：{items}。", item="《{title}》",
+           examples=("临沂市人民政府发布了哪些文件", "市场监管局发的文件有哪些")),
+    Intent("non-monetary-benefits",
+           strong=("非资金", "非现金", "非货币", "不是钱", "不给钱", "不是资金", "非资金类", "不是现金",
+                   "non-monetary", "in kind", "non-cash"),
+           weak=("荣誉", "标识", "标志", "证书", "培训", "服务", "好处", "支持", "honour", "training"),
+           summary="非资金类惠企内容有 {count} 项：{items}。", item="{benefitLabel}",
+           examples=("哪些惠企内容不是资金", "非资金类的好处有哪些")),
+    Intent("where-stated",
+           strong=("原文", "出处", "哪一页", "第几页", "页码", "哪页", "出自哪", "在哪里写", "哪里写", "哪里提到",
+                   "在哪提到", "写在哪", "page", "stated", "mention", "mentions", "handbook say"),
+           weak=("手册", "哪里", "提到", "写", "where", "handbook"),
+           param="text",
+           summary="“{text}”见于手册 {count} 处：{items}。", item="{label}（第 {firstPage} 页）",
+           examples=("“200万元奖励”在手册第几页", "手册哪一页提到驰名商标")),
+)
+
+# Words that say nothing about what is asked; dropped from full-text terms and `where-stated` text.
+FILLERS = {
+    "的", "了", "在", "是", "吗", "呢", "啊", "吧", "哪", "哪些", "哪个", "哪里", "哪儿", "什么", "有", "有没有",
+    "中", "里", "说", "写", "写了", "提到", "提及", "一页", "页", "第几", "几", "手册", "原文", "出处", "出自",
+    "请问", "我", "我们", "想", "知道", "查", "一下", "和", "与", "及", "或", "或者", "都", "也", "个", "这", "那",
+    "where", "does", "do", "the", "a", "an", "is", "are", "in", "of", "say", "says", "mention", "mentions",
+    "handbook", "page", "which", "what", "stated", "?", "？", "。", "，", ",", "、", "！", "!", ":", "：",
+}
+
+
+def _cues(intent, reading):
+    """Cue words of the intent found in the question, with their weights."""
+    found = []
+    for strength in ("strong", "weak"):
+        for cue in getattr(intent, strength):
+            if cue in reading.tokens or (len(cue) > 1 and _contains(reading.text, cue)):
+                found.append((cue, CUE_WEIGHTS[strength]))
+    return found
+
+
+@dataclass(frozen=True)
+class Found:
+    """What a parameter reader took from a question: the parameters to bind, their words for
+    the summary, and whether the question said it (False: a default)."""
+
+    params: dict
+    display: dict
+    said: bool = True
+
+
+def _param_number(reading, lexicon):
+    number = reading.numbers[0] if reading.numbers else None
+    if number is None and (document := reading.first("document")):
+        number = document.code
+    return Found({"number": number}, {"number": number}) if number else None
+
+
+def _param_years(reading, lexicon):
+    for bound in reading.years:
+        if bound.relation in ("ge", "gt", "eq"):
+            years = str(int(bound.value) + (1 if bound.relation == "gt" else 0))
+            return Found({"years": years}, {"years": years})
+    if reading.years:
+        return None  # only “below” counts: no canned query asks that
+    return Found({"years": "0"}, {"years": "0"}, said=False)  # every operating-years condition
+
+
+def _param_amount(reading, lexicon):
+    for bound in reading.amounts:
+        if bound.relation in ("ge", "gt", "eq"):
+            value = bound.value + (FEN if bound.relation == "gt" else 0)
+            words = f"超过 {yuan(bound.value)}（不含本数）" if bound.relation == "gt" else f"不低于 {yuan(bound.value)}"
+            return Found({"amount": _plain(value)}, {"amount": words})
+    return None
+
+
+def _param_policy(reading, lexicon):
+    entity = reading.first("policy", "recognition")
+    label = lexicon.policy_label(entity) if entity else None
+    return Found({"policy": label}, {"policy": label}) if label else None
+
+
+def _param_applicant(reading, lexicon):
+    entity = reading.first("applicant")
+    return Found({"applicant": entity.code}, {"applicant": entity.label}) if entity else None
+
+
+def _param_body(reading, lexicon):
+    entity = reading.first("body")
+    return Found({"body": entity.label}, {"body": entity.label}) if entity else None
+
+
+def _param_lookback(reading, lexicon):
+    return Found({}, {}, said=reading.lookback)
+
+
+def _param_rate(reading, lexicon):
+    return Found({}, {}, said=bool(reading.percentages))
+
+
+def _param_text(reading, lexicon):
+    """The quoted phrase; else what is left once cue and filler words are dropped (a guess, so
+    it earns no bonus)."""
+    if reading.quoted:
+        return Found({"text": reading.quoted[0]}, {"text": reading.quoted[0]})
+    cues = {cue for intent in INTENTS if intent.query == "where-stated" for cue in intent.strong + intent.weak}
+    words = [token for token in reading.tokens if token not in FILLERS and token not in cues]
+    text = "".join(words) if all(not word.isascii() for word in words) else " ".join(words)
+    return Found({"text": text}, {"text": text}, said=False) if text else None
+
+
+PARAMS = {
+    "number": _param_number, "years": _param_years, "amount": _param_amount, "policy": _param_policy,
+    "applicant": _param_applicant, "body": _param_body, "lookback": _param_lookback, "rate": _param_rate,
+    "text": _param_text,
+}
+
+
+@dataclass(frozen=True)
+class Mapping:
+    intent: Intent
+    params: dict
+    display: dict
+    score: int
+    cues: tuple
+
+
+def choose(reading, lexicon):
+    """The best Mapping for a Reading, or None when no intent scores at least MIN_SCORE."""
+    best = None
+    for intent in INTENTS:
+        cues = _cues(intent, reading)
+        score = sum(weight for _, weight in cues)
+        found = Found({}, {}, said=False)
+        if intent.param:
+            found = PARAMS[intent.param](reading, lexicon)
+            if found is None:
+                continue
+        # A parameter said in the question counts once a cue says what is asked about it; a
+        # document number asks on its own.
+        if found.said and (cues or intent.param == "number"):
+            score += PARAM_BONUS
+        if score >= MIN_SCORE and (best is None or score > best.score):
+            best = Mapping(intent, found.params, found.display, score, tuple(cue for cue, _ in cues))
+    return best
+
+
+# ---------------------------------------------------------------------------------------------
+# Answering
+# ---------------------------------------------------------------------------------------------
+
+
+def _catalog(cfg):
+    return queries.Catalog(Path(cfg["ROOT"]) / "queries", cfg["BASE_IRI"])
+
+
+def check_question(question):
+    if not isinstance(question, str) or not question.strip():
+        raise errors.BadRequest("请输入问题 (q is required)", param="q")
+    if len(question) > MAX_QUESTION:
+        raise errors.BadRequest(f"问题太长，最多 {MAX_QUESTION} 个字 (at most {MAX_QUESTION} characters)", param="q")
+    return question.strip()
+
+
+def answer(question, store, cfg, catalog=None):
+    """The answer to a question: rows, a one-line summary and the SPARQL used; or, when no
+    canned query fits, full-text hits and the closest canned questions."""
+    question = check_question(question)
+    catalog = catalog or _catalog(cfg)
+    words = lexicon(store, cfg)
+    reading = read(question, words)
+    mapping = choose(reading, words)
+    if mapping is None:
+        return _unanswered(question, reading, store, catalog)
+    query = catalog.get(mapping.intent.query)
+    sparql = query.bind(mapping.params)
+    result = store.query(sparql)
+    columns, rows = render.table(result)
+    plain = [{column: render.plain(row.get(column)) for column in columns} for row in rows]
+    return {
+        "ok": True,
+        "question": question,
+        "matched": True,
+        "query": query.name,
+        "title": query.title,
+        "params": mapping.params,
+        "summary": summary(mapping, query, plain),
+        "columns": columns,
+        "rows": plain,
+        "truncated": result.truncated,
+        "sparql": sparql,
+        "reading": dict(reading.as_json(), cues=list(mapping.cues), score=mapping.score),
+    }
+
+
+def summary(mapping, query, rows):
+    """One line of Chinese saying what was found."""
+    items = []
+    for row in rows:
+        item = mapping.intent.item.format_map(_Blank(row)).strip()
+        if item and item not in items:
+            items.append(item)
+    if not items:
+        return f"{query.title}：没有找到结果。"
+    shown = "、".join(items[:ITEMS_SHOWN]) + (f" 等 {len(items)} 项" if len(items) > ITEMS_SHOWN else "")
+    return mapping.intent.summary.format_map(_Blank(mapping.display, count=len(items), items=shown))
+
+
+class _Blank(dict):
+    """Format values where a missing key (an unbound column) reads as nothing."""
+
+    def __init__(self, values, **more):
+        super().__init__(values, **more)
+
+    def __missing__(self, key):
+        return ""
+
+
+def _unanswered(question, reading, store, catalog):
+    return {
+        "ok": True,
+        "question": question,
+        "matched": False,
+        "summary": "没有找到能回答这个问题的预设查询。下面是手册原文中的相关内容和相近的问题。",
+        "fulltext": fulltext(reading, store, catalog),
+        "suggestions": suggestions(reading.question, catalog),
+        "reading": reading.as_json(),
+    }
+
+
+def fulltext(reading, store, catalog):
+    """Handbook passages containing the question's longest content words (`where-stated`),
+    those holding more of the words first."""
+    terms = sorted({token for token in reading.tokens if len(token) >= 2 and token not in FILLERS
+                    and not token.isascii()}, key=len, reverse=True)[:FULLTEXT_TERMS]
+    query = catalog.get("where-stated")
+    hits = {}
+    for term in terms:
+        for row in store.query(query.bind({"text": term})).rows:
+            plain = {column: render.plain(value) for column, value in row.items()}
+            hits.setdefault(plain["thing"], plain)
+    def held(hit):
+        text = re.sub(r"\s", "", hit["sourceText"])
+        return sum(term in text for term in terms)
+    return sorted(hits.values(), key=held, reverse=True)[:FULLTEXT_ROWS]
+
+
+def suggestions(question, catalog):
+    """The canned questions closest to `question` (shared character pairs), best first."""
+    pairs = _pairs(clean(question))
+    scored = []
+    for intent in INTENTS:
+        for example in intent.examples:
+            other = _pairs(clean(example))
+            score = len(pairs & other) / (len(pairs | other) or 1)
+            scored.append((score, intent.query, example))
+    scored.sort(key=lambda item: -item[0])
+    chosen, names = [], set()
+    for score, name, example in scored:
+        if name not in names:
+            names.add(name)
+            chosen.append({"query": name, "title": catalog.get(name).title, "question": example})
+        if len(chosen) == SUGGESTIONS:
+            break
+    return chosen
+
+
+def _pairs(text):
+    return {text[i:i + 2] for i in range(len(text) - 1)}
+
+
+# ---------------------------------------------------------------------------------------------
+# The question set
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    question: str
+    query: str | None  # None: no canned query should answer
+    params: dict
+
+
+def load_cases(path=QUESTIONS):
+    """Cases of a question set: TSV `question <TAB> query <TAB> params (JSON)`; `-` for no query;
+    blank lines and lines starting with # are skipped; the first line is a header."""
+    cases = []
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    for lineno, line in enumerate(lines[1:], start=2):
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = line.split("\t")
+        if len(fields) != 3:
+            raise errors.BadRequest(f"{path}:{lineno}: 应为三列：问题、查询、参数 (expected 3 tab-separated columns)")
+        question, query, params = fields
+        cases.append(Case(question, None if query == "-" else query, json.loads(params)))
+    return cases
+
+
+def same_params(query, expected, got):
+    """Whether two parameter sets bind the same values (numbers by value, document numbers by key)."""
+    if set(expected) != set(got):
+        return False
+    for param in query.params:
+        if param.name not in expected:
+            continue
+        want, have = expected[param.name], got[param.name]
+        if param.type in ("integer", "decimal"):
+            if Decimal(want) != Decimal(have):
+                return False
+        elif param.type == "docnumber":
+            if docnumber.normalize(want) != docnumber.normalize(have):
+                return False
+        elif want != have:
+            return False
+    return True
+
+
+@dataclass
+class Evaluation:
+    total: int
+    hits: int
+    misses: list  # (Case, got query, got params)
+
+    @property
+    def score(self):
+        return self.hits / self.total if self.total else 0.0
+
+
+def evaluate(store, cfg, path=QUESTIONS, catalog=None):
+    """How many questions of a set map to their expected canned query and parameters."""
+    catalog = catalog or _catalog(cfg)
+    words = lexicon(store, cfg)
+    cases = load_cases(path)
+    misses = []
+    for case in cases:
+        mapping = choose(read(case.question, words), words)
+        got = mapping.intent.query if mapping else None
+        params = mapping.params if mapping else {}
+        if got != case.query or (got and not same_params(catalog.get(got), case.params, params)):
+            misses.append((case, got, params))
+    return Evaluation(len(cases), len(cases) - len(misses), misses)
+
+
+# ---------------------------------------------------------------------------------------------
+# Command line: `policykg ask`
+# ---------------------------------------------------------------------------------------------
+
+
+def main(argv=None):
+    """`policykg ask "问题"` prints the summary, the rows and the SPARQL; `--evaluate` scores the
+    question set. Exit 0, or 2 on bad input, 1 when the store or build fails (a message, no trace)."""
+    top = argparse.ArgumentParser(prog="policykg ask", description="用中文提问，由预设查询回答")
+    top.add_argument("question", nargs="?", help="问题，如 “哪些奖励要求运行5年以上”")
+    top.add_argument("--evaluate", nargs="?", const=str(QUESTIONS), metavar="TSV",
+                     help=f"score a question set (default {QUESTIONS.relative_to(config.ROOT)})")
+    top.add_argument("--json", action="store_true", help="print the answer as JSON")
+    top.add_argument("--endpoint", help="a remote SPARQL endpoint instead of the local build")
+    args = top.parse_args(argv)
+    if not args.question and not args.evaluate:
+        top.error("give a question or --evaluate")
+    cfg = config.settings()
+    try:
+        if args.endpoint:
+            cfg = dict(cfg, STORE="remote", ENDPOINT=args.endpoint)
+        else:
+            graph.ensure_built(cfg)
+        opened = stores.open_store(dict(cfg, QUERY_WORKERS=1))
+        try:
+            if args.evaluate:
+                return _print_evaluation(evaluate(opened, cfg, args.evaluate))
+            _print_answer(answer(args.question, opened, cfg), args.json)
+        finally:
+            opened.close()
+    except errors.BuildError as error:
+        print(f"policykg ask: {error}", file=sys.stderr)
+        return 1
+    except errors.ServiceError as error:
+        print(f"policykg ask: {error.message}", file=sys.stderr)
+        return 2 if error.status < 500 else 1
+    except (OSError, ValueError) as error:
+        print(f"policykg ask: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _print_evaluation(evaluation):
+    for case, got, params in evaluation.misses:
+        expected = f"{case.query or '-'} {json.dumps(case.params, ensure_ascii=False)}"
+        print(f"MISS  {case.question}\n      expected {expected}\n      got      {got or '-'} "
+              f"{json.dumps(params, ensure_ascii=False)}")
+    print(f"score {evaluation.hits}/{evaluation.total} = {evaluation.score:.1%}")
+    return 0
+
+
+def _print_answer(result, as_json):
+    if as_json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    print(result["summary"])
+    if not result["matched"]:
+        for hit in result["fulltext"]:
+            pages = hit["firstPage"] + (f"–{hit['lastPage']}" if hit.get("lastPage") else "")
+            print(f"  原文 第 {pages} 页 {hit.get('clause', '')} {hit['sourceText']}")
+        for item in result["suggestions"]:
+            print(f"  相近的问题：{item['question']}（{item['title']}）")
+        return
+    print()
+    print("\t".join(result["columns"]))
+    for row in result["rows"]:
+        print("\t".join(row[column].replace("\t", " ").replace("\n", " ") for column in result["columns"]))
+    print()
+    print(f"# {result['query']} {json.dumps(result['params'], ensure_ascii=False)}")
+    print(result["sparql"])

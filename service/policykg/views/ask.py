@@ -1,0 +1,45 @@
+"""`/ask?q=…`: a question in plain Chinese answered by a canned query, as a page or JSON
+(`/ask.json`), with the SPARQL that answered it and a link to open it in the editor."""
+
+from urllib.parse import urlencode
+
+from flask import Blueprint, current_app, request
+
+from .. import ask, negotiate, render
+from . import answer, cacheable, etag, get_catalog, get_store, not_modified
+
+bp = Blueprint("ask", __name__)
+
+KINDS = ("page", "data")
+
+
+# The last rule listed is registered first and is the one url_for builds: the plain address.
+@bp.get("/ask.json")
+@bp.get("/ask.html")
+@bp.get("/ask")
+def question():
+    fmt = negotiate.choose(request, KINDS)
+    text = request.args.get("q", "")
+    if not text.strip() and fmt.kind == "page":
+        return answer(fmt, render.Page("ask.html", {"title": "问答", "question": "", "result": None,
+                                                    "examples": examples()}))
+    text = ask.check_question(text)
+    tag = etag("ask", text, fmt.name)
+    if response := not_modified(tag):
+        return response
+    result = ask.answer(text, get_store(), current_app.config, get_catalog())
+    root = request.script_root
+    links = [(f"{root}/ask.{name}?{urlencode({'q': text})}", media)
+             for name, media in (("json", "application/json"), ("html", "text/html")) if name != fmt.name]
+    if fmt.kind == "page":
+        editor = f"{root}/editor?{urlencode({'query': result['sparql']})}" if result["matched"] else None
+        payload = render.Page("ask.html", {"title": f"问答：{text}", "question": text, "result": result,
+                                           "editor": editor, "examples": examples(), "links": links})
+    else:
+        payload = result
+    return cacheable(answer(fmt, payload, links), tag)
+
+
+def examples():
+    """One example question per canned query the parser knows."""
+    return [intent.examples[0] for intent in ask.INTENTS if intent.examples]
