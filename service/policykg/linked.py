@@ -386,11 +386,13 @@ def _dump(build_dir, root, base, version, part, fmt, compressed):
     folder = Path(build_dir)
     if not all((folder / f"{name}.nt").is_file() for name in files):
         raise errors.StoreUnavailable(f"{build_dir} 中没有构建结果，无法提供数据下载 (no build)")
-    ntriples = b"".join((folder / f"{name}.nt").read_bytes() for name in files)
-    if fmt == "nt":
-        return ntriples
+    # Loaded into Oxigraph, literals take the canonical forms the store holds ("2000000.0"^^
+    # xsd:decimal becomes "2000000"), so a dump says exactly what SPARQL answers say.
+    canonical = pyoxigraph.Store()
+    for name in files:
+        canonical.bulk_load(path=str(folder / f"{name}.nt"), format=pyoxigraph.RdfFormat.N_TRIPLES)
+    triples = [quad.triple for quad in canonical]
     cfg = {"ROOT": root, "BASE_IRI": base, "BUILD_DIR": build_dir}
-    triples = [q.triple for q in pyoxigraph.parse(ntriples, format=pyoxigraph.RdfFormat.N_TRIPLES)]
     body = serialize(negotiate.by_name(fmt, ("graph",)), triples, cfg, version)
     return body.encode("utf-8") if isinstance(body, str) else body
 

@@ -1,0 +1,135 @@
+"""Dumps at stable addresses: the build's asserted, inferred and closure graphs in Turtle,
+N-Triples and JSON-LD; a round trip (dump → parse → isomorphic with the store's graph) on both
+stores; gzip as a `.gz` file or as a content coding; caching per data version."""
+
+import gzip
+import time
+import warnings
+
+import pytest
+import rdflib
+from rdflib.compare import isomorphic
+
+from policykg import config, graph, linked
+from policykg.app import close, create_app
+from policykg.views import linked as linked_views
+
+FORMATS = {"ttl": ("text/turtle", "turtle"), "nt": ("application/n-triples", "nt"),
+           "jsonld": ("application/ld+json", "json-ld")}
+
+
+def linked_app(cfg):
+    app = create_app(dict(cfg, TESTING=True))
+    if linked_views.bp.name not in app.blueprints:
+        app.register_blueprint(linked_views.bp)
+    return app
+
+
+@pytest.fixture(scope="module", params=["embedded", "remote"])
+def app(request, built_cfg):
+    cfg = dict(built_cfg, STORE=request.param)
+    if request.param == "remote":
+        server = request.getfixturevalue("oxigraph_server")
+        cfg.update(ENDPOINT=f"{server}/query", GSP_ENDPOINT=f"{server}/store")
+    app = linked_app(cfg)
+    yield app
+    close(app)
+
+
+def parse(body, fmt):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # rdflib's JSON-LD parser
+        return rdflib.Graph().parse(data=body, format=FORMATS[fmt][1])
+
+
+def store_graph(app, part):
+    """The store's own copy of a part, through the store interface (queries/internal/all-triples.rq)."""
+    store, cfg = app.extensions["policykg.store"], app.config
+    text = linked._query(cfg["ROOT"], "all-triples", cfg["BASE_IRI"]).bind()
+    graphs = None if part == "closure" else [f"{cfg['BASE_IRI']}graph/{part}"]
+    result = store.query(text, default_graphs=graphs)
+    assert not result.truncated
+    return rdflib.Graph().parse(data="\n".join(result.triples), format="nt")
+
+
+@pytest.mark.parametrize("part", linked.PARTS)
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_round_trip(app, part, fmt):
+    response = app.test_client().get(f"/dumps/{part}.{fmt}")
+    assert response.status_code == 200
+    assert response.mimetype == FORMATS[fmt][0]
+    dumped = parse(response.data, fmt)
+    counts = graph.load_manifest(app.config)["counts"]
+    assert len(dumped) == counts["total" if part == "closure" else part]
+    assert isomorphic(dumped, store_graph(app, part))
+
+
+def test_jsonld_dump_is_compact_and_turtle_uses_the_prefixes(app):
+    client = app.test_client()
+    body = client.get("/dumps/asserted.jsonld").get_json()
+    assert body["@context"] == client.get("/context.jsonld").get_json()["@context"]
+    assert any(node.get("@id") == "policy:quality-awards" for node in body["@graph"])
+    turtle = client.get("/dumps/asserted.ttl").get_data(as_text=True)
+    assert "@prefix pkg: <https://w3id.org/policykg/def/> ." in turtle
+    assert "policy:quality-awards" in turtle
+
+
+def test_gz_suffix_is_a_gzip_file(app):
+    client = app.test_client()
+    plain = client.get("/dumps/closure.nt")
+    packed = client.get("/dumps/closure.nt.gz", headers={"Accept-Encoding": "gzip"})
+    assert packed.status_code == 200 and packed.mimetype == "application/gzip"
+    assert "Content-Encoding" not in packed.headers  # the file is gzip; no coding on top
+    assert gzip.decompress(packed.data) == plain.data
+    assert packed.headers["ETag"] != plain.headers["ETag"]
+
+
+def test_gzip_content_coding_when_accepted(app):
+    client = app.test_client()
+    plain = client.get("/dumps/inferred.ttl", headers={"Accept-Encoding": "identity"})
+    coded = client.get("/dumps/inferred.ttl", headers={"Accept-Encoding": "gzip, deflate"})
+    assert "Content-Encoding" not in plain.headers
+    assert coded.headers["Content-Encoding"] == "gzip" and coded.mimetype == "text/turtle"
+    assert gzip.decompress(coded.data) == plain.data
+    assert len(coded.data) < len(plain.data) / 4
+    for response in (plain, coded):
+        assert "Accept-Encoding" in response.headers["Vary"]
+    assert coded.headers["ETag"] != plain.headers["ETag"]  # different bytes, different tags
+
+
+def test_revalidation_ranges_and_cors(app):
+    client = app.test_client()
+    first = client.get("/dumps/asserted.nt")
+    assert first.headers["Access-Control-Allow-Origin"] == "*"
+    assert first.headers["Last-Modified"] and first.cache_control.max_age == app.config["CACHE_SECONDS"]
+    again = client.get("/dumps/asserted.nt", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+    part = client.get("/dumps/asserted.nt", headers={"Range": "bytes=0-99"})
+    assert part.status_code == 206 and part.data == first.data[:100]
+
+
+def test_bytes_are_cached_per_data_version(built_cfg):
+    started = time.perf_counter()
+    first = linked.dump(built_cfg, "version-a", "inferred", "jsonld")
+    cold = time.perf_counter() - started
+    started = time.perf_counter()
+    again = linked.dump(built_cfg, "version-a", "inferred", "jsonld")
+    warm = time.perf_counter() - started
+    assert again is first and warm < cold / 10
+    assert linked.dump(built_cfg, "version-b", "inferred", "jsonld") is not first
+
+
+@pytest.mark.parametrize("name", ["everything.nt", "asserted.csv", "asserted", "asserted.nt.zip", "..nt"])
+def test_unknown_dumps_are_404_naming_the_offer(app, name):
+    response = app.test_client().get(f"/dumps/{name}")
+    assert response.status_code == 404
+    assert "closure.ttl" in response.get_json()["offered"]
+
+
+def test_no_build_no_dumps(tmp_path, oxigraph_server):
+    cfg = config.settings({"BUILD_DIR": str(tmp_path), "STORE": "remote",
+                           "ENDPOINT": f"{oxigraph_server}/query"})
+    app = linked_app(cfg)
+    response = app.test_client().get("/dumps/asserted.nt")
+    assert response.status_code == 503 and "no build" in response.get_json()["error"]
+    close(app)
