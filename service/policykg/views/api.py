@@ -1,0 +1,108 @@
+"""The JSON API of the policy browser: `/api/…` gives the very dicts the pages render
+(`policykg.browse`), as `{"ok": true, …}`. Each answer names its HTML page and RDF description
+(`Link: <…>; rel="alternate"`) where it has them. Errors take the service's one JSON shape.
+
+- `/api/policies` (filters as query arguments: `q`, `level`, `kind`, `applicant`, `theme`,
+  `minAmount`, `body`, `document`), `/api/policies/<slug>`, `/api/filters`
+- `/api/documents/<slug>`, `/api/organisations/<slug>`, `/api/hotlines`
+- `/api/vocabulary` (prefixes, classes, properties: the SPARQL editor's completions) and
+  `/api/labels?iri=…&iri=…` (Chinese names of our IRIs, for result tables)
+"""
+
+from urllib.parse import urlencode
+
+from flask import Blueprint, current_app, request
+
+from .. import browse, guard, negotiate
+from . import answer, cacheable, etag, get_catalog, get_store, not_modified
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+JSON = negotiate.by_name("json", ("data",))
+
+
+def data_source():
+    return browse.source(get_store(), current_app.config)
+
+
+def root(path):
+    return request.script_root + path
+
+
+def reply(build, links=()):
+    """`{"ok": true, **build()}` as JSON, cacheable for this data version."""
+    tag = etag("api", request.full_path)
+    if response := not_modified(tag):
+        return response
+    return cacheable(answer(JSON, {"ok": True, **build()}, links), tag)
+
+
+def described(kind, slug):
+    """The HTML page and RDF twins of a resource with a page."""
+    doc = root(f"/doc/{kind}/{slug}")
+    return [(doc, "text/html"), (f"{doc}.ttl", "text/turtle"), (f"{doc}.jsonld", "application/ld+json")]
+
+
+@bp.get("/policies")
+def policies():
+    src = data_source()
+    filters = browse.read_filters(request.args, src.base)
+
+    def build():
+        items = browse.policies(src, filters)
+        return {"filters": filters.given, "count": len(items), "policies": items}
+
+    query = f"?{urlencode(filters.given)}" if filters.given else ""
+    return reply(build, [(root(f"/policies{query}"), "text/html")])
+
+
+@bp.get("/policies/<slug>")
+def policy(slug):
+    slug = slug.removesuffix(".json")
+    return reply(lambda: {"policy": browse.policy(data_source(), slug)}, described("policy", slug))
+
+
+@bp.get("/filters")
+def filters():
+    return reply(lambda: {"filters": browse.filter_options(data_source())},
+                 [(root("/policies"), "text/html")])
+
+
+@bp.get("/documents/<slug>")
+def document(slug):
+    slug = slug.removesuffix(".json")
+    return reply(lambda: {"document": browse.document(data_source(), slug)},
+                 described("document", slug))
+
+
+@bp.get("/organisations/<slug>")
+def organisation(slug):
+    slug = slug.removesuffix(".json")
+    return reply(lambda: {"organisation": browse.organisation(data_source(), slug)},
+                 described("organisation", slug))
+
+
+@bp.get("/hotlines")
+def hotlines():
+    return reply(lambda: {"hotlines": browse.hotlines(data_source())},
+                 [(root("/hotlines"), "text/html")])
+
+
+@bp.get("/vocabulary")
+def vocabulary():
+    return reply(lambda: browse.vocabulary(data_source(), prefixes()),
+                 [(root("/editor"), "text/html")])
+
+
+@bp.get("/labels")
+def labels():
+    return reply(lambda: {"labels": browse.labels(data_source(), request.args.getlist("iri"))})
+
+
+def prefixes():
+    """The namespace prefixes our own queries declare (canned and API), by name."""
+    cfg = current_app.config
+    found = {}
+    for query in (*get_catalog(), *browse.api_catalog(cfg["ROOT"], cfg["BASE_IRI"])):
+        found.update(guard.check(query.text, cfg).prefixes)
+    return dict(sorted(found.items()))

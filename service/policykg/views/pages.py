@@ -1,0 +1,143 @@
+"""The policy browser in Chinese: home, policy list with search and filters, hotline directory,
+questions, the SPARQL editor, and (through `render_resource`) the pages of policies, legal
+documents and bodies.
+
+Every page draws its data from `policykg.browse`, the functions whose dicts the JSON API
+returns as they are, and names its JSON and RDF twins (`Link` header and visible links). Pages
+work without JavaScript; `static/pages.js` and `static/editor.js` improve them. Every page is
+sent with a Content-Security-Policy: no inline script, nothing from other origins.
+"""
+
+from urllib.parse import urlencode
+
+from flask import Blueprint, current_app, request
+
+from .. import browse, negotiate, render
+from . import answer, cacheable, etag, get_catalog, get_store, not_modified
+
+bp = Blueprint("pages", __name__)
+
+# Scripts, styles, images, fonts and requests from this origin only; no plugins, no framing.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+       "form-action 'self'; frame-ancestors 'none'")
+# The editor (YASGUI, CodeMirror, DataTables) sets style attributes and injects <style>
+# elements as it draws, which CSP treats as inline styles. Scripts stay 'self' only.
+EDITOR_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+# Thresholds offered by the policy list's "least amount" filter (yuan).
+AMOUNT_STEPS = (10_000, 50_000, 100_000, 200_000, 500_000, 1_000_000)
+HTML = negotiate.by_name("html", ("page",))
+
+
+def data_source():
+    return browse.source(get_store(), current_app.config)
+
+
+def root(path):
+    """`path` under the application's root (it may be mounted below `/`)."""
+    return request.script_root + path
+
+
+def page(template, context, links=(), csp=CSP):
+    """The HTML response for `template`, cacheable for this data version, naming its twins."""
+    tag = etag("page", request.full_path, template)
+    response = not_modified(tag)
+    if response is None:
+        response = cacheable(answer(HTML, render.Page(template, dict(context, links=links)), links), tag)
+    response.headers["Content-Security-Policy"] = csp
+    return response
+
+
+@bp.after_request
+def secure(response):
+    """Every answer of this blueprint, error pages included, gets the policy and no sniffing."""
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    return response
+
+
+@bp.get("/")
+def home():
+    home = browse.home(data_source())
+    return page("home.html", {"title": "首页", "home": home},
+                [(root("/api/policies"), "application/json")])
+
+
+@bp.get("/policies")
+def policies():
+    src = data_source()
+    filters = browse.read_filters(request.args, src.base)
+    results = browse.policies(src, filters)
+    query = f"?{urlencode(filters.given)}" if filters.given else ""
+    steps = [(str(value), browse.yuan(value)) for value in AMOUNT_STEPS]
+    given = filters.given.get("minAmount")
+    if given and given not in dict(steps):
+        steps.append((given, browse.yuan(given)))
+    return page("policies.html", {
+        "title": "政策检索", "filters": filters.given, "results": results,
+        "options": browse.filter_options(src), "amounts": steps,
+    }, [(root(f"/api/policies{query}"), "application/json")])
+
+
+@bp.get("/hotlines")
+def hotlines():
+    return page("hotlines.html", {"title": "咨询电话", "hotlines": browse.hotlines(data_source())},
+                [(root("/api/hotlines"), "application/json")])
+
+
+@bp.get("/questions")
+def questions():
+    return page("questions.html", {"title": "常见问题", "questions": list(get_catalog())},
+                [(root("/queries.json"), "application/json")])
+
+
+@bp.get("/editor")
+def editor():
+    cfg = current_app.config
+    tabs = [{"name": query.name, "title": query.title, "query": query.bind()}
+            for query in get_catalog()]
+    return page("editor.html", {
+        "title": "SPARQL 编辑器", "tabs": tabs, "endpoint": root("/sparql"),
+        "limits": {"timeout": cfg["QUERY_TIMEOUT"], "row_cap": cfg["ROW_CAP"]},
+    }, [(root("/api/vocabulary"), "application/json")], csp=EDITOR_CSP)
+
+
+# --- Pages of resources, for the linked-data view of /doc/<kind>/<slug> ------------------------
+
+def resource_links(kind, slug, api):
+    doc = root(f"/doc/{kind}/{slug}")
+    return [(root(api), "application/json"), (f"{doc}.ttl", "text/turtle"),
+            (f"{doc}.jsonld", "application/ld+json")]
+
+
+def policy_page(slug):
+    policy = browse.policy(data_source(), slug)
+    return page("policy.html", {"title": policy["label"], "policy": policy},
+                resource_links("policy", slug, policy["api"]))
+
+
+def document_page(slug):
+    document = browse.document(data_source(), slug)
+    return page("document.html", {"title": document["title"], "document": document},
+                resource_links("document", slug, document["api"]))
+
+
+def body_page(slug):
+    body = browse.organisation(data_source(), slug)
+    return page("body.html", {"title": body["label"], "body": body},
+                resource_links("organisation", slug, body["api"]))
+
+
+RESOURCE_PAGES = {"policy": policy_page, "document": document_page, "organisation": body_page}
+
+
+def render_resource(iri):
+    """The HTML page of `iri` (a Flask response) when it is one of our policies, legal documents
+    or organisations; None for any other kind. NotFound (404) when there is no such resource."""
+    prefix = current_app.config["BASE_IRI"] + "id/"
+    if not iri.startswith(prefix):
+        return None
+    kind, _, slug = iri[len(prefix):].partition("/")
+    view = RESOURCE_PAGES.get(kind)
+    return view(slug) if view else None

@@ -1,0 +1,298 @@
+"""The browser's data (`policykg.browse`) and its JSON API (`/api/…`) on both stores: amounts in
+words, search and filters (checked against the canned queries' golden answers), one policy,
+document, body, the hotline directory, the editor's vocabulary and labels, bad input."""
+
+import json
+import re
+from decimal import Decimal
+
+import pytest
+
+from policykg import browse, config, errors
+from policykg.views import api, pages
+
+BASE = "https://w3id.org/policykg/"
+EXPECTED = config.ROOT / "tests" / "expected"
+
+
+@pytest.fixture
+def api_client(app):
+    for blueprint in (api.bp, pages.bp):
+        if blueprint.name not in app.blueprints:
+            app.register_blueprint(blueprint)
+    return app.test_client()
+
+
+def slugs(client, query=""):
+    answer = client.get(f"/api/policies{query}")
+    assert answer.status_code == 200, answer.data
+    return {item["slug"] for item in answer.get_json()["policies"]}
+
+
+def links(response):
+    return {m[1]: m[0] for m in re.findall(r'<([^>]*)>; rel="alternate"; type="([^"]*)"',
+                                           response.headers.get("Link", ""))}
+
+
+# --- Amounts in words ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("value, text", [
+    (2000000, "200 万元"), (4000, "4000 元"), (10000, "1 万元"), (15000, "1.5 万元"),
+    (Decimal("500000.0"), "50 万元"), ("60000", "6 万元"), (100000000, "1 亿元"), (0, "0 元"),
+])
+def test_yuan(value, text):
+    assert browse.yuan(value) == text
+
+
+@pytest.mark.parametrize("rate, text", [(0.6, "60%"), (Decimal("0.10"), "10%"), (0.105, "10.5%")])
+def test_percent(rate, text):
+    assert browse.percent(rate) == text
+
+
+PER_ITEM = {"code": "per-item", "label": "每件（每项）"}
+PER_COUNTRY = {"code": "per-country", "label": "每个国家"}
+PER_YEAR = {"code": "per-year", "label": "每年（年度）"}
+ONE_OFF = {"code": "one-off", "label": "一次性"}
+
+
+@pytest.mark.parametrize("amount, text", [
+    ({"value": 2000000}, "200 万元"),
+    ({"value": 100000, "bases": [ONE_OFF]}, "一次性 10 万元"),
+    ({"maxValue": 1000000}, "最高 100 万元"),
+    ({"maxValue": 4000, "bases": [PER_ITEM]}, "每件最高 4000 元"),
+    ({"maxValue": 20000, "bases": [PER_COUNTRY, PER_ITEM]}, "每件每个国家最高 2 万元"),
+    ({"rate": 0.6, "rateBase": "保费", "maxValue": 200000, "bases": [PER_YEAR]},
+     "保费的 60%，每年最高 20 万元"),
+    ({"rate": 0.6, "rateUplift": 0.1, "rateBase": "保费", "maxValue": 300000, "bases": [PER_YEAR]},
+     "保费的 60%，上浮 10%，每年最高 30 万元"),
+    ({"rate": 0.1, "rateBase": "贷款本金"}, "贷款本金的 10%"),
+    ({}, ""),
+])
+def test_amount_text(amount, text):
+    assert browse.amount_text(amount) == text
+
+
+@pytest.mark.parametrize("first, last, text", [
+    (10, 13, "第 10–13 页"), (8, 8, "第 8 页"), (29, None, "第 29 页起"), (None, None, ""),
+])
+def test_pages_text(first, last, text):
+    assert browse.pages_text(first, last) == text
+
+
+# --- Paths and filters (no store) ---------------------------------------------------------------
+
+@pytest.mark.parametrize("iri, path", [
+    (BASE + "id/policy/ip-support", "/doc/policy/ip-support"),
+    (BASE + "id/document/samr-decree-36", "/doc/document/samr-decree-36"),
+    (BASE + "id/organisation/linyi-amr", "/doc/organisation/linyi-amr"),
+    (BASE + "id/concept/applicant/individual", "/policies?applicant=individual"),
+    (BASE + "id/concept/benefit-kind/award", "/policies?kind=award"),
+    (BASE + "id/concept/theme/quality", "/policies?theme=quality"),
+    (BASE + "id/hotline/0539-5977806", None),
+    (BASE + "id/concept/unit/year", None),
+    ("http://example.org/id/policy/x", None),
+])
+def test_page_path(iri, path):
+    assert browse.page_path(BASE, iri) == path
+
+
+def test_filters_become_bound_iris():
+    filters = browse.read_filters({"q": " 专利 ", "applicant": "individual", "body": "linyi-amr",
+                                   "minAmount": "50000", "format": "json"}, BASE)
+    assert filters.given == {"q": "专利", "applicant": "individual", "body": "linyi-amr",
+                             "minAmount": "50000"}
+    assert filters.params["applicant"] == BASE + "id/concept/applicant/individual"
+    assert filters.params["body"] == BASE + "id/organisation/linyi-amr"
+    assert filters.params["level"] == "" and filters.params["minAmount"] == "50000"
+    assert browse.read_filters({}, BASE).params["minAmount"] == "0"
+
+
+@pytest.mark.parametrize("args, param", [
+    ({"level": "national> } ; DROP"}, "level"), ({"document": "../x"}, "document"),
+    ({"q": "专" * 101}, "q"),
+])
+def test_bad_filters_are_refused(args, param):
+    with pytest.raises(errors.BadRequest) as caught:
+        browse.read_filters(args, BASE)
+    assert caught.value.details["param"] == param
+
+
+# --- Search and filters through the API, on both stores ------------------------------------------
+
+def test_all_policies(api_client):
+    answer = api_client.get("/api/policies")
+    body = answer.get_json()
+    assert body["ok"] is True and body["count"] == 10 and body["filters"] == {}
+    first = body["policies"][0]
+    assert first["slug"] == "quality-awards" and first["maxAmountText"] == "200 万元"
+    assert first["page"] == "/doc/policy/quality-awards"
+    assert {"tel": "tel:+86-539-5977806"}.items() <= first["hotline"][0].items()
+    assert [item["label"] for item in first["level"]] == ["国家", "省级", "市级"]
+    assert links(answer)["text/html"] == "/policies"
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("?q=专利", {"ip-support", "patent-award", "ip-insurance", "quality-yizhan"}),
+    ("?q=PATENT", {"patent-award"}),
+    ("?q=首席质量官", {"chief-quality-officer"}),
+    ("?q=没有这个词", set()),
+    ("?level=national", {"quality-awards"}),
+    ("?kind=free-training", {"chief-quality-officer", "quality-yizhan"}),
+    ("?theme=intellectual-property", {"ip-support", "patent-award", "ip-insurance"}),
+    ("?document=lin-ban-fa-2021-8", {"quality-awards"}),
+    ("?applicant=region", {"haopin-shandong", "ip-support"}),
+    ("?q=专利&applicant=individual", {"ip-support", "patent-award"}),
+    ("?minAmount=1000000", {"quality-awards", "standardization-incentive"}),
+])
+def test_search_and_filters(api_client, query, expected):
+    assert slugs(api_client, query) == expected
+
+
+def test_body_filter_keeps_all_of_its_policies(api_client):
+    assert len(slugs(api_client, "?body=linyi-amr")) == 10
+    assert slugs(api_client, "?body=linyi-finance") == set()
+
+
+def test_applicant_filter_agrees_with_the_golden_answer(api_client):
+    golden = json.loads((EXPECTED / "policies-for-applicant.json").read_text("utf-8"))
+    assert golden["params"] == {"applicant": "个人"}
+    labels = {item["label"] for item in
+              api_client.get("/api/policies?applicant=individual").get_json()["policies"]}
+    assert labels == {row["policyLabel"] for row in golden["rows"]}
+
+
+def test_amount_filter_agrees_with_the_canned_query(api_client):
+    canned = api_client.get("/queries/benefits-worth-at-least.json?amount=500000").get_json()
+    labels = {item["label"] for item in
+              api_client.get("/api/policies?minAmount=500000").get_json()["policies"]}
+    assert labels == {row["policyLabel"] for row in canned["rows"]}
+
+
+@pytest.mark.parametrize("query, param", [
+    ("?level=a/b", "level"), ("?minAmount=lots", "minAmount"), ("?q=" + "x" * 101, "q"),
+])
+def test_bad_filter_is_a_400_naming_the_parameter(api_client, query, param):
+    answer = api_client.get(f"/api/policies{query}")
+    assert answer.status_code == 400
+    body = answer.get_json()
+    assert body["ok"] is False and body["status"] == 400 and body["param"] == param
+
+
+def test_filter_options(api_client):
+    options = api_client.get("/api/filters").get_json()["filters"]
+    assert [item["code"] for item in options["level"]] == ["national", "provincial", "municipal"]
+    assert [item["code"] for item in options["applicant"]] == ["organisation", "individual", "region"]
+    individual = options["applicant"][1]
+    assert individual["label"] == "个人" and individual["policies"] == 5
+    numbers = {item["code"]: item["number"] for item in options["document"]}
+    assert numbers["lin-zheng-zi-2020-113"] == "临政字〔2020〕113号"
+    assert numbers["standardization-law"] is None
+
+
+# --- One policy, document, body ----------------------------------------------------------------
+
+def test_policy_with_tiers_and_conditions(api_client):
+    answer = api_client.get("/api/policies/quality-awards")
+    policy = answer.get_json()["policy"]
+    assert policy["label"] == "中国、省质量奖奖励" and policy["source"]["pages"] == "第 1–5 页"
+    assert [line["tel"] for line in policy["hotlines"]] == ["tel:+86-539-5977806"]
+    assert {item["number"] for item in policy["legalBases"]} == {
+        "国家市场监督管理总局令 第 36 号", "鲁政发〔2020〕12 号", "临办发〔2021〕8号"}
+    benefits = {item["iri"].rsplit("/", 1)[1]: item for item in policy["benefits"]}
+    assert list(benefits)[:3] == ["quality-awards-1", "quality-awards-2a", "quality-awards-2b"]
+    assert [a["text"] for a in benefits["quality-awards-2b"]["amounts"]] == ["200 万元"]
+    assert benefits["quality-awards-2b"]["tiered"] is False
+    tiers = benefits["quality-awards-3"]
+    assert tiers["tiered"] is True
+    assert [(a["tier"], a["level"], a["text"]) for a in tiers["amounts"]] == [
+        ("中国质量奖", "国家", "100 万元"), ("中国质量奖提名奖", "国家", "50 万元"),
+        ("省长质量奖", "省级", "50 万元"), ("省长质量奖提名奖", "省级", "30 万元")]
+    assert benefits["quality-awards-2d"]["amounts"] == [] and benefits["quality-awards-2d"]["note"]
+    sections = [[a["label"] for a in part["applicants"]] for part in policy["conditions"]]
+    assert sections == [["组织"], ["个人"]]
+    first_group = policy["conditions"][0]["groups"][0]
+    assert first_group["combination"] == "全部满足"
+    assert [c["clause"] for c in first_group["criteria"]][:2] == ["（一）1", "（一）2"]
+    assert links(answer)["text/html"] == "/doc/policy/quality-awards"
+    assert links(answer)["text/turtle"] == "/doc/policy/quality-awards.ttl"
+
+
+def test_policy_amounts_in_words(api_client):
+    insurance = api_client.get("/api/policies/ip-insurance").get_json()["policy"]
+    texts = [a["text"] for b in insurance["benefits"] for a in b["amounts"]]
+    assert texts[0] == "实际投保年度保费的 60%，每年最高 20 万元"
+    assert "实际投保年度保费的 60%，上浮 10%，每年最高 50 万元" in texts
+    support = api_client.get("/api/policies/ip-support.json").get_json()["policy"]
+    texts = {a["text"] for b in support["benefits"] for a in b["amounts"]}
+    assert {"每件最高 4000 元", "每件每个国家最高 2 万元", "一次性最高 20 万元",
+            "实际交易额的 50%，每件最高 10 万元", "贷款本金的 10%"} <= texts
+    assert support["conditions"] == []
+    assert [h["label"] for h in support["hotlines"]] == ["0539-5977836", "0539-5977838"]
+
+
+def test_document(api_client):
+    answer = api_client.get("/api/documents/lin-shi-jian-zhi-cu-zi-2021-117")
+    document = answer.get_json()["document"]
+    assert document["number"] == "临市监知促字〔2021〕117号" and document["year"] == 2021
+    assert [item["label"] for item in document["issuers"]] == ["临沂市市场监督管理局", "临沂市财政局"]
+    assert [item["page"] for item in document["policies"]] == ["/doc/policy/ip-support"]
+    assert links(answer)["text/html"] == "/doc/document/lin-shi-jian-zhi-cu-zi-2021-117"
+
+
+def test_body_and_its_place_in_the_hierarchy(api_client):
+    government = api_client.get("/api/organisations/linyi-government").get_json()["organisation"]
+    assert {item["label"] for item in government["children"]} == {
+        "临沂市市场监督管理局", "临沂市财政局", "临沂市人民政府办公室"}
+    assert {item["number"] for item in government["documents"]} == {"临政字〔2020〕113号", None}
+    below = {item["iri"].rsplit("/", 1)[1]: item["issuers"] for item in government["subDocuments"]}
+    assert below["lin-shi-jian-zhi-cu-zi-2021-117"] == ["临沂市市场监督管理局", "临沂市财政局"]
+    amr = api_client.get("/api/organisations/linyi-amr").get_json()["organisation"]
+    assert [item["label"] for item in amr["ancestors"]] == ["临沂市人民政府"]
+    assert len(amr["administers"]) == 10 and amr["level"] == "市级"
+
+
+@pytest.mark.parametrize("path", [
+    "/api/policies/nope", "/api/documents/nope", "/api/organisations/nope",
+    "/api/policies/ip-support.ttl", "/api/organisations/linyi-amr%3E",
+])
+def test_unknown_resource_is_a_404(api_client, path):
+    answer = api_client.get(path)
+    assert answer.status_code == 404 and answer.get_json()["ok"] is False
+
+
+def test_hotlines(api_client):
+    lines = {line["telephone"]: line for line in api_client.get("/api/hotlines").get_json()["hotlines"]}
+    assert len(lines) == 6
+    assert lines["0539-5977836"]["tel"] == "tel:+86-539-5977836"
+    assert {item["label"] for item in lines["0539-5977836"]["policies"]} == {
+        "知识产权奖补资助", "企业知识产权保险扶持"}
+    assert lines["0539-5977836"]["policies"][0]["body"]["label"] == "临沂市市场监督管理局"
+
+
+# --- The editor's vocabulary and labels -----------------------------------------------------------
+
+def test_vocabulary(api_client):
+    answer = api_client.get("/api/vocabulary")
+    body = answer.get_json()
+    assert body["prefixes"]["pkg"] == BASE + "def/"
+    assert body["prefixes"]["skos"] == "http://www.w3.org/2004/02/skos/core#"
+    classes = {item["iri"]: item["label"] for item in body["classes"]}
+    properties = {item["iri"]: item["label"] for item in body["properties"]}
+    assert classes[BASE + "def/Policy"] == "惠企政策"
+    assert BASE + "def/hasBenefit" in properties and BASE + "def/benefitOf" in properties
+    assert links(answer)["text/html"] == "/editor"
+
+
+def test_labels(api_client):
+    answer = api_client.get("/api/labels", query_string=[
+        ("iri", BASE + "id/policy/ip-support"), ("iri", BASE + "id/concept/applicant/individual"),
+        ("iri", BASE + "id/policy/nope"), ("iri", "http://example.org/x")])
+    assert answer.get_json()["labels"] == {
+        BASE + "id/policy/ip-support": "知识产权奖补资助",
+        BASE + "id/concept/applicant/individual": "个人"}
+
+
+def test_too_many_labels_at_once(api_client):
+    many = [("iri", f"{BASE}id/x/{n}") for n in range(browse.MAX_LABELS + 1)]
+    answer = api_client.get("/api/labels", query_string=many)
+    assert answer.status_code == 400 and answer.get_json()["limit"] == browse.MAX_LABELS
