@@ -1,0 +1,423 @@
+"""Eligibility matching against hand-worked profiles, its rules (look-backs, exceptions, places,
+recognitions, tiers, rates), bad and odd input, a policy added as data only, the web form and
+JSON API, and the command line."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from policykg import config, errors, graph, match, store
+from policykg.app import close, create_app
+from policykg.views import match as match_view
+
+FIXTURES = Path(__file__).parent / "fixtures" / "match"
+BASE = config.DEFAULTS["BASE_IRI"]
+
+
+@pytest.fixture(scope="module")
+def embedded(built_cfg):
+    opened = store.open_store(built_cfg)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def check(embedded, built_cfg):
+    """The matcher's answer for a profile, on the session's build."""
+    return lambda profile: match.evaluate(profile, embedded, built_cfg)
+
+
+def profile(name):
+    return json.loads((FIXTURES / name).read_text("utf-8"))
+
+
+def find(result, kind, slug):
+    """The policy, benefit, group or criterion of the answer whose IRI ends with /<slug>."""
+    for policy in result["policies"]:
+        if kind == "policy" and policy["policy"].endswith("/" + slug):
+            return policy
+        for benefit in policy["benefits"]:
+            if kind == "benefit" and benefit["benefit"].endswith("/" + slug):
+                return benefit
+        for group in policy["groups"]:
+            if kind == "group" and group["group"].endswith("/" + slug):
+                return group
+            for criterion in group["criteria"]:
+                if kind == "criterion" and criterion["criterion"].endswith("/" + slug):
+                    return criterion
+    raise AssertionError(f"no {kind} {slug} in the answer")
+
+
+def check_of(criterion, concept):
+    return next(item for item in criterion["checks"] if item["concept"] == concept)
+
+
+def condition(benefit, kind):
+    return next(item for item in benefit["conditions"] if item["kind"] == kind)
+
+
+# --- the profile of the issue, worked out by hand from the handbook ------------------------------
+# A company registered in 山东省, 6 years in operation, 25 high-value invention patents, one major
+# safety accident two years ago, no credit blemish.
+
+
+def test_hand_worked_profile_counts(check):
+    result = check(profile("shandong-6-years.json"))
+    # 57 benefits. Eligible (1): §4（七）, tiered on patents and with no other condition.
+    # Not eligible (14): 8 for individuals or regions — §1（二） the individual's honour and reward,
+    # §4（八）（九）×2 and （十） 示范区, §8（三）（四）; and 6 through the accident — §1（二） the
+    # organisation's honour and 200 万元, both benefits of §3 and of §5. The other 42 cannot be
+    # decided from this profile (conditions not given or needing a person's judgement).
+    assert result["counts"] == {"eligible": 1, "not-eligible": 14, "unknown": 42}
+    assert result["ignored"] == [] and result["warnings"] == []
+
+
+def test_hand_worked_ip_protection_award_is_the_20_to_50_tier(check):
+    benefit = find(check(profile("shandong-6-years.json")), "benefit", "ip-support-7")
+    # §4（七）: 20 件（含）以上 50 件以下 → 最高给予 10 万元; 25 patents fail the other two tiers.
+    assert benefit["status"] == "eligible"
+    assert benefit["amount"]["most"] == 100000
+    assert benefit["amount"]["text"] == "最高 10 万元"
+    assert [tier["tier"] for tier in benefit["amount"]["tiers"]] == ["20 件（含）以上 50 件以下"]
+    assert condition(benefit, "tier")["status"] == "met"
+
+
+def test_hand_worked_governor_award_fails_on_the_accident(check):
+    result = check(profile("shandong-6-years.json"))
+    # §1（三）1: 主体业务正常运行 5 年以上 — 6 years: met.
+    years = find(result, "criterion", "quality-awards-3-1")
+    assert years["status"] == "met"
+    assert check_of(years, "operating-years")["reason"] == "主体业务正常运行年限：6（要求 ≥ 5）"
+    # §1（三）5: 近 3 年内无重大…事故 — one accident 2 years ago: unmet.
+    accidents = find(result, "criterion", "quality-awards-3-5")
+    assert accidents["status"] == "unmet"
+    assert check_of(accidents, "major-accidents")["status"] == "unmet"
+    assert "近 3 年内 1" in check_of(accidents, "major-accidents")["reason"]
+    assert find(result, "group", "quality-awards-3")["status"] == "unmet"
+    # So the 200 万元 that follows from the award is out of reach.
+    reward = find(result, "benefit", "quality-awards-2b")
+    assert reward["status"] == "not-eligible" and reward["amount"] is None
+    assert condition(reward, "recognition")["status"] == "unmet"
+
+
+def test_hand_worked_mayor_award_fails_on_the_accident_and_cannot_place_shandong(check):
+    result = check(profile("shandong-6-years.json"))
+    assert find(result, "criterion", "mayor-quality-award-1-1")["status"] == "met"  # 5 年以上
+    assert find(result, "criterion", "mayor-quality-award-1-5")["status"] == "unmet"  # 近 3 年内事故
+    # 【定义】 在临沂市行政区域内依法成立: 山东省 is wider than 临沂市, so it cannot be told.
+    defined = find(result, "criterion", "mayor-quality-award-1-0")
+    assert defined["status"] == "unknown" and "山东省范围较大" in defined["checks"][0]["reason"]
+    assert find(result, "benefit", "mayor-quality-award-1b")["status"] == "not-eligible"
+    assert find(result, "policy", "mayor-quality-award")["status"] == "not-eligible"
+
+
+def test_hand_worked_haopin_shandong_needs_production_years(check):
+    result = check(profile("shandong-6-years.json"))
+    # §2（一）1 在山东省内注册，并且连续、正常生产 10 年以上: the place is met, production years not given.
+    first = find(result, "criterion", "haopin-shandong-1-1")
+    assert first["status"] == "unknown"
+    assert check_of(first, "registration-place")["status"] == "met"
+    assert check_of(first, "continuous-production-years")["status"] == "unknown"
+    assert find(result, "criterion", "haopin-shandong-1-2")["status"] == "met"  # 近 5 年无不良信用记录
+    assert find(result, "criterion", "haopin-shandong-1-5")["note"].startswith("需人工判断")
+    assert find(result, "benefit", "haopin-shandong-2")["status"] == "unknown"
+
+
+def test_hand_worked_china_quality_award_and_city_bonus_tiers(check):
+    result = check(profile("shandong-6-years.json"))
+    assert check_of(find(result, "criterion", "quality-awards-1-2"), "registration-place")["status"] == "met"
+    assert find(result, "criterion", "quality-awards-1-3")["status"] == "unmet"  # 近5年内事故
+    # §1（三）: the city's bonus for the China award (100 万) and the governor's award (50 万) is out
+    # of reach; for the two nomination prizes the graph has no conditions, so they stay possible.
+    bonus = find(result, "benefit", "quality-awards-3")
+    assert bonus["status"] == "unknown"
+    assert [(tier["tier"], tier["most"]) for tier in bonus["amount"]["tiers"]] == [
+        ("中国质量奖提名奖", 500000), ("省长质量奖提名奖", 300000)]
+    assert bonus["amount"]["most"] == 500000
+
+
+def test_hand_worked_taishan_quality_and_ip_insurance(check):
+    result = check(profile("shandong-6-years.json"))
+    assert find(result, "criterion", "taishan-quality-4")["status"] == "unmet"  # 近3年内重大事故
+    assert find(result, "benefit", "taishan-quality-2")["status"] == "not-eligible"
+    # §10（一）在山东省行政区域（不含青岛市）内注册: 山东省 holds 青岛市, so it cannot be told.
+    place = check_of(find(result, "criterion", "ip-insurance-1"), "registration-place")
+    assert place["status"] == "unknown"
+    assert find(result, "criterion", "ip-insurance-2")["status"] == "met"  # 无不良信用记录
+    subsidy = find(result, "benefit", "ip-insurance-1")
+    assert subsidy["status"] == "unknown"
+    assert subsidy["amount"]["needs"] == ["annual-premium"] and subsidy["amount"]["most"] == 400000
+
+
+def test_hand_worked_profile_on_the_remote_store(app_cfg, monkeypatch):
+    monkeypatch.setattr(match, "_rules", {})  # read the rules from this store, not the cache
+    opened = store.open_store(app_cfg)
+    try:
+        result = match.evaluate(profile("shandong-6-years.json"), opened, app_cfg)
+    finally:
+        opened.close()
+    assert result["counts"] == {"eligible": 1, "not-eligible": 14, "unknown": 42}
+    assert find(result, "benefit", "ip-support-7")["amount"]["most"] == 100000
+
+
+# --- rules -------------------------------------------------------------------------------------
+
+
+def test_look_back_counts_only_events_in_the_window(check):
+    result = check({"applicant-type": "organisation", "major-accidents": [{"years_ago": 4}]})
+    assert check_of(find(result, "criterion", "quality-awards-3-5"), "major-accidents")["status"] == "met"
+    assert check_of(find(result, "criterion", "quality-awards-1-3"), "major-accidents")["status"] == "unmet"
+    # The window includes its end (近 3 年内 … 以内 includes the number).
+    result = check({"applicant-type": "organisation", "major-accidents": [{"years_ago": 3}]})
+    assert check_of(find(result, "criterion", "quality-awards-3-5"), "major-accidents")["status"] == "unmet"
+
+
+def test_a_plain_count_holds_for_every_window(check):
+    result = check({"applicant-type": "organisation", "major-accidents": 1})
+    for slug in ("quality-awards-3-5", "quality-awards-1-3", "taishan-quality-4"):
+        assert check_of(find(result, "criterion", slug), "major-accidents")["status"] == "unmet"
+    result = check({"applicant-type": "organisation", "major-accidents": 0})
+    assert check_of(find(result, "criterion", "taishan-quality-4"), "major-accidents")["status"] == "met"
+
+
+def test_four_new_field_exception(check):
+    four_years = {"applicant-type": "organisation", "operating-years": 4}
+    for flag, expected in ((True, "met"), (False, "unmet"), (None, "unknown")):
+        result = check(dict(four_years, **({"four-new-field": flag} if flag is not None else {})))
+        assert find(result, "criterion", "quality-awards-3-1")["status"] == expected, flag
+        # The mayor's award has no such exception.
+        assert find(result, "criterion", "mayor-quality-award-1-1")["status"] == "unmet"
+
+
+def test_places_through_the_hierarchy(check):
+    linyi = check({"applicant-type": "organisation", "registration-place": "临沂"})
+    assert check_of(find(linyi, "criterion", "mayor-quality-award-1-0"), "registration-place")["status"] == "met"
+    assert check_of(find(linyi, "criterion", "ip-insurance-1"), "registration-place")["status"] == "met"
+    assert check_of(find(linyi, "criterion", "quality-awards-1-2"), "registration-place")["status"] == "met"
+    qingdao = check({"applicant-type": "organisation", "registration-place": "Qingdao"})
+    assert check_of(find(qingdao, "criterion", "ip-insurance-1"), "registration-place")["status"] == "unmet"
+    assert check_of(find(qingdao, "criterion", "mayor-quality-award-1-0"), "registration-place")["status"] == "unmet"
+    elsewhere = check({"applicant-type": "organisation", "registration-place": "北京市"})
+    assert check_of(find(elsewhere, "criterion", "ip-insurance-1"), "registration-place")["status"] == "unknown"
+    assert any("北京市" in note for note in elsewhere["warnings"])
+
+
+def test_alternative_registration_or_residence(check):
+    # §7（一） 在临沂市行政区域内注册或者常住: either place will do.
+    result = check({"applicant-type": "individual", "residence-place": "临沂市"})
+    assert find(result, "criterion", "patent-award-1")["status"] == "met"
+    result = check({"applicant-type": "individual", "residence-place": "青岛市", "registration-place": "青岛市"})
+    assert find(result, "criterion", "patent-award-1")["status"] == "unmet"
+
+
+def test_recognitions_held_unlock_their_benefits(check):
+    result = check({"applicant-type": "organisation", "recognitions": ["省长质量奖", "“泰山品质”认证"]})
+    reward = find(result, "benefit", "quality-awards-2b")
+    assert reward["status"] == "eligible" and reward["amount"]["most"] == 2000000
+    bonus = find(result, "benefit", "quality-awards-3")
+    assert bonus["status"] == "eligible"
+    held = [tier for tier in bonus["amount"]["tiers"] if tier["status"] == "met"]
+    assert [(tier["tier"], tier["most"]) for tier in held] == [("省长质量奖", 500000)]
+    assert find(result, "benefit", "taishan-quality-2")["amount"]["text"] == "10 万元（一次性）"
+
+
+def test_rates_are_computed_when_the_base_is_given(check):
+    result = check({"applicant-type": "organisation", "annual-premium": 300000})
+    subsidy = find(result, "benefit", "ip-insurance-1")
+    # 60% × 30 万 = 18 万, under the 20 万 and 40 万 caps, over the 6 万 cap of domestic-only cover.
+    assert [tier["most"] for tier in subsidy["amount"]["tiers"]] == [180000, 60000, 180000]
+    assert subsidy["amount"]["most"] == 180000 and subsidy["amount"]["needs"] == []
+
+
+def test_tier_below_every_threshold_fails(check):
+    benefit = find(check({"applicant-type": "organisation", "high-value-invention-patents": 5}), "benefit", "ip-support-7")
+    assert benefit["status"] == "not-eligible" and condition(benefit, "tier")["status"] == "unmet"
+
+
+def test_applicant_type_decides_and_its_absence_leaves_unknown(check):
+    result = check({"applicant-type": "个人"})
+    assert find(result, "benefit", "ip-support-9a")["status"] == "unknown"
+    assert find(result, "benefit", "ip-support-7")["status"] == "not-eligible"
+    # No applicant type: nothing can be ruled out on it.
+    result = check({})
+    assert result["counts"]["eligible"] == 0
+    assert find(result, "benefit", "ip-support-9a")["status"] == "unknown"
+    assert sum(result["counts"].values()) == 57
+
+
+# --- bad, unknown and contradictory input -------------------------------------------------------
+
+
+@pytest.mark.parametrize("data, field", [
+    ({"operating-years": "6"}, "operating-years"),
+    ({"operating-years": True}, "operating-years"),
+    ({"operating-years": float("nan")}, "operating-years"),
+    ({"four-new-field": "yes"}, "four-new-field"),
+    ({"registration-place": 37}, "registration-place"),
+    ({"applicant-type": "alien"}, "applicant-type"),
+    ({"applicant-type": 1}, "applicant-type"),
+    ({"recognitions": "省长质量奖"}, "recognitions"),
+    ({"major-accidents": [2]}, "major-accidents[0]"),
+    ({"major-accidents": [{"years_ago": "2"}]}, "major-accidents[0].years_ago"),
+    (["operating-years", 6], "profile"),
+])
+def test_bad_types_are_400_naming_the_field(check, data, field):
+    with pytest.raises(errors.BadRequest) as caught:
+        check(data)
+    assert caught.value.status == 400
+    assert caught.value.details["field"] == field
+    assert field in caught.value.message
+
+
+def test_unknown_fields_are_listed_and_ignored(check):
+    result = check({"applicant-type": "organisation", "foreign-patents": 3, "standards-led": {"national": 1}})
+    assert result["ignored"] == ["foreign-patents", "standards-led"]
+    assert "foreign-patents" not in result["profile"]
+
+
+def test_contradictory_values_are_unknown_with_a_warning(check):
+    result = check({"applicant-type": "organisation", "credit-blemishes": -1,
+                    "major-accidents": [{"years_ago": -1}], "recognitions": ["火星奖"]})
+    assert check_of(find(result, "criterion", "ip-insurance-2"), "credit-blemishes")["status"] == "unknown"
+    assert check_of(find(result, "criterion", "taishan-quality-4"), "major-accidents")["status"] == "unknown"
+    assert len(result["warnings"]) == 3
+
+
+# --- a policy added as data only ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def grown(tmp_path_factory):
+    """A copy of the project with one more policy in data/, built: (settings, open store)."""
+    root = tmp_path_factory.mktemp("grown")
+    for folder in ("ontology", "data", "queries"):
+        shutil.copytree(config.ROOT / folder, root / folder)
+    shutil.copy(FIXTURES / "new-policy.ttl", root / "data" / "zz-new-policy.ttl")
+    cfg = config.settings({"ROOT": str(root), "BUILD_DIR": str(root / "build")})
+    graph.build(cfg)
+    opened = store.open_store(cfg)
+    yield cfg, opened
+    opened.close()
+
+
+def test_a_policy_added_as_data_is_matched(grown):
+    cfg, opened = grown
+    fits = {"applicant-type": "organisation", "registration-place": "临沂市", "operating-years": 4,
+            "credit-blemishes": [{"years_ago": 3}]}
+    result = match.evaluate(fits, opened, cfg)
+    policy = find(result, "policy", "test-new-policy")
+    assert policy["label"] == "新增试点扶持" and policy["status"] == "eligible"
+    benefit = find(result, "benefit", "test-new-policy-1")
+    assert benefit["status"] == "eligible" and benefit["amount"]["most"] == 80000
+    assert find(result, "criterion", "test-new-policy-2")["status"] == "met"  # 3 years ago: outside 近 2 年
+    assert benefit["pages"]["text"] == "第 99–100 页"
+
+    too_young = match.evaluate(dict(fits, **{"operating-years": 2}), opened, cfg)
+    assert find(too_young, "benefit", "test-new-policy-1")["status"] == "not-eligible"
+    assert check_of(find(too_young, "criterion", "test-new-policy-1"), "operating-years")["status"] == "unmet"
+
+
+# --- web ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def match_client(built_cfg):
+    app = create_app(dict(built_cfg, STORE="embedded", TESTING=True))
+    if match_view.bp.name not in app.blueprints:
+        app.register_blueprint(match_view.bp)
+    yield app.test_client()
+    close(app)
+
+
+def test_match_json_api(match_client):
+    response = match_client.post("/match.json", json=profile("shandong-6-years.json"))
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["ok"] and body["counts"]["eligible"] == 1
+    assert find(body, "benefit", "ip-support-7")["amount"]["most"] == 100000
+
+
+def test_match_json_post_to_the_plain_address(match_client):
+    response = match_client.post("/match", json={"applicant-type": "organisation"})
+    assert response.status_code == 200 and response.mimetype == "application/json"
+
+
+def test_match_schema(match_client):
+    body = match_client.get("/match.json").get_json()
+    keys = {item["key"]: item for item in body["fields"]}
+    assert keys["operating-years"]["type"] == "decimal"
+    assert keys["four-new-field"]["type"] == "boolean"
+    assert keys["registration-place"]["type"] == "place"
+    assert "省长质量奖" in keys["recognitions"]["choices"]
+    assert "临沂市" in body["places"] and body["example"]["operating-years"] == 6
+
+
+def test_match_bad_type_is_400_json(match_client):
+    response = match_client.post("/match.json", json={"operating-years": "six"})
+    assert response.status_code == 400
+    assert response.get_json()["field"] == "operating-years"
+    response = match_client.post("/match.json", data="{not json", content_type="application/json")
+    assert response.status_code == 400 and response.get_json()["field"] == "profile"
+
+
+def test_match_form_page(match_client):
+    response = match_client.get("/match", headers={"Accept": "text/html"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'name="operating-years"' in html and 'method="post"' in html
+
+
+def test_match_form_post_shows_conditions_with_clauses(match_client):
+    form = {"applicant-type": "organisation", "registration-place": "山东省", "operating-years": "6",
+            "high-value-invention-patents": "25", "major-accidents": "1", "credit-blemishes": "0"}
+    response = match_client.post("/match", data=form, headers={"Accept": "text/html"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "知识产权保护奖励" in html and "最高 10 万元" in html
+    assert "近 3 年内无重大质量、安全、环境污染、公共卫生等事故" in html and "第 1–5 页" in html
+    assert 'value="6"' in html  # the form keeps what was typed
+
+
+def test_match_form_json_box_and_bad_number(match_client):
+    response = match_client.post("/match", data={"profile": json.dumps({"applicant-type": "个人"})},
+                                 headers={"Accept": "text/html"})
+    assert response.status_code == 200 and "评定专利代理师奖励" in response.get_data(as_text=True)
+    response = match_client.post("/match.json", data={"operating-years": "六年"})
+    assert response.status_code == 400 and response.get_json()["field"] == "operating-years"
+
+
+def test_match_page_escapes_input(match_client):
+    response = match_client.post("/match", data={"registration-place": "<b>x</b>"}, headers={"Accept": "text/html"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<b>x</b>" not in html and "&lt;b&gt;x&lt;/b&gt;" in html
+
+
+# --- command line -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cli_build(built_cfg, monkeypatch):
+    monkeypatch.setenv("POLICYKG_BUILD_DIR", built_cfg["BUILD_DIR"])
+
+
+def test_command_line_prints_verdicts_and_reasons(cli_build, capsys):
+    assert match.main([str(FIXTURES / "shandong-6-years.json")]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("符合 1 项，不符合 14 项，待定 42 项") and err == ""
+    assert "✔ 符合  知识产权保护奖励（按高价值发明专利拥有量分档）  — 最高 10 万元" in out
+    assert "近 3 年内 1（要求 ≤ 0）" in out
+
+
+def test_command_line_json(cli_build, capsys):
+    assert match.main([str(FIXTURES / "shandong-6-years.json"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["counts"]["eligible"] == 1
+
+
+def test_command_line_bad_profile_exits_2(cli_build, tmp_path, capsys):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"operating-years": "six"}', encoding="utf-8")
+    assert match.main([str(bad)]) == 2
+    _, err = capsys.readouterr()
+    assert "operating-years" in err and "Traceback" not in err
+    assert match.main([str(tmp_path / "missing.json")]) == 1
