@@ -76,6 +76,7 @@ TABLE = [
     ("/id/policy/quality-awards", {"Accept": "text/html"}, 303, "/doc/policy/quality-awards"),
     ("/id/concept/applicant/individual", {}, 303, "/doc/concept/applicant/individual"),
     ("/id/handbook/linyi-amr-2023/section/4", {}, 303, "/doc/handbook/linyi-amr-2023/section/4"),
+    ("/id/policy/quality-awards?format=nt", {}, 303, "/doc/policy/quality-awards?format=nt"),
     ("/id/policy/no-such-policy", {}, 404, "application/json"),
     ("/id/policy/quality-awards.ttl", {}, 404, "application/json"),
     (DOC, {"Accept": "text/turtle"}, 200, "text/turtle"),

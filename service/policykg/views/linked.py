@@ -54,7 +54,8 @@ def identifier(rest):
     iri = base() + "id/" + rest
     if not linked.describe(get_store(), current_app.config, iri):
         raise not_found(iri)
-    response = redirect(url_for("linked.description", rest=rest), 303)
+    query = request.query_string.decode("latin-1")  # `?format=` carries over to the description
+    response = redirect(url_for("linked.description", rest=rest) + (f"?{query}" if query else ""), 303)
     response.cache_control.public = True
     response.cache_control.max_age = current_app.config["CACHE_SECONDS"]
     return response
