@@ -28,9 +28,13 @@ CASES = {
         "ex:Award rdfs:subClassOf ex:Policy . ex:Policy rdfs:subClassOf ex:Service .",
         "ex:Award rdfs:subClassOf ex:Service .",
     ),
-    "class-thing": (
-        "ex:Policy a owl:Class . ex:hotline rdfs:domain ex:Policy .",
-        "ex:hotline rdfs:domain owl:Thing .",
+    "domain-thing": (
+        "ex:Policy a owl:Class . ex:Award rdfs:subClassOf ex:Policy . ex:hotline rdfs:domain ex:Award .",
+        "ex:hotline rdfs:domain ex:Policy , owl:Thing .",
+    ),
+    "range-thing": (
+        "ex:Hotline a owl:Class . ex:hotline rdfs:range ex:Hotline .",
+        "ex:hotline rdfs:range owl:Thing .",
     ),
     "subproperty": (
         "ex:hotline rdfs:subPropertyOf ex:contactPoint . ex:a ex:hotline ex:h .",

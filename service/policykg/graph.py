@@ -143,16 +143,17 @@ def infer(asserted, engine="owlrl"):
     if engine == "auto":
         engine = "owlrl" if len(asserted) < AUTO_RULES_FROM else "rules"
     if engine == "owlrl":
-        derived = Graph()
-        derived += asserted
-        owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(derived)
+        closure = Graph()
+        closure += asserted
+        owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(closure)
+        added = (triple for triple in closure if triple not in asserted)
     elif engine == "rules":
-        derived = rules.infer(asserted)
+        added = rules.infer(asserted)
     else:
         raise BuildError(f"INFERENCE must be owlrl, rules or auto, not {engine!r}")
     inferred = Graph()
-    for triple in derived:
-        if triple not in asserted and not is_trivia(triple):
+    for triple in added:
+        if not is_trivia(triple):
             inferred.add(triple)
     return inferred
 

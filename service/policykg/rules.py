@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph
-from rdflib import Graph, URIRef
+from rdflib import URIRef
 
 from . import config
 
@@ -50,17 +50,14 @@ def saturate(store, rules):
 
 
 def infer(asserted, rules=None):
-    """What the rules add to the rdflib graph `asserted` (owlrl's trivia among it), as an rdflib graph."""
-    terms = _Terms()
+    """The triples (rdflib terms) the rules add to the rdflib graph `asserted`, owlrl's trivia among them."""
+    terms, given = _Terms(), set(asserted)
     store = pyoxigraph.Store()
-    store.bulk_extend(pyoxigraph.Quad(*(terms.to_oxigraph(term) for term in triple)) for triple in asserted)
+    store.extend(pyoxigraph.Quad(*(terms.to_oxigraph(term) for term in triple)) for triple in given)
     saturate(store, load() if rules is None else rules)
-    added = Graph()
-    for quad in store:
-        triple = (terms.to_rdflib(quad.subject), terms.to_rdflib(quad.predicate), terms.to_rdflib(quad.object))
-        if triple not in asserted:
-            added.add(triple)
-    return added
+    closure = ((terms.to_rdflib(quad.subject), terms.to_rdflib(quad.predicate), terms.to_rdflib(quad.object))
+               for quad in store)
+    return {triple for triple in closure if triple not in given}
 
 
 class _Terms:
