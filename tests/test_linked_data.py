@@ -288,10 +288,12 @@ def test_jsonld_is_compacted_with_the_published_context(web):
 
 
 def test_jsonld_round_trips(web):
-    for path in (DOC, "/doc/benefit/ip-support-7", "/doc/amount/quality-awards-2b-1", "/def/"):
+    for path in (DOC, "/doc/benefit/ip-support-7", "/doc/amount/quality-awards-2b-1",
+                 "/doc/concept/applicant", "/def/"):  # (the scheme alone is a one-node graph)
         turtle = parse(web.get(path, headers={"Accept": "text/turtle"}))
-        as_jsonld = parse(web.get(path, headers={"Accept": "application/ld+json"}))
-        assert isomorphic(turtle, as_jsonld), path
+        response = web.get(path, headers={"Accept": "application/ld+json"})
+        assert isomorphic(turtle, parse(response)), path
+        assert all("@context" not in node for node in response.get_json()["@graph"]), path
 
 
 def test_every_format_says_the_same(web):
@@ -324,6 +326,16 @@ def test_html_comes_from_the_browser_pages_when_they_have_one(web, monkeypatch):
     assert page.headers["Link"] and page.headers["ETag"]
     other = web.get("/doc/hotline/0539-5977806.html")
     assert other.status_code == 200 and b"<table>" in other.data  # no page for hotlines: generic
+
+
+def test_the_real_browser_pages_answer_for_policies(web):
+    pages = pytest.importorskip("policykg.views.pages")
+    if not hasattr(pages, "render_resource"):
+        pytest.skip("views/pages.py has no render_resource yet")
+    response = web.get(DOC, headers={"Accept": BROWSER})
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    assert "中国、省质量奖奖励" in response.get_data(as_text=True)
+    assert f'<{DOC}.ttl>; rel="alternate"' in response.headers["Link"]
 
 
 def test_pages_module_without_the_function_falls_back(web, monkeypatch):

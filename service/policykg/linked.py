@@ -7,17 +7,19 @@ answers for that base on whatever host it runs on: `<BASE>id/x` → `/id/x` → 
 `<BASE>def/Term` → `/def/Term` → 303 → `/def/#Term`; the ontology `<BASE>def/` is `/def/`.
 Decisions: docs/decisions/20261125-303-see-other.md and docs/linked-data.md.
 
-Everything that depends only on the data is cached per data version (the data is read-only).
+Everything that depends only on the data is cached per data version (the data is read-only):
+the `version` arguments are those cache keys.
 """
 
 import functools
 import gzip
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph
 import rdflib
+from rdflib.collection import Collection
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
 from . import errors, graph, negotiate, queries, render
@@ -138,7 +140,8 @@ def jsonld(triples, cfg, version, first=None):
     parsed = rdflib.Graph().parse(data=text, format="nt")
     ctx = context(cfg, version)["@context"]
     document = json.loads(parsed.serialize(format="json-ld", context=ctx, auto_compact=True))
-    nodes = document.get("@graph", [document] if "@id" in document else [])
+    document.pop("@context", None)
+    nodes = document.get("@graph", [document] if document else [])
     first = compact(first, ctx) if first else None
     nodes.sort(key=lambda node: (node.get("@id") != first, node.get("@id", "")))
     return json.dumps({"@context": ctx, "@graph": nodes}, ensure_ascii=False, indent=2)
@@ -241,6 +244,7 @@ def _ontology_triples(root, base, version):
 
 
 def ontology_triples(cfg, version):
+    """The ontology as pyoxigraph triples, for the RDF writers."""
     return list(_ontology_triples(cfg["ROOT"], cfg["BASE_IRI"], version))
 
 
@@ -293,7 +297,7 @@ def ontology_doc(cfg, version):
 
     def ref(node):
         if isinstance(node, rdflib.BNode):  # an RDF list: a property chain
-            return {"chain": [ref(item) for item in rdflib.collection.Collection(onto, node)]}
+            return {"chain": [ref(item) for item in Collection(onto, node)]}
         iri = str(node)
         local = iri[len(namespace):] if iri.startswith(namespace) else None
         return {"text": compact(iri, names), "href": f"#{local}" if local else iri, "iri": iri}
@@ -307,7 +311,7 @@ def ontology_doc(cfg, version):
     def mappings(subject):
         rows = []
         for predicate, zh, en in MAPPINGS:
-            values = sorted((ref(o) for o in onto.objects(subject, predicate)), key=str)
+            values = sorted((ref(o) for o in onto.objects(subject, predicate)), key=lambda v: v.get("iri", ""))
             if predicate == rdflib.OWL.inverseOf:  # stated on either side
                 values += [ref(s) for s in onto.subjects(predicate, subject)]
             if values:
@@ -412,11 +416,7 @@ class Statistics:
     graphs: dict  # named graph IRI → triples
     sources: list  # IRIs of the handbooks the data comes from
     examples: list  # IRIs of a few policies
-    vocabularies: list = field(default_factory=list)  # namespaces of the classes and properties
-
-
-def _value(term):
-    return term["value"] if term else None
+    vocabularies: list  # namespaces of the classes and properties
 
 
 def statistics(store, cfg):
