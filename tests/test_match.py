@@ -421,3 +421,10 @@ def test_command_line_bad_profile_exits_2(cli_build, tmp_path, capsys):
     _, err = capsys.readouterr()
     assert "operating-years" in err and "Traceback" not in err
     assert match.main([str(tmp_path / "missing.json")]) == 1
+
+
+def test_every_profile_field_is_documented(embedded, built_cfg):
+    doc = (config.ROOT / "docs" / "ask-and-match.md").read_text("utf-8")
+    fields = match.schema(embedded, built_cfg)["fields"]
+    missing = [item["key"] for item in fields if f"`{item['key']}`" not in doc]
+    assert len(fields) > 30 and missing == []
