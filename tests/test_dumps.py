@@ -5,12 +5,13 @@ stores; gzip as a `.gz` file or as a content coding; caching per data version.""
 import gzip
 import time
 import warnings
+from pathlib import Path
 
 import pytest
 import rdflib
 from rdflib.compare import isomorphic
 
-from policykg import config, graph, linked
+from policykg import config, graph, linked, queries
 from policykg.app import close, create_app
 from policykg.views import linked as linked_views
 
@@ -45,7 +46,7 @@ def parse(body, fmt):
 def store_graph(app, part):
     """The store's own copy of a part, through the store interface (queries/internal/all-triples.rq)."""
     store, cfg = app.extensions["policykg.store"], app.config
-    text = linked._query(cfg["ROOT"], "all-triples", cfg["BASE_IRI"]).bind()
+    text = queries.load(Path(cfg["ROOT"]) / "queries/internal/all-triples.rq", cfg["BASE_IRI"]).bind()
     graphs = None if part == "closure" else [f"{cfg['BASE_IRI']}graph/{part}"]
     result = store.query(text, default_graphs=graphs)
     assert not result.truncated
