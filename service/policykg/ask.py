@@ -391,7 +391,7 @@ class Intent:
     strong: tuple = ()
     weak: tuple = ()
     param: str | None = None  # the reader (see PARAMS) of what the query needs
-    summary: str = ""  # one line; {count}, {items} and the display values of the parameters
+    summary: str = ""  # one line: {count} items, {rows}, {items}, and the parameters' display values
     item: str = ""  # how one row reads in {items}
     examples: tuple = ()
 
@@ -447,7 +447,7 @@ INTENTS = (
            strong=("回溯", "近年", "最近", "年内", "年来", "look back", "looks back", "recent years", "last"),
            weak=("事故", "不良", "信用", "违法", "违规", "没有", "条件", "要求", "conditions", "accidents"),
            param="lookback",
-           summary="带回溯期（近 N 年内）的条件有 {count} 条，出自：{items}。", item="{policyLabel}",
+           summary="带回溯期（近 N 年内）的条件有 {rows} 条，出自：{items}。", item="{policyLabel}",
            examples=("哪些条件要求近3年内无重大事故", "近五年无不良信用记录的要求有哪些")),
     Intent("documents-by-body",
            strong=("发布", "印发", "发文", "出台", "颁布", "制定", "下发", "发的", "发过", "issued", "published"),
@@ -466,7 +466,7 @@ INTENTS = (
                    "在哪提到", "写在哪", "page", "stated", "mention", "mentions", "handbook say"),
            weak=("手册", "哪里", "提到", "写", "where", "handbook"),
            param="text",
-           summary="“{text}”见于手册 {count} 处：{items}。", item="{label}（第 {firstPage} 页）",
+           summary="“{text}”见于手册 {rows} 处：{items}。", item="{label}（第 {firstPage} 页）",
            examples=("“200万元奖励”在手册第几页", "手册哪一页提到驰名商标")),
 )
 
@@ -654,8 +654,8 @@ def summary(mapping, query, rows):
             items.append(item)
     if not items:
         return f"{query.title}：没有找到结果。"
-    shown = "、".join(items[:ITEMS_SHOWN]) + (f" 等 {len(items)} 项" if len(items) > ITEMS_SHOWN else "")
-    return mapping.intent.summary.format_map(_Blank(mapping.display, count=len(items), items=shown))
+    shown = "、".join(items[:ITEMS_SHOWN]) + (" 等" if len(items) > ITEMS_SHOWN else "")
+    return mapping.intent.summary.format_map(_Blank(mapping.display, count=len(items), rows=len(rows), items=shown))
 
 
 class _Blank(dict):
