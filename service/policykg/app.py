@@ -10,10 +10,10 @@ from flask import Flask, Response, current_app, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from . import config, errors, negotiate, queries, render, store
-from .views import canned, health, sparql
+from .views import api, ask, canned, health, linked, match, pages, sparql
 
 # Adding a page: write views/<name>.py with a blueprint `bp`, then list it here.
-BLUEPRINTS = (health.bp, sparql.bp, canned.bp)
+BLUEPRINTS = (health.bp, sparql.bp, canned.bp, linked.bp, pages.bp, api.bp, ask.bp, match.bp)
 
 # Bodies smaller than this are sent as they are.
 GZIP_MIN_BYTES = 1024

@@ -6,6 +6,7 @@ exits with 1. Never a traceback.
 """
 
 import argparse
+import importlib
 import re
 import sys
 import unicodedata
@@ -24,7 +25,14 @@ DUMP_FORMATS = {
 TITLE = re.compile(r"^#\+\s*title:", re.MULTILINE)
 
 
+# Commands whose module parses its own arguments.
+DELEGATED = {"ask": "policykg.ask", "match": "policykg.match"}
+
+
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in DELEGATED:
+        return importlib.import_module(DELEGATED[argv[0]]).main(argv[1:])
     args = parser().parse_args(argv)
     cfg = config.settings()
     try:
@@ -75,6 +83,9 @@ def parser():
     dump_.add_argument("--format", choices=DUMP_FORMATS, default="ttl")
     dump_.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
     dump_.set_defaults(run=dump)
+
+    commands.add_parser("ask", help="answer a question in Chinese from the graph (policykg ask --help)")
+    commands.add_parser("match", help="match an enterprise profile against every policy (policykg match --help)")
     return top
 
 
