@@ -85,7 +85,7 @@
       }
       var label = '<a class="iri-label" href="' + escapeHtml(localPath(binding.value)) + '">' +
         escapeHtml(name) + "</a>";
-      return html.replace(/<\/div>$/, label + "</div>");
+      return html.replace(/^<div>/, "<div>" + label); // first, so that it shows in ellipsed cells
     }
 
     draw(config) {
