@@ -26,6 +26,7 @@ mapped. See docs/ask-and-match.md.
 import argparse
 import json
 import logging
+import os
 import re
 import sys
 import threading
@@ -830,9 +831,18 @@ def main(argv=None):
     except errors.ServiceError as error:
         print(f"policykg ask: {error.message}", file=sys.stderr)
         return 2 if error.status < 500 else 1
+    except BrokenPipeError:
+        return closed_pipe()
     except (OSError, ValueError) as error:
         print(f"policykg ask: {error}", file=sys.stderr)
         return 1
+    return 0
+
+
+def closed_pipe():
+    """The reader of our output went away (`| head`): stop quietly, as other tools do; standard
+    output goes to the null device so that the interpreter's last flush cannot fail again."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 

@@ -750,19 +750,21 @@ def main(argv=None):
             result = evaluate(data, opened, cfg)
         finally:
             opened.close()
+        if args.json:
+            print(json.dumps(result, ensure_ascii=False, indent=2))
+        else:
+            _print_result(result)
     except errors.BuildError as error:
         print(f"policykg match: {error}", file=sys.stderr)
         return 1
     except errors.ServiceError as error:
         print(f"policykg match: {error.message}", file=sys.stderr)
         return 2 if error.status < 500 else 1
+    except BrokenPipeError:
+        return ask.closed_pipe()
     except OSError as error:
         print(f"policykg match: {error}", file=sys.stderr)
         return 1
-    if args.json:
-        print(json.dumps(result, ensure_ascii=False, indent=2))
-    else:
-        _print_result(result)
     return 0
 
 
