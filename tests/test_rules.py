@@ -113,7 +113,7 @@ def turtle(text):
 @pytest.fixture(scope="module")
 def handbook():
     cfg = config.settings()
-    return graph.parse([path for path in graph.input_files(cfg) if graph._is_graph_file(path)], config.ROOT)
+    return graph.parse([path for path in graph.input_files(cfg) if graph.is_graph_file(path)], config.ROOT)
 
 
 @pytest.fixture(scope="module")

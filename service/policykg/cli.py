@@ -12,16 +12,11 @@ import sys
 import unicodedata
 from pathlib import Path
 
-import pyoxigraph
 
-from policykg import config, errors, graph, queries, render, store
+from policykg import config, errors, graph, linked, queries, render, store
 
 FORMATS = ("table", "json", "csv")
-DUMP_FORMATS = {
-    "ttl": pyoxigraph.RdfFormat.TURTLE,
-    "nt": pyoxigraph.RdfFormat.N_TRIPLES,
-    "jsonld": pyoxigraph.RdfFormat.JSON_LD,
-}
+DUMP_FORMATS = ("ttl", "nt", "jsonld")
 TITLE = re.compile(r"^#\+\s*title:", re.MULTILINE)
 
 
@@ -211,15 +206,10 @@ def load(cfg, args):
 
 
 def dump(cfg, args):
+    """The same bytes as the service's /dumps/ (canonical literals, our prefixes)."""
     manifest = graph.ensure_built(cfg)
-    folder = Path(cfg["BUILD_DIR"])
-    parts = ["asserted", "inferred"] if args.inferred else ["asserted"]
-    triples = [
-        quad.triple
-        for part in parts
-        for quad in pyoxigraph.parse(path=str(folder / f"{part}.nt"), format=pyoxigraph.RdfFormat.N_TRIPLES)
-    ]
-    body = pyoxigraph.serialize(triples, format=DUMP_FORMATS[args.format], prefixes=_prefixes(cfg, manifest))
+    part = "closure" if args.inferred else "asserted"
+    body = linked.dump(cfg, manifest["data_version"], part, args.format)
     if args.output:
         args.output.write_bytes(body)
     else:
@@ -228,17 +218,3 @@ def dump(cfg, args):
         sys.stdout.buffer.flush()
 
 
-def _prefixes(cfg, manifest):
-    """The prefixes the project's Turtle files declare, moved to the build's base IRI."""
-    found = {}
-    for path in graph.input_files(cfg):
-        if path.suffix == ".ttl":
-            parsed = pyoxigraph.parse(path=str(path), format=pyoxigraph.RdfFormat.TURTLE)
-            for _ in parsed:
-                pass
-            found.update(parsed.prefixes)
-    base = manifest["base_iri"]
-    return {
-        name: base + iri[len(graph.CANONICAL_BASE):] if iri.startswith(graph.CANONICAL_BASE) else iri
-        for name, iri in found.items()
-    }

@@ -53,7 +53,7 @@ def input_files(cfg):
     ]
 
 
-def _is_graph_file(path):
+def is_graph_file(path):
     """Turtle that belongs in the knowledge graph: everything but the SHACL shapes."""
     return path.suffix == ".ttl" and path.name != "shapes.ttl"
 
@@ -89,7 +89,7 @@ def _build(cfg, target, inputs, version):
     root, base = Path(cfg["ROOT"]), cfg["BASE_IRI"]
     seconds = {}
     with _timed(seconds, "parse"):
-        asserted = parse([path for path in input_files(cfg) if _is_graph_file(path)], root)
+        asserted = parse([path for path in input_files(cfg) if is_graph_file(path)], root)
     with _timed(seconds, "reason"):
         inferred = infer(asserted, cfg["INFERENCE"])
         closure = asserted + inferred

@@ -88,7 +88,7 @@ def href(iri, base):
 def _prefixes(root, base, version):
     found = {}
     for path in graph.input_files({"ROOT": root}):
-        if graph._is_graph_file(path):  # the knowledge graph's files, not the SHACL shapes
+        if graph.is_graph_file(path):  # the knowledge graph's files, not the SHACL shapes
             parsed = pyoxigraph.parse(path=str(path), format=pyoxigraph.RdfFormat.TURTLE)
             for _ in parsed:
                 pass
