@@ -9,18 +9,9 @@ from decimal import Decimal
 import pytest
 
 from policykg import browse, config, errors
-from policykg.views import api, pages
 
 BASE = "https://w3id.org/policykg/"
 EXPECTED = config.ROOT / "tests" / "expected"
-
-
-@pytest.fixture
-def api_client(app):
-    for blueprint in (api.bp, pages.bp):
-        if blueprint.name not in app.blueprints:
-            app.register_blueprint(blueprint)
-    return app.test_client()
 
 
 def slugs(client, query=""):
@@ -119,8 +110,8 @@ def test_bad_filters_are_refused(args, param):
 
 # --- Search and filters through the API, on both stores ------------------------------------------
 
-def test_all_policies(api_client):
-    answer = api_client.get("/api/policies")
+def test_all_policies(client):
+    answer = client.get("/api/policies")
     body = answer.get_json()
     assert body["ok"] is True and body["count"] == 10 and body["filters"] == {}
     first = body["policies"][0]
@@ -144,42 +135,42 @@ def test_all_policies(api_client):
     ("?q=专利&applicant=individual", {"ip-support", "patent-award"}),
     ("?minAmount=1000000", {"quality-awards", "standardization-incentive"}),
 ])
-def test_search_and_filters(api_client, query, expected):
-    assert slugs(api_client, query) == expected
+def test_search_and_filters(client, query, expected):
+    assert slugs(client, query) == expected
 
 
-def test_body_filter_keeps_all_of_its_policies(api_client):
-    assert len(slugs(api_client, "?body=linyi-amr")) == 10
-    assert slugs(api_client, "?body=linyi-finance") == set()
+def test_body_filter_keeps_all_of_its_policies(client):
+    assert len(slugs(client, "?body=linyi-amr")) == 10
+    assert slugs(client, "?body=linyi-finance") == set()
 
 
-def test_applicant_filter_agrees_with_the_golden_answer(api_client):
+def test_applicant_filter_agrees_with_the_golden_answer(client):
     golden = json.loads((EXPECTED / "policies-for-applicant.json").read_text("utf-8"))
     assert golden["params"] == {"applicant": "个人"}
     labels = {item["label"] for item in
-              api_client.get("/api/policies?applicant=individual").get_json()["policies"]}
+              client.get("/api/policies?applicant=individual").get_json()["policies"]}
     assert labels == {row["policyLabel"] for row in golden["rows"]}
 
 
-def test_amount_filter_agrees_with_the_canned_query(api_client):
-    canned = api_client.get("/queries/benefits-worth-at-least.json?amount=500000").get_json()
+def test_amount_filter_agrees_with_the_canned_query(client):
+    canned = client.get("/queries/benefits-worth-at-least.json?amount=500000").get_json()
     labels = {item["label"] for item in
-              api_client.get("/api/policies?minAmount=500000").get_json()["policies"]}
+              client.get("/api/policies?minAmount=500000").get_json()["policies"]}
     assert labels == {row["policyLabel"] for row in canned["rows"]}
 
 
 @pytest.mark.parametrize("query, param", [
     ("?level=a/b", "level"), ("?minAmount=lots", "minAmount"), ("?q=" + "x" * 101, "q"),
 ])
-def test_bad_filter_is_a_400_naming_the_parameter(api_client, query, param):
-    answer = api_client.get(f"/api/policies{query}")
+def test_bad_filter_is_a_400_naming_the_parameter(client, query, param):
+    answer = client.get(f"/api/policies{query}")
     assert answer.status_code == 400
     body = answer.get_json()
     assert body["ok"] is False and body["status"] == 400 and body["param"] == param
 
 
-def test_filter_options(api_client):
-    options = api_client.get("/api/filters").get_json()["filters"]
+def test_filter_options(client):
+    options = client.get("/api/filters").get_json()["filters"]
     assert [item["code"] for item in options["level"]] == ["national", "provincial", "municipal"]
     assert [item["code"] for item in options["applicant"]] == ["organisation", "individual", "region"]
     individual = options["applicant"][1]
@@ -191,8 +182,8 @@ def test_filter_options(api_client):
 
 # --- One policy, document, body ----------------------------------------------------------------
 
-def test_policy_with_tiers_and_conditions(api_client):
-    answer = api_client.get("/api/policies/quality-awards")
+def test_policy_with_tiers_and_conditions(client):
+    answer = client.get("/api/policies/quality-awards")
     policy = answer.get_json()["policy"]
     assert policy["label"] == "中国、省质量奖奖励" and policy["source"]["pages"] == "第 1–5 页"
     assert [line["tel"] for line in policy["hotlines"]] == ["tel:+86-539-5977806"]
@@ -217,12 +208,12 @@ def test_policy_with_tiers_and_conditions(api_client):
     assert links(answer)["text/turtle"] == "/doc/policy/quality-awards.ttl"
 
 
-def test_policy_amounts_in_words(api_client):
-    insurance = api_client.get("/api/policies/ip-insurance").get_json()["policy"]
+def test_policy_amounts_in_words(client):
+    insurance = client.get("/api/policies/ip-insurance").get_json()["policy"]
     texts = [a["text"] for b in insurance["benefits"] for a in b["amounts"]]
     assert texts[0] == "实际投保年度保费的 60%，每年最高 20 万元"
     assert "实际投保年度保费的 60%，上浮 10%，每年最高 50 万元" in texts
-    support = api_client.get("/api/policies/ip-support.json").get_json()["policy"]
+    support = client.get("/api/policies/ip-support.json").get_json()["policy"]
     texts = {a["text"] for b in support["benefits"] for a in b["amounts"]}
     assert {"每件最高 4000 元", "每件每个国家最高 2 万元", "一次性最高 20 万元",
             "实际交易额的 50%，每件最高 10 万元", "贷款本金的 10%"} <= texts
@@ -230,8 +221,8 @@ def test_policy_amounts_in_words(api_client):
     assert [h["label"] for h in support["hotlines"]] == ["0539-5977836", "0539-5977838"]
 
 
-def test_document(api_client):
-    answer = api_client.get("/api/documents/lin-shi-jian-zhi-cu-zi-2021-117")
+def test_document(client):
+    answer = client.get("/api/documents/lin-shi-jian-zhi-cu-zi-2021-117")
     document = answer.get_json()["document"]
     assert document["number"] == "临市监知促字〔2021〕117号" and document["year"] == 2021
     assert [item["label"] for item in document["issuers"]] == ["临沂市市场监督管理局", "临沂市财政局"]
@@ -239,14 +230,14 @@ def test_document(api_client):
     assert links(answer)["text/html"] == "/doc/document/lin-shi-jian-zhi-cu-zi-2021-117"
 
 
-def test_body_and_its_place_in_the_hierarchy(api_client):
-    government = api_client.get("/api/organisations/linyi-government").get_json()["organisation"]
+def test_body_and_its_place_in_the_hierarchy(client):
+    government = client.get("/api/organisations/linyi-government").get_json()["organisation"]
     assert {item["label"] for item in government["children"]} == {
         "临沂市市场监督管理局", "临沂市财政局", "临沂市人民政府办公室"}
     assert {item["number"] for item in government["documents"]} == {"临政字〔2020〕113号", None}
     below = {item["iri"].rsplit("/", 1)[1]: item["issuers"] for item in government["subDocuments"]}
     assert below["lin-shi-jian-zhi-cu-zi-2021-117"] == ["临沂市市场监督管理局", "临沂市财政局"]
-    amr = api_client.get("/api/organisations/linyi-amr").get_json()["organisation"]
+    amr = client.get("/api/organisations/linyi-amr").get_json()["organisation"]
     assert [item["label"] for item in amr["ancestors"]] == ["临沂市人民政府"]
     assert len(amr["administers"]) == 10 and amr["level"] == "市级"
 
@@ -255,13 +246,13 @@ def test_body_and_its_place_in_the_hierarchy(api_client):
     "/api/policies/nope", "/api/documents/nope", "/api/organisations/nope",
     "/api/policies/ip-support.ttl", "/api/organisations/linyi-amr%3E",
 ])
-def test_unknown_resource_is_a_404(api_client, path):
-    answer = api_client.get(path)
+def test_unknown_resource_is_a_404(client, path):
+    answer = client.get(path)
     assert answer.status_code == 404 and answer.get_json()["ok"] is False
 
 
-def test_hotlines(api_client):
-    lines = {line["telephone"]: line for line in api_client.get("/api/hotlines").get_json()["hotlines"]}
+def test_hotlines(client):
+    lines = {line["telephone"]: line for line in client.get("/api/hotlines").get_json()["hotlines"]}
     assert len(lines) == 6
     assert lines["0539-5977836"]["tel"] == "tel:+86-539-5977836"
     assert {item["label"] for item in lines["0539-5977836"]["policies"]} == {
@@ -271,8 +262,8 @@ def test_hotlines(api_client):
 
 # --- The editor's vocabulary and labels -----------------------------------------------------------
 
-def test_vocabulary(api_client):
-    answer = api_client.get("/api/vocabulary")
+def test_vocabulary(client):
+    answer = client.get("/api/vocabulary")
     body = answer.get_json()
     assert body["prefixes"]["pkg"] == BASE + "def/"
     assert body["prefixes"]["skos"] == "http://www.w3.org/2004/02/skos/core#"
@@ -283,8 +274,8 @@ def test_vocabulary(api_client):
     assert links(answer)["text/html"] == "/editor"
 
 
-def test_labels(api_client):
-    answer = api_client.get("/api/labels", query_string=[
+def test_labels(client):
+    answer = client.get("/api/labels", query_string=[
         ("iri", BASE + "id/policy/ip-support"), ("iri", BASE + "id/concept/applicant/individual"),
         ("iri", BASE + "id/policy/nope"), ("iri", "http://example.org/x")])
     assert answer.get_json()["labels"] == {
@@ -292,7 +283,7 @@ def test_labels(api_client):
         BASE + "id/concept/applicant/individual": "个人"}
 
 
-def test_too_many_labels_at_once(api_client):
+def test_too_many_labels_at_once(client):
     many = [("iri", f"{BASE}id/x/{n}") for n in range(browse.MAX_LABELS + 1)]
-    answer = api_client.get("/api/labels", query_string=many)
+    answer = client.get("/api/labels", query_string=many)
     assert answer.status_code == 400 and answer.get_json()["limit"] == browse.MAX_LABELS

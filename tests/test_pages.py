@@ -7,13 +7,12 @@ import json
 import re
 import shutil
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 
 from policykg import config, graph
 from policykg.app import close, create_app
-from policykg.views import api, pages
+from policykg.views import pages
 
 BASE = "https://w3id.org/policykg/"
 PAGES = [
@@ -31,24 +30,9 @@ TWINS = {
 HTML = {"Accept": "text/html"}
 
 
-def browser_app(cfg):
-    """The app with the browser's blueprints, and `/doc/<kind>/<slug>` served by
-    `render_resource` when no linked-data view is registered to call it."""
-    app = create_app(dict(cfg, TESTING=True))
-    for blueprint in (pages.bp, api.bp):
-        if blueprint.name not in app.blueprints:
-            app.register_blueprint(blueprint)
-    adapter = app.url_map.bind("localhost")
-    if not adapter.test("/doc/policy/x"):
-        def describe(kind, slug):
-            return pages.render_resource(f"{cfg['BASE_IRI']}id/{kind}/{slug}") or ("", 404)
-        app.add_url_rule("/doc/<kind>/<slug>", "doc", describe)
-    return app
-
-
 @pytest.fixture(scope="module")
 def client(built_cfg):
-    app = browser_app(dict(built_cfg, STORE="embedded"))
+    app = create_app(dict(built_cfg, STORE="embedded", TESTING=True))
     yield app.test_client()
     close(app)
 
@@ -92,11 +76,15 @@ def test_page_is_safe_and_names_its_twin(client, path):
     for script in markup.all("script"):
         assert script.get("src") or script.get("type") == "application/json", script
     alternates = {tag["type"]: tag["href"] for tag in markup.all("link", rel="alternate")}
-    assert alternates["application/json"] in answer.headers["Link"]
     if path in TWINS:
         assert alternates["application/json"] == TWINS[path]
+        assert markup.all("a", href=TWINS[path])  # visibly too
     if path.startswith("/doc/"):
+        # The linked-data view (views/linked.py) that serves /doc/ writes the Link header.
         assert alternates["text/turtle"] == path + ".ttl"
+        assert f"<{path}.ttl>" in answer.headers["Link"]
+    else:
+        assert f"<{alternates['application/json']}>" in answer.headers["Link"]
     assert markup.all("html")[0]["lang"] == "zh-CN"
     assert markup.all("meta", name="viewport")
 
@@ -247,7 +235,7 @@ def hostile_client(tmp_path_factory):
     (root / "data" / "handbook.ttl").write_text(handbook, "utf-8")
     cfg = config.settings({"ROOT": str(root), "BUILD_DIR": str(root / "build"), "STORE": "embedded"})
     graph.build(cfg)
-    app = browser_app(cfg)
+    app = create_app(dict(cfg, TESTING=True))
     yield app.test_client()
     close(app)
 

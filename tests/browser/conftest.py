@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from policykg.app import close
-from test_pages import browser_app
+from policykg.app import close, create_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -32,7 +31,7 @@ def serve(app):
 
 @pytest.fixture(scope="module")
 def site(built_cfg):
-    app = browser_app(dict(built_cfg, STORE="embedded", QUERY_TIMEOUT=QUERY_TIMEOUT))
+    app = create_app(dict(built_cfg, STORE="embedded", QUERY_TIMEOUT=QUERY_TIMEOUT, TESTING=True))
     base, stop = serve(app)
     yield base
     stop()
