@@ -96,7 +96,7 @@ def test_home_lists_every_policy_by_theme(client):
     assert {item["page"] for item in body["policies"]} <= hrefs
     assert "/policies?theme=intellectual-property" in hrefs
     assert markup.all("form", action="/policies") and markup.all("input", name="q")
-    assert "/questions" in hrefs
+    assert {"/questions", "/match", "/ask", "/hotlines", "/editor"} <= hrefs
 
 
 def test_list_shows_what_the_api_gives_and_keeps_the_filters(client):
