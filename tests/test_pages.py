@@ -108,6 +108,9 @@ def test_list_shows_what_the_api_gives_and_keeps_the_filters(client):
     assert shown == {item["page"] for item in api_answer["policies"]}
     assert shown == {"/doc/policy/ip-support", "/doc/policy/patent-award"}
     assert markup.all("input", name="q", value="专利")
+    assert markup.all("details", **{"class": "filter-panel", "open": None})  # a filter is on
+    _, unfiltered = fetch(client, "/policies?q=专利")
+    assert not unfiltered.all("details", open=None)
     assert markup.all("option", value="individual", selected=None)
     assert answer.headers["Link"].startswith(
         "</api/policies?q=%E4%B8%93%E5%88%A9&applicant=individual>")

@@ -31,12 +31,15 @@ def test_search_patent_from_home(page, site):
 def test_filter_by_applicant_individual(page, site):
     page.goto(site + "/policies")
     expect(page.get_by_text("更改筛选条件后，结果会自动更新。")).to_be_visible()
+    page.get_by_text("筛选条件", exact=True).click()
     page.get_by_label("申请人类型").select_option(label="个人（5）")  # applies at once
     page.wait_for_url(site + "/policies?applicant=individual")
     expect(page.get_by_role("heading", name="找到 5 项政策")).to_be_visible()
     assert set(results(page).all_inner_texts()) == {
         "中国、省质量奖奖励", "临沂市市长质量奖", "知识产权奖补资助", "临沂市专利奖励", "企业首席质量官培训"}
+    expect(page.get_by_text("筛选条件（已选 1 项）")).to_be_visible()
     page.go_back()
+    page.get_by_text("筛选条件", exact=True).click()
     page.get_by_label("政府层级").select_option(label="国家（1）")  # the form is usable again
     page.wait_for_url(site + "/policies?level=national")
     assert results(page).all_inner_texts() == ["中国、省质量奖奖励"]
@@ -46,6 +49,7 @@ def test_filters_work_without_javascript(browser, site):
     page = open_page(browser, javascript=False)
     page.goto(site + "/policies")
     expect(page.get_by_text("更改筛选条件后，结果会自动更新。")).to_be_hidden()
+    page.get_by_text("筛选条件", exact=True).click()
     page.get_by_label("申请人类型").select_option("individual")
     page.get_by_role("button", name="查找").click()
     page.wait_for_url(re.compile(r"applicant=individual"))
