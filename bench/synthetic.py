@@ -25,7 +25,7 @@ def write(path, copies, root=config.ROOT):
     """Write the ontology, code lists and `copies` renamed copies of `data/*.ttl` to `path`
     (N-Triples); return the numbers of triples and of policies written."""
     root = Path(root)
-    schema = _ntriples(sorted(path for path in root.glob("ontology/*.ttl") if graph._is_graph_file(path)))
+    schema = _ntriples(sorted(path for path in root.glob("ontology/*.ttl") if graph.is_graph_file(path)))
     data = _ntriples(sorted(root.glob("data/*.ttl")))
     if BLANK.search(data):
         raise ValueError("the data has blank nodes, which the copies would share; give them IRIs")
