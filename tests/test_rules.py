@@ -8,6 +8,7 @@ of its own, whose answer both engines must give, and which fails without that ru
 import pyoxigraph
 import pytest
 from rdflib import OWL, RDF, RDFS, Graph
+from rdflib.collection import Collection
 
 from policykg import config, graph, rules
 from policykg.errors import BuildError
@@ -161,6 +162,8 @@ def test_the_ontology_uses_only_axioms_the_rules_cover(handbook):
     used = {predicate for predicate in handbook.predicates() if predicate.startswith((str(RDFS), str(OWL)))}
     used |= {kind for kind in handbook.objects(None, RDF.type) if kind.startswith((str(RDFS), str(OWL)))}
     assert used - RULE_TERMS - INERT_TERMS == set(), "write a rule for these (and a case above)"
+    chains = {len(Collection(handbook, chain)) for chain in handbook.objects(None, OWL.propertyChainAxiom)}
+    assert chains and chains <= {2, 3}, "chain-2.ru and chain-3.ru read chains of two and three steps"
 
 
 def test_on_the_handbook_the_rules_infer_exactly_what_owlrl_infers(handbook, builds):
