@@ -17,7 +17,7 @@ from policykg import config, graph
 from policykg.app import close, create_app
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from conftest import ARGS, CHROMIUM, serve  # noqa: E402  (the browser tests' own server)
+from harness import ARGS, CHROMIUM, serve  # noqa: E402  (as the browser tests run it)
 
 OUT = config.ROOT / "docs" / "screenshots"
 PAGES = {  # name → path

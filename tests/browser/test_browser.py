@@ -1,14 +1,51 @@
 """The policy browser in a real browser: search, filters (with and without JavaScript), a
 policy's amounts and hotline, a legal basis and back, the SPARQL editor (results with names,
 completion, errors, timeouts), and phones 375 px wide. Every page must run without a script
-error or a Content-Security-Policy refusal (see conftest.open_page)."""
+error or a Content-Security-Policy refusal (see harness.open_page).
+
+Playwright's sync API drives Debian's chromium (never `playwright install`) against the whole
+app served on 127.0.0.1. The fixtures live here, not in a conftest.py: a second conftest module
+would shadow tests/conftest.py for the modules that import from it."""
 
 import re
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import expect, sync_playwright
 
-from conftest import open_page
+from harness import ARGS, CHROMIUM, open_page, serve
+from policykg.app import close, create_app
+
+# Short enough for a test to see a query stopped, long enough for every page's queries.
+QUERY_TIMEOUT = 4.0
+
+
+@pytest.fixture(scope="module")
+def site(built_cfg):
+    app = create_app(dict(built_cfg, STORE="embedded", QUERY_TIMEOUT=QUERY_TIMEOUT, TESTING=True))
+    base, stop = serve(app)
+    yield base
+    stop()
+    close(app)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser):
+    opened = open_page(browser)
+    yield opened
+    problems = opened.problems
+    opened.context.close()
+    assert problems == []
+
 
 PATENT_POLICIES = ["知识产权奖补资助", "临沂市专利奖励", "企业知识产权保险扶持"]
 
