@@ -70,6 +70,7 @@ def test_page_is_safe_and_names_its_twin(client, path):
     assert "default-src 'self'" in policy and "script-src 'self';" in policy
     assert "object-src 'none'" in policy and "frame-ancestors 'none'" in policy
     assert ("'unsafe-inline'" in policy) == (path == "/editor")
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
     for _, attrs in markup.tags:
         assert not [name for name in attrs if name.startswith("on")], attrs
         assert not (attrs.get("href") or "").lower().startswith("javascript:")

@@ -44,17 +44,20 @@ def page(template, context, links=(), csp=CSP):
     response = not_modified(tag)
     if response is None:
         response = cacheable(answer(HTML, render.Page(template, dict(context, links=links)), links), tag)
-    response.headers["Content-Security-Policy"] = csp
-    return response
+    return protect(response, csp)
 
 
-@bp.after_request
-def secure(response):
-    """Every answer of this blueprint, error pages included, gets the policy and no sniffing."""
-    response.headers.setdefault("Content-Security-Policy", CSP)
+def protect(response, csp=CSP):
+    """The security headers of a page: its content policy, no type sniffing, no referrer
+    outside this site. Kept on a page `render_resource` gives another view."""
+    response.headers.setdefault("Content-Security-Policy", csp)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"
     return response
+
+
+# Error pages of this blueprint's routes too.
+bp.after_request(protect)
 
 
 @bp.get("/")
