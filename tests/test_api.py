@@ -127,6 +127,7 @@ def test_all_policies(client):
     ("?q=PATENT", {"patent-award"}),
     ("?q=首席质量官", {"chief-quality-officer"}),
     ("?q=没有这个词", set()),
+    ('?q=" ) } UNION { ?policy ?p ?o } #', set()),  # a term is a value, never query text
     ("?level=national", {"quality-awards"}),
     ("?kind=free-training", {"chief-quality-officer", "quality-yizhan"}),
     ("?theme=intellectual-property", {"ip-support", "patent-award", "ip-insurance"}),
