@@ -208,3 +208,11 @@ def test_catalog_with_a_malformed_file_does_not_load(tmp_path):
 ])
 def test_form_of_any_text(text, form):
     assert queries.form(text) == form
+
+
+def test_query_text_follows_the_configured_base_iri():
+    base = "http://data.example.org/kg/"
+    catalog = queries.Catalog(Path(__file__).resolve().parents[1] / "queries", base)
+    text = catalog.get("operating-years-at-least").bind({"years": "5"})
+    assert "https://w3id.org/policykg/" not in text
+    assert f"<{base}def/>" in text and f"<{base}id/concept/info/>" in text

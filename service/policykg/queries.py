@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode
 
-from policykg import config, docnumber, errors
+from policykg import config, docnumber, errors, graph
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
@@ -225,9 +225,12 @@ def _param(path, lineno, value):
 
 
 def load(path, base_iri=config.DEFAULTS["BASE_IRI"]):
-    """One canned query from its file; a malformed file raises BuildError naming it."""
+    """One canned query from its file; a malformed file raises BuildError naming it.
+
+    Files are written with the canonical base (`https://w3id.org/policykg/`), like the data; a
+    build for another base IRI rewrites the data's IRIs, so the query text is rewritten to match."""
     path = Path(path)
-    text = path.read_text(encoding="utf-8")
+    text = path.read_text(encoding="utf-8").replace(graph.CANONICAL_BASE, base_iri)
     title, description, params = _header(path, text)
     try:
         span, variables = _opening_values(text)
