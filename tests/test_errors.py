@@ -83,7 +83,6 @@ def test_unexpected_errors_are_a_plain_500_and_logged(embedded_app, monkeypatch,
         assert "服务器内部错误" in text
     assert response.mimetype == "text/html"
     assert "secret internals" in caplog.text and "RuntimeError" in caplog.text
-    close(embedded_app)
 
 
 def test_unreachable_remote_store_is_503(built_cfg):

@@ -271,7 +271,6 @@ def test_describe_is_a_plain_function_over_the_store(embedded_app):
     assert triples[0].subject.value == POLICY  # the resource leads
     assert linked.describe(store, cfg, BASE + "id/policy/no-such-policy") == []
     assert linked.describe(store, cfg, "not an iri") == []
-    close(embedded_app)
 
 
 # ---- JSON-LD ------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from . import config, errors, negotiate, queries, render, store
 from .views import api, ask, canned, health, linked, match, pages, sparql
+from .views.pages import protect
 
 # Adding a page: write views/<name>.py with a blueprint `bp`, then list it here.
 BLUEPRINTS = (health.bp, sparql.bp, canned.bp, linked.bp, pages.bp, api.bp, ask.bp, match.bp)
@@ -87,9 +88,11 @@ def unexpected_error(error):
 
 
 def shared_headers(response):
-    """CORS for every (read-only) endpoint, `Vary: Accept`, and gzip for larger bodies."""
+    """CORS for every (read-only) endpoint, the pages' security headers (a page may have set a
+    looser content policy of its own first), `Vary: Accept`, and gzip for larger bodies."""
     response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Access-Control-Expose-Headers"] = "ETag, Link, X-PolicyKG-Truncated"
+    response.headers["Access-Control-Expose-Headers"] = "ETag, Link, X-PolicyKG-Truncated, Content-Location"
+    protect(response)
     if request.method == "OPTIONS":
         response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
         response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type, If-None-Match"

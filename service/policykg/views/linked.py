@@ -226,7 +226,9 @@ def link(response, alternates, described=None):
     values = [f'<{href}>; rel="alternate"; type="{media_type}"' for href, media_type in alternates]
     if described:
         values.append(f'<{described}>; rel="describes"')
-    response.headers["Link"] = ", ".join(values)
+    # A page from `pages.render_resource` already names its JSON twin: keep it.
+    present = [value.strip() for value in response.headers.get("Link", "").split(", ") if value.strip()]
+    response.headers["Link"] = ", ".join(present + [value for value in values if value not in present])
 
 
 def not_modified(tag, when):

@@ -56,9 +56,6 @@ def protect(response, csp=CSP):
     return response
 
 
-# Error pages of this blueprint's routes too.
-bp.after_request(protect)
-
 
 @bp.get("/")
 def home():
