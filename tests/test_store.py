@@ -139,11 +139,12 @@ def test_row_cap_truncates(tiny):
     assert len(graph_result.triples) == 3 and graph_result.truncated
 
 
-def test_row_cap_cannot_exceed_the_setting(tiny_cfg):
+def test_row_cap_defaults_to_the_setting_and_may_be_raised(tiny_cfg):
     capped = store.open_store(dict(tiny_cfg, ROW_CAP=3))
     try:
-        result = capped.query(LABELS, row_cap=1000)
+        result = capped.query(LABELS)
         assert len(result.rows) == 3 and result.truncated
+        assert len(capped.query(LABELS, row_cap=1000).rows) == 4
     finally:
         capped.close()
 

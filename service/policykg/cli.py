@@ -126,6 +126,8 @@ def serve(cfg, args):
             self.cfg.set("timeout", int(cfg["QUERY_TIMEOUT"]) + 30)
             # The longest request line gunicorn allows, for queries sent by GET (POST has no limit).
             self.cfg.set("limit_request_line", 8190)
+            # No control socket: its default path is shared by every gunicorn of this user.
+            self.cfg.set("control_socket_disable", True)
 
         def load(self):
             from policykg.app import create_app

@@ -95,8 +95,9 @@ class Store:
 
     def query(self, sparql, *, timeout=None, row_cap=None, default_graphs=None, named_graphs=None):
         """Run `sparql`; `default_graphs`/`named_graphs` (IRIs) set the dataset as in the protocol."""
-        seconds = _lowered(timeout, self.cfg["QUERY_TIMEOUT"], "timeout")
-        cap = int(_lowered(row_cap, self.cfg["ROW_CAP"], "row_cap"))
+        seconds = min(_positive(timeout, self.cfg["QUERY_TIMEOUT"], "timeout"), self.cfg["QUERY_TIMEOUT"])
+        # The row cap protects clients; the service's own queries (dumps, lexicons) may raise it.
+        cap = int(_positive(row_cap, self.cfg["ROW_CAP"], "row_cap"))
         if default_graphs is not None or named_graphs is not None:
             default_graphs, named_graphs = tuple(default_graphs or ()), tuple(named_graphs or ())
         key = (self._version, sparql, default_graphs, named_graphs, cap)
@@ -114,13 +115,13 @@ class Store:
         pass
 
 
-def _lowered(value, limit, name):
-    """`value` if given (it may lower `limit`, never raise it), else `limit`."""
+def _positive(value, default, name):
+    """`value`, or `default` when it is None."""
     if value is None:
-        return limit
+        return default
     if value <= 0:
         raise errors.BadRequest(f"{name} 应为正数 ({name} must be positive)", param=name)
-    return min(value, limit)
+    return value
 
 
 class _Cache:
