@@ -99,8 +99,8 @@ CASES = {
 }
 
 # What the ontology and data may use: axioms the rules read, and terms from which OWL 2 RL
-# derives nothing that `graph.infer` keeps (declarations, annotations; disjointness only
-# makes a graph inconsistent, which SHACL and the checks cover).
+# derives nothing that `graph.infer` keeps on a consistent graph (declarations, annotations,
+# disjointness: see docs/inference.md on consistency).
 RULE_TERMS = {RDFS.subClassOf, RDFS.subPropertyOf, RDFS.domain, RDFS.range, OWL.inverseOf,
               OWL.propertyChainAxiom, OWL.TransitiveProperty, OWL.SymmetricProperty, OWL.Class}
 INERT_TERMS = {RDFS.label, RDFS.comment, RDFS.seeAlso, RDFS.isDefinedBy, OWL.versionInfo, OWL.Ontology,
@@ -126,7 +126,8 @@ def builds(tmp_path_factory):
         with pytest.MonkeyPatch.context() as patch:
             if engine == "rules":
                 patch.setattr(graph.owlrl, "DeductiveClosure", None)
-            graph.build(config.settings({"BUILD_DIR": str(folder), "INFERENCE": engine}))
+            graph.build(config.settings({"BUILD_DIR": str(folder), "INFERENCE": engine,
+                                         "BASE_IRI": graph.CANONICAL_BASE}))
         folders[engine] = folder
     return folders
 
@@ -212,6 +213,7 @@ def test_an_unknown_engine_is_a_build_error():
 
 
 def test_the_setting_defaults_to_auto_and_reads_the_environment(monkeypatch):
+    monkeypatch.delenv("POLICYKG_INFERENCE", raising=False)
     assert config.settings()["INFERENCE"] == "auto"
     monkeypatch.setenv("POLICYKG_INFERENCE", "rules")
     assert config.settings()["INFERENCE"] == "rules"
