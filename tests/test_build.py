@@ -9,7 +9,7 @@ import pyoxigraph
 import pytest
 from rdflib import OWL, RDF, RDFS, XSD, Graph, Literal, URIRef
 
-from policykg import config, graph
+from policykg import config, graph, rules
 from policykg.errors import BuildError
 
 FIXTURES = Path(__file__).parent / "fixtures/build"
@@ -84,6 +84,9 @@ def test_good_build_writes_the_artifact(cfg, project):
         "queries/checks/unlabelled-bodies.rq": hashlib.sha256(
             (project / "queries/checks/unlabelled-bodies.rq").read_bytes()
         ).hexdigest(),
+        **{f"queries/rules/{path.name}": hashlib.sha256(path.read_bytes()).hexdigest()
+           for path in rules.FOLDER.glob("*.ru")},
+        "service/policykg/rules.py": hashlib.sha256(Path(rules.__file__).read_bytes()).hexdigest(),
         "service/policykg/graph.py": hashlib.sha256(Path(graph.__file__).read_bytes()).hexdigest(),
     }
     assert set(manifest["seconds"]) == {"parse", "reason", "shacl", "checks", "write"}
@@ -273,6 +276,8 @@ def test_input_files_list_the_build_inputs(cfg, project):
         project / "ontology/shapes.ttl",
         project / "data/data.ttl",
         project / "queries/checks/unlabelled-bodies.rq",
+        *sorted(rules.FOLDER.glob("*.ru")),
+        Path(rules.__file__).resolve(),
         Path(graph.__file__).resolve(),
     ]
 

@@ -43,12 +43,15 @@ AUTO_RULES_FROM = 20_000
 
 
 def input_files(cfg):
-    """Every file whose content decides the build, this module included."""
+    """Every file whose content decides the build: the project's inputs, and the build's own
+    code and inference rules (they ship with the package, not with the project)."""
     root = Path(cfg["ROOT"])
     return [
         *sorted(root.glob("ontology/*.ttl")),
         *sorted(root.glob("data/*.ttl")),
         *sorted(root.glob("queries/checks/*.rq")),
+        *sorted(rules.FOLDER.glob("*.ru")),
+        Path(rules.__file__).resolve(),
         Path(__file__).resolve(),
     ]
 

@@ -1,0 +1,52 @@
+"""Each data-quality check finds the fault it is written for, and nothing in the real data."""
+
+from pathlib import Path
+
+import pyoxigraph
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHECKS = ROOT / "queries/checks"
+ID = "https://w3id.org/policykg/id/"
+DEF = "https://w3id.org/policykg/def/"
+
+# check → triples (N-Triples) that break it
+FAULTS = {
+    "undeclared-terms": f"<{ID}policy/x> <{DEF}noSuchProperty> \"1\" .",
+    "terms-without-labels": f"<{DEF}Unlabelled> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
+                            "<http://www.w3.org/2002/07/owl#Class> .",
+    "constraint-bounds": f"<{ID}constraint/x> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{DEF}Constraint> .\n"
+                         f"<{ID}constraint/x> <{DEF}minInclusive> \"20\"^^<http://www.w3.org/2001/XMLSchema#decimal> .\n"
+                         f"<{ID}constraint/x> <{DEF}maxExclusive> \"10\"^^<http://www.w3.org/2001/XMLSchema#decimal> .",
+    "linkable-blank-nodes": f"_:b <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{DEF}Policy> .",
+    "number-key-covers-normalized": f"<{ID}document/x> <{DEF}normalizedNumber> \"临政字〔2020〕1号\" .",
+    "monetary-benefit-amount-kind": f"<{ID}benefit/x> <{DEF}amount> <{ID}amount/x-1> .\n"
+                                    f"<{ID}benefit/x> <{DEF}amount> <{ID}amount/x-2> .",
+    "disjoint-classes": f"<{ID}benefit/quality-awards-1> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
+                        f"<{DEF}MonetaryBenefit> .",
+}
+
+
+@pytest.fixture(scope="module")
+def closure(built_cfg):
+    store = pyoxigraph.Store()
+    for part in ("asserted", "inferred"):
+        store.bulk_load(path=str(Path(built_cfg["BUILD_DIR"]) / f"{part}.nt"), format=pyoxigraph.RdfFormat.N_TRIPLES)
+    return store
+
+
+def rows(store, name):
+    return list(store.query((CHECKS / f"{name}.rq").read_text("utf-8")))
+
+
+def test_every_check_has_a_fault_case():
+    assert sorted(FAULTS) == sorted(path.stem for path in CHECKS.glob("*.rq"))
+
+
+@pytest.mark.parametrize("name", sorted(FAULTS))
+def test_check_passes_on_the_data_and_catches_its_fault(closure, name):
+    assert rows(closure, name) == []
+    faulty = pyoxigraph.Store()
+    faulty.extend(quad for quad in closure)
+    faulty.load(FAULTS[name].encode(), format=pyoxigraph.RdfFormat.N_TRIPLES)
+    assert rows(faulty, name)
