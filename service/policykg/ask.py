@@ -26,9 +26,7 @@ mapped. See docs/ask-and-match.md.
 import argparse
 import json
 import logging
-import os
 import re
-import sys
 import threading
 import unicodedata
 import warnings
@@ -37,7 +35,7 @@ from decimal import Decimal
 from difflib import SequenceMatcher
 from pathlib import Path
 
-from policykg import config, docnumber, errors, graph, queries, render, store as stores
+from policykg import cli, config, docnumber, errors, queries, render
 
 with warnings.catch_warnings():
     # jieba 0.42 imports pkg_resources and compiles a non-raw regex: newer tools warn about both.
@@ -813,36 +811,14 @@ def main(argv=None):
     if not args.question and not args.evaluate:
         top.error("give a question or --evaluate")
     cfg = config.settings()
-    try:
-        if args.endpoint:
-            cfg = dict(cfg, STORE="remote", ENDPOINT=args.endpoint)
-        else:
-            graph.ensure_built(cfg)
-        opened = stores.open_store(dict(cfg, QUERY_WORKERS=1))
-        try:
-            if args.evaluate:
-                return _print_evaluation(evaluate(opened, cfg, args.evaluate))
-            _print_answer(answer(args.question, opened, cfg), args.json)
-        finally:
-            opened.close()
-    except errors.BuildError as error:
-        print(f"policykg ask: {error}", file=sys.stderr)
-        return 1
-    except errors.ServiceError as error:
-        print(f"policykg ask: {error.message}", file=sys.stderr)
-        return 2 if error.status < 500 else 1
-    except BrokenPipeError:
-        return closed_pipe()
-    except (OSError, ValueError) as error:
-        print(f"policykg ask: {error}", file=sys.stderr)
-        return 1
-    return 0
+    return cli.guarded("policykg ask", lambda: _run(cfg, args))
 
 
-def closed_pipe():
-    """The reader of our output went away (`| head`): stop quietly, as other tools do; standard
-    output goes to the null device so that the interpreter's last flush cannot fail again."""
-    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+def _run(cfg, args):
+    with cli.command_store(cfg, args.endpoint) as opened:
+        if args.evaluate:
+            return _print_evaluation(evaluate(opened, cfg, args.evaluate))
+        _print_answer(answer(args.question, opened, cfg), args.json)
     return 0
 
 

@@ -7,9 +7,11 @@ exits with 1. Never a traceback.
 
 import argparse
 import importlib
+import os
 import re
 import sys
 import unicodedata
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -30,19 +32,44 @@ def main(argv=None):
         return importlib.import_module(DELEGATED[argv[0]]).main(argv[1:])
     args = parser().parse_args(argv)
     cfg = config.settings()
+    return guarded("policykg", lambda: args.run(cfg, args))
+
+
+def guarded(name, run):
+    """Run one command: its errors become a message on stderr and an exit code (2 for bad
+    input, 1 when the build or the store fails), never a traceback."""
     try:
-        return args.run(cfg, args) or 0
+        return run() or 0
     except errors.BuildError as error:
-        print(f"policykg: {error}", file=sys.stderr)
+        print(f"{name}: {error}", file=sys.stderr)
         return 1
     except errors.ServiceError as error:
-        print(f"policykg: {error.message}", file=sys.stderr)
+        print(f"{name}: {error.message}", file=sys.stderr)
         return 2 if error.status < 500 else 1
-    except OSError as error:
-        print(f"policykg: {error}", file=sys.stderr)
+    except BrokenPipeError:
+        # The reader of our output went away (`| head`): stop quietly, as other tools do;
+        # standard output goes to the null device so the interpreter's last flush cannot fail.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except (OSError, ValueError) as error:
+        print(f"{name}: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
+
+
+@contextmanager
+def command_store(cfg, endpoint=None):
+    """The store one command queries: a remote endpoint, or the local build (built if needed)."""
+    if endpoint:
+        cfg = dict(cfg, STORE="remote", ENDPOINT=endpoint)
+    else:
+        graph.ensure_built(cfg)
+    opened = store.open_store(dict(cfg, QUERY_WORKERS=1))  # one command: one worker
+    try:
+        yield opened
+    finally:
+        opened.close()
 
 
 def parser():
@@ -139,15 +166,8 @@ def serve(cfg, args):
 
 def query(cfg, args):
     text = _query_text(cfg, args.query, dict(args.param))
-    if args.endpoint:
-        cfg = dict(cfg, STORE="remote", ENDPOINT=args.endpoint)
-    else:
-        graph.ensure_built(cfg)
-    opened = store.open_store(dict(cfg, QUERY_WORKERS=1))  # one query: one worker
-    try:
+    with command_store(cfg, args.endpoint) as opened:
         result = opened.query(text)
-    finally:
-        opened.close()
     write = {"table": _write_table, "json": _write_json, "csv": _write_csv}[args.format]
     write(result)
 

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from policykg import ask, config, errors, graph, render, store as stores
+from policykg import ask, cli, config, errors, render
 
 MET, UNMET, UNKNOWN = "met", "unmet", "unknown"
 VERDICT = {MET: "eligible", UNMET: "not-eligible", UNKNOWN: "unknown"}
@@ -735,36 +735,21 @@ def main(argv=None):
     top.add_argument("--endpoint", help="a remote SPARQL endpoint instead of the local build")
     args = top.parse_args(argv)
     cfg = config.settings()
+    return cli.guarded("policykg match", lambda: _run(cfg, args))
+
+
+def _run(cfg, args):
+    text = sys.stdin.read() if args.profile == "-" else Path(args.profile).read_text(encoding="utf-8")
     try:
-        text = sys.stdin.read() if args.profile == "-" else Path(args.profile).read_text(encoding="utf-8")
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise errors.BadRequest(f"画像不是有效的 JSON：{error}") from None
-        if args.endpoint:
-            cfg = dict(cfg, STORE="remote", ENDPOINT=args.endpoint)
-        else:
-            graph.ensure_built(cfg)
-        opened = stores.open_store(dict(cfg, QUERY_WORKERS=1))
-        try:
-            result = evaluate(data, opened, cfg)
-        finally:
-            opened.close()
-        if args.json:
-            print(json.dumps(result, ensure_ascii=False, indent=2))
-        else:
-            _print_result(result)
-    except errors.BuildError as error:
-        print(f"policykg match: {error}", file=sys.stderr)
-        return 1
-    except errors.ServiceError as error:
-        print(f"policykg match: {error.message}", file=sys.stderr)
-        return 2 if error.status < 500 else 1
-    except BrokenPipeError:
-        return ask.closed_pipe()
-    except OSError as error:
-        print(f"policykg match: {error}", file=sys.stderr)
-        return 1
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise errors.BadRequest(f"画像不是有效的 JSON：{error}") from None
+    with cli.command_store(cfg, args.endpoint) as opened:
+        result = evaluate(data, opened, cfg)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        _print_result(result)
     return 0
 
 
