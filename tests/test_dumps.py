@@ -13,28 +13,9 @@ from rdflib.compare import isomorphic
 
 from policykg import config, graph, linked, queries
 from policykg.app import close, create_app
-from policykg.views import linked as linked_views
 
 FORMATS = {"ttl": ("text/turtle", "turtle"), "nt": ("application/n-triples", "nt"),
            "jsonld": ("application/ld+json", "json-ld")}
-
-
-def linked_app(cfg):
-    app = create_app(dict(cfg, TESTING=True))
-    if linked_views.bp.name not in app.blueprints:
-        app.register_blueprint(linked_views.bp)
-    return app
-
-
-@pytest.fixture(scope="module", params=["embedded", "remote"])
-def app(request, built_cfg):
-    cfg = dict(built_cfg, STORE=request.param)
-    if request.param == "remote":
-        server = request.getfixturevalue("oxigraph_server")
-        cfg.update(ENDPOINT=f"{server}/query", GSP_ENDPOINT=f"{server}/store")
-    app = linked_app(cfg)
-    yield app
-    close(app)
 
 
 def parse(body, fmt):
@@ -130,7 +111,7 @@ def test_unknown_dumps_are_404_naming_the_offer(app, name):
 def test_no_build_no_dumps(tmp_path, oxigraph_server):
     cfg = config.settings({"BUILD_DIR": str(tmp_path), "STORE": "remote",
                            "ENDPOINT": f"{oxigraph_server}/query"})
-    app = linked_app(cfg)
+    app = create_app(dict(cfg, TESTING=True))
     response = app.test_client().get("/dumps/asserted.nt")
     assert response.status_code == 503 and "no build" in response.get_json()["error"]
     close(app)

@@ -11,20 +11,12 @@ import rdflib
 
 from policykg import config, graph, linked
 from policykg.app import close, create_app
-from policykg.views import linked as linked_views
 
 TURTLE = {"Accept": "text/turtle"}
 HOST = "http://127.0.0.1:8000"
 OTHER_BASE = "http://data.agency.example/policy-kg/"
 # Seconds the whole check may take on this machine (2 shared cores); it takes about 4.
 BUDGET = 30
-
-
-def linked_app(cfg):
-    app = create_app(dict(cfg, TESTING=True))
-    if linked_views.bp.name not in app.blueprints:
-        app.register_blueprint(linked_views.bp)
-    return app
 
 
 def minted(app):
@@ -68,7 +60,7 @@ def check(client, base, iris):
 
 @pytest.fixture(scope="module")
 def app(built_cfg):
-    app = linked_app(dict(built_cfg, STORE="embedded"))
+    app = create_app(dict(built_cfg, STORE="embedded", TESTING=True))
     yield app
     close(app)
 
@@ -100,7 +92,7 @@ def other_base(tmp_path_factory):
     """The project built for another base IRI, served on a host that is not that base's."""
     cfg = config.settings({"BUILD_DIR": str(tmp_path_factory.mktemp("other-base")), "BASE_IRI": OTHER_BASE})
     graph.ensure_built(cfg)
-    app = linked_app(dict(cfg, STORE="embedded"))
+    app = create_app(dict(cfg, STORE="embedded", TESTING=True))
     yield app
     close(app)
 

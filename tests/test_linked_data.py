@@ -13,8 +13,7 @@ from rdflib.compare import isomorphic
 from werkzeug.http import parse_options_header
 
 from policykg import graph, linked
-from policykg.app import close, create_app
-from policykg.views import linked as linked_views
+
 
 BASE = "https://w3id.org/policykg/"
 PKG = rdflib.Namespace(BASE + "def/")
@@ -28,24 +27,10 @@ RDFLIB = {"text/turtle": "turtle", "application/ld+json": "json-ld", "applicatio
           "application/n-triples": "nt", "application/n-quads": "nquads"}
 
 
-def linked_app(cfg):
-    """The app with the linked-data blueprint (registered here until app.BLUEPRINTS lists it)."""
-    app = create_app(dict(cfg, TESTING=True))
-    if linked_views.bp.name not in app.blueprints:
-        app.register_blueprint(linked_views.bp)
-    return app
-
-
-@pytest.fixture(scope="module", params=["embedded", "remote"])
-def web(request, built_cfg):
-    """A test client per store kind, shared by this module's tests (one app each, not one per row)."""
-    cfg = dict(built_cfg, STORE=request.param)
-    if request.param == "remote":
-        server = request.getfixturevalue("oxigraph_server")
-        cfg.update(ENDPOINT=f"{server}/query", GSP_ENDPOINT=f"{server}/store")
-    app = linked_app(cfg)
-    yield app.test_client()
-    close(app)
+@pytest.fixture
+def web(client):
+    """A test client of the app on either store (conftest's `client`)."""
+    return client
 
 
 def media_type(response):
