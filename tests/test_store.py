@@ -287,6 +287,30 @@ def test_workers_do_not_run_the_main_script(tiny_cfg, tmp_path):
     assert (done.returncode, done.stdout, done.stderr) == (0, "28\n", "")
 
 
+def test_workers_end_with_a_process_that_forgot_to_close(tiny_cfg):
+    script = (
+        "from policykg import config, store\n"
+        f"opened = store.open_store(config.settings({{'BUILD_DIR': {tiny_cfg['BUILD_DIR']!r}}}))\n"
+        "opened.triple_count()\n"
+        "print(' '.join(str(worker.process.pid) for worker in opened._pool._workers))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    pids = [int(pid) for pid in done.stdout.split()]
+    assert len(pids) == tiny_cfg["QUERY_WORKERS"]
+    deadline = time.monotonic() + 10
+    while any(running(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(running(pid) for pid in pids)
+
+
+def running(pid):
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
 def test_no_build_is_unavailable(tmp_path):
     with pytest.raises(errors.StoreUnavailable, match="policykg build"):
         store.open_store(config.settings({"BUILD_DIR": str(tmp_path)}))
