@@ -89,12 +89,16 @@ def test_query_ask_and_construct(built, capsys):
     assert out.splitlines()[0].split() == ["subject", "predicate", "object"]
 
 
-def test_query_canned_by_name(built, capsys, monkeypatch):
-    fixture_catalog = queries.Catalog(CLI)
-    monkeypatch.setattr(queries, "Catalog", lambda directory, base: fixture_catalog)
-    code, out, _ = run(capsys, "query", "labels", "--param", "lang=zh")
+def test_query_canned_by_name(built_cfg, built, capsys):
+    catalog = queries.Catalog(Path(built_cfg["ROOT"]) / "queries", built_cfg["BASE_IRI"])
+    query = next(query for query in catalog if query.form == "select")
+    code, out, _ = run(capsys, "query", query.name, "--format", "json")
     assert code == 0
-    assert out.splitlines()[0].strip() == "label"
+    opened = store.open_store(built_cfg)
+    try:
+        assert json.loads(out)["results"]["bindings"] == opened.query(query.bind()).rows
+    finally:
+        opened.close()
 
 
 @pytest.mark.parametrize("argv, message", [
