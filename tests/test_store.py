@@ -311,6 +311,13 @@ def running(pid):
     return state != "Z"
 
 
+def test_query_workers_stay_light():
+    """A worker imports this module; the build's libraries would slow every worker start."""
+    script = "import sys, policykg.store; print(sorted({'rdflib', 'owlrl', 'pyshacl'} & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.stdout == "[]\n"
+
+
 def test_no_build_is_unavailable(tmp_path):
     with pytest.raises(errors.StoreUnavailable, match="policykg build"):
         store.open_store(config.settings({"BUILD_DIR": str(tmp_path)}))

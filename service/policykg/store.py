@@ -32,7 +32,7 @@ import pyoxigraph
 from SPARQLWrapper import JSON, N3, POST, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
-from policykg import errors, queries
+from policykg import errors
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -71,11 +71,18 @@ def open_store(cfg):
     raise errors.StoreUnavailable(f"未知的 STORE {cfg['STORE']!r} (STORE is 'embedded' or 'remote')")
 
 
+# `graph` and `queries` (which needs `graph`) are imported where they are used: query workers
+# import this module, and need none of the build's libraries (rdflib, owlrl, pyshacl).
 def _manifest(cfg):
-    # Imported here: query workers import this module and need none of the build's libraries.
     from policykg import graph
 
     return graph.load_manifest(cfg)
+
+
+def _form(sparql):
+    from policykg import queries
+
+    return queries.form(sparql)
 
 
 class Store:
@@ -350,7 +357,7 @@ class RemoteStore(Store):
         self.endpoint = endpoint
 
     def _run(self, sparql, seconds, cap, default_graphs, named_graphs):
-        if queries.form(sparql) is None:  # (SPARQLWrapper would only warn, and guess SELECT)
+        if _form(sparql) is None:  # (SPARQLWrapper would only warn, and guess SELECT)
             raise _syntax_error("找不到 SELECT、ASK、CONSTRUCT 或 DESCRIBE (not a SPARQL query)")
         client = SPARQLWrapper(self.endpoint)
         client.setMethod(POST)
