@@ -14,7 +14,6 @@ import unicodedata
 from contextlib import contextmanager
 from pathlib import Path
 
-
 from policykg import config, errors, graph, linked, queries, render, store
 
 FORMATS = ("table", "json", "csv")
