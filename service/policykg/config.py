@@ -5,13 +5,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
+# The base IRI the project's files are written with (data, ontology, queries); a build for
+# another BASE_IRI rewrites it.
+CANONICAL_BASE = "https://w3id.org/policykg/"
+
 DEFAULTS = {
     # Where the project's inputs live (ontology/, data/, queries/).
     "ROOT": str(ROOT),
     # Where `policykg build` writes its artifact and the service reads it.
     "BUILD_DIR": str(ROOT / "build"),
     # Base of every IRI the data mints; the service answers for it on any host.
-    "BASE_IRI": "https://w3id.org/policykg/",
+    "BASE_IRI": CANONICAL_BASE,
     # Build-time reasoner: "owlrl" (the reference), "rules" (queries/rules/*.ru in Oxigraph, same
     # triples, much faster at scale) or "auto" (owlrl below 20 000 asserted triples, rules above).
     "INFERENCE": "auto",

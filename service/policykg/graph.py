@@ -32,7 +32,7 @@ from rdflib.plugins.parsers.notation3 import BadSyntax
 from . import config, rules
 from .errors import BuildError
 
-CANONICAL_BASE = "https://w3id.org/policykg/"
+CANONICAL_BASE = config.CANONICAL_BASE
 VOCABULARIES = (str(RDF), str(RDFS), str(OWL), str(XSD))
 REFLEXIVE = {OWL.sameAs, RDFS.subClassOf, RDFS.subPropertyOf, OWL.equivalentClass, OWL.equivalentProperty}
 EVERYTHING = {OWL.Thing, RDFS.Resource}

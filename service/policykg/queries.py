@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode
 
-from policykg import config, docnumber, errors, graph
+from policykg import config, docnumber, errors
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
@@ -230,7 +230,7 @@ def load(path, base_iri=config.DEFAULTS["BASE_IRI"]):
     Files are written with the canonical base (`https://w3id.org/policykg/`), like the data; a
     build for another base IRI rewrites the data's IRIs, so the query text is rewritten to match."""
     path = Path(path)
-    text = path.read_text(encoding="utf-8").replace(graph.CANONICAL_BASE, base_iri)
+    text = path.read_text(encoding="utf-8").replace(config.CANONICAL_BASE, base_iri)
     title, description, params = _header(path, text)
     try:
         span, variables = _opening_values(text)

@@ -32,13 +32,14 @@ import pyoxigraph
 from SPARQLWrapper import JSON, N3, POST, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
-from policykg import errors
+from policykg import errors, queries
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 POSITION = re.compile(r"(\d+):(\d+)")
 # Seconds allowed for one Graph Store Protocol upload.
 LOAD_TIMEOUT = 600
+REMOTE_CHUNK_BYTES = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -71,18 +72,12 @@ def open_store(cfg):
     raise errors.StoreUnavailable(f"未知的 STORE {cfg['STORE']!r} (STORE is 'embedded' or 'remote')")
 
 
-# `graph` and `queries` (which needs `graph`) are imported where they are used: query workers
-# import this module, and need none of the build's libraries (rdflib, owlrl, pyshacl).
+# `graph` is imported where it is used: query workers import this module, and need none of the
+# build's libraries (rdflib, owlrl, pyshacl).
 def _manifest(cfg):
     from policykg import graph
 
     return graph.load_manifest(cfg)
-
-
-def _form(sparql):
-    from policykg import queries
-
-    return queries.form(sparql)
 
 
 class Store:
@@ -357,7 +352,7 @@ class RemoteStore(Store):
         self.endpoint = endpoint
 
     def _run(self, sparql, seconds, cap, default_graphs, named_graphs):
-        if _form(sparql) is None:  # (SPARQLWrapper would only warn, and guess SELECT)
+        if queries.form(sparql) is None:  # (SPARQLWrapper would only warn, and guess SELECT)
             raise _syntax_error("找不到 SELECT、ASK、CONSTRUCT 或 DESCRIBE (not a SPARQL query)")
         client = SPARQLWrapper(self.endpoint)
         client.setMethod(POST)
@@ -370,9 +365,10 @@ class RemoteStore(Store):
             client.addNamedGraph(iri)
         is_graph = client.queryType in ("CONSTRUCT", "DESCRIBE")
         client.setReturnFormat(N3 if is_graph else JSON)
+        deadline = time.monotonic() + seconds
         try:
             response = client.query().response
-            body = response.read()
+            body = _read_until(response, deadline, seconds)
         except QueryBadFormed as error:
             raise _syntax_error(_server_message(error)) from None
         except SPARQLWrapperException as error:
@@ -396,6 +392,20 @@ class RemoteStore(Store):
         return errors.StoreUnavailable(
             f"远程 SPARQL 服务不可用 (the remote SPARQL service is unavailable): {self.endpoint}: {reason}"
         )
+
+
+def _read_until(response, deadline, seconds):
+    """The whole body, read in chunks so that an answer still streaming at the deadline is
+    abandoned there (the socket timeout alone bounds each read, not the whole answer)."""
+    chunks = []
+    try:
+        while chunk := response.read(REMOTE_CHUNK_BYTES):
+            chunks.append(chunk)
+            if time.monotonic() > deadline:
+                raise _time_limit(seconds)
+    finally:
+        response.close()
+    return b"".join(chunks)
 
 
 def _remote_result(body, media_type, cap, is_graph):
