@@ -32,6 +32,7 @@ import pyoxigraph
 from rdflib import Graph
 
 import synthetic
+from run import machine
 from policykg import graph, rules
 
 
@@ -163,17 +164,6 @@ def ratio(theirs, ours):
     if "seconds" in theirs:
         return f"{theirs['seconds'] / ours['seconds']:.0f}×"
     return f"> {theirs['timeout'] / ours['seconds']:.0f}×"
-
-
-def machine():
-    model = "unknown CPU"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return f"{model}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
 
 
 if __name__ == "__main__":
