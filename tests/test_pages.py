@@ -255,3 +255,22 @@ def test_markup_in_the_graph_is_escaped(hostile_client, path):
 def test_markup_in_the_graph_stays_data_in_json(hostile_client):
     policy = hostile_client.get("/api/policies/patent-award").get_json()["policy"]
     assert policy["label"].endswith(ATTACK)
+
+
+def test_editor_opens_a_linked_query_first_and_escaped(client):
+    query = 'SELECT * WHERE { ?s ?p "</script><script>alert(1)</script>" }'
+    response = client.get("/editor", query_string={"query": query})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "<script>alert(1)" not in html
+    island = html.split('id="editor-tabs">', 1)[1].split("</script>", 1)[0]
+    tabs = json.loads(island)
+    assert tabs[0]["query"] == query and tabs[0]["title"] == "链接带来的查询"
+    assert len(tabs) == len(client.get("/queries.json").get_json()["queries"]) + 1
+    textarea = html.split('id="editor-query"', 1)[1].split("</textarea>", 1)[0]
+    assert "&lt;/script&gt;" in textarea
+
+
+def test_editor_refuses_an_oversized_linked_query(client):
+    response = client.get("/editor", query_string={"query": "#" * 40000}, headers={"Accept": "application/json"})
+    assert response.status_code == 413 and response.get_json()["limit"] == 32768

@@ -189,3 +189,15 @@ def test_no_horizontal_scroll_at_375_px(browser, site, path):
     assert widths[0] <= widths[1] == 375, widths
     assert page.problems == []
     page.context.close()
+
+
+def test_ask_opens_its_sparql_in_the_editor(page, site):
+    page.goto(site + "/ask?q=" + "哪些政策依据临政字〔2020〕113号")
+    page.get_by_role("link", name="在编辑器中打开并修改").click()
+    page.wait_for_selector(".tabPanel.active .CodeMirror")
+    expect(page.locator(".tabsList .tab").first).to_contain_text("链接带来的查询")
+    text = page.evaluate("document.querySelector('.tabPanel.active .CodeMirror').CodeMirror.getValue()")
+    assert '"临政字〔2020〕113号"' in text and "pkg:numberKey" in text
+    page.locator(".tabPanel.active .yasqe_queryButton").click()
+    expect(page.locator(".tabPanel.active .yasr table tbody tr").first).to_contain_text("知识产权奖补资助")
+    assert page.problems == []

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, request
 
-from .. import browse, negotiate, render
+from .. import browse, errors, negotiate, render
 from . import answer, cacheable, etag, get_catalog, get_store, not_modified
 
 bp = Blueprint("pages", __name__)
@@ -94,9 +94,16 @@ def questions():
 
 @bp.get("/editor")
 def editor():
+    """The editor with a tab per canned query; `?query=` (e.g. from the ask page) opens first."""
     cfg = current_app.config
     tabs = [{"name": query.name, "title": query.title, "query": query.bind()}
             for query in get_catalog()]
+    shared = request.args.get("query", "")
+    if len(shared.encode("utf-8")) > cfg["MAX_QUERY_BYTES"]:
+        raise errors.PayloadTooLarge(f"查询太长，最多 {cfg['MAX_QUERY_BYTES']} 字节 (query too long)",
+                                     limit=cfg["MAX_QUERY_BYTES"])
+    if shared.strip():
+        tabs.insert(0, {"name": "linked", "title": "链接带来的查询", "query": shared})
     return page("editor.html", {
         "title": "SPARQL 编辑器", "tabs": tabs, "endpoint": root("/sparql"),
         "limits": {"timeout": cfg["QUERY_TIMEOUT"], "row_cap": cfg["ROW_CAP"]},
