@@ -17,6 +17,7 @@ import functools
 import importlib
 import io
 import json
+import re
 from datetime import datetime, timezone
 
 from flask import Blueprint, Response, current_app, make_response, redirect, request, send_file, url_for
@@ -27,6 +28,9 @@ from . import answer, cacheable, etag, get_store
 from .canned import twins
 
 bp = Blueprint("linked", __name__)
+
+# The local names the ontology uses (anything else cannot be one of its terms).
+TERM_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 
 KINDS = ("graph", "page")
 
@@ -118,7 +122,7 @@ def ontology(ext=None):
 @bp.get("/def/<term>")
 def ontology_term(term):
     iri = base() + "def/" + term
-    if not linked.defines(current_app.config, version(), iri):
+    if not TERM_NAME.fullmatch(term) or not linked.defines(current_app.config, version(), iri):
         raise errors.NotFound(f"本体中没有这个术语：{iri}（term not in the ontology）", iri=iri)
     response = redirect(url_for("linked.ontology") + "#" + term, 303)
     response.cache_control.public = True
