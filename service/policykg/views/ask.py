@@ -1,6 +1,7 @@
 """`/ask?q=…`: a question in plain Chinese answered by a canned query, as a page or JSON
 (`/ask.json`), with the SPARQL that answered it and a link to open it in the editor."""
 
+import threading
 from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, request
@@ -11,6 +12,23 @@ from . import answer, cacheable, etag, get_catalog, get_store, not_modified
 bp = Blueprint("ask", __name__)
 
 KINDS = ("page", "data")
+
+
+@bp.record_once
+def warm_up(state):
+    """Build the question lexicon (jieba's dictionary, ~1.5 s) in the background when a serving
+    app starts, so the first question does not wait for it. Tests build it when they ask."""
+    app = state.app
+    if app.testing:
+        return
+
+    def build():
+        try:
+            ask.lexicon(app.extensions["policykg.store"], app.config)
+        except Exception:  # the first question builds it again and reports any error itself
+            app.logger.warning("could not prepare the question lexicon in advance", exc_info=True)
+
+    threading.Thread(target=build, name="ask-lexicon", daemon=True).start()
 
 
 # The last rule listed is registered first and is the one url_for builds: the plain address.
