@@ -25,8 +25,8 @@ def warm_up(state):
     def build():
         try:
             ask.lexicon(app.extensions["policykg.store"], app.config)
-        except Exception:  # the first question builds it again and reports any error itself
-            app.logger.warning("could not prepare the question lexicon in advance", exc_info=True)
+        except Exception as error:  # the first question builds it again and reports any error
+            app.logger.warning("could not prepare the question lexicon in advance: %s", error)
 
     threading.Thread(target=build, name="ask-lexicon", daemon=True).start()
 
