@@ -170,6 +170,8 @@ CFG = config.settings()
     "SELECT * WHERE { ?s ?p true.SERVICE <http://example.org/sparql> { ?a ?b ?c } }",
     "SELECT * WHERE { ?s ?p ?o # a comment\n SERVICE ?endpoint { ?s ?p ?o } }",
     'SELECT * WHERE { ?s ?p "x" . { SERVICE <http://example.org/> { ?s ?p ?o } } }',
+    r"SELECT * WHERE { \u0053ERVICE <http://example.org/sparql> { ?s ?p ?o } }",
+    r"SELECT * WHERE { \U00000053ERVICE <http://example.org/sparql> { ?s ?p ?o } }",
 ])
 def test_service_is_refused(query):
     with pytest.raises(errors.BadRequest, match="SERVICE"):
@@ -188,6 +190,15 @@ def test_from_elsewhere_is_refused(query):
     with pytest.raises(errors.BadRequest) as caught:
         guard.check(query, CFG)
     assert caught.value.details["allowed"] == [BASE + "graph/asserted", BASE + "graph/inferred"]
+
+
+def test_escaped_update_and_from_are_refused():
+    """Codepoint escapes may be read anywhere before parsing (SPARQL 1.1 §19.2)."""
+    with pytest.raises(errors.Forbidden):
+        guard.check(r"\u0049NSERT DATA { <http://a/b> <http://a/c> <http://a/d> }", CFG)
+    with pytest.raises(errors.BadRequest):
+        guard.check(r"SELECT * \u0046ROM <http://example.org/x> WHERE { ?s ?p ?o }", CFG)
+    assert guard.check(r'SELECT * WHERE { ?s ?p "\u4e2d\u6587" }', CFG).form == "select"
 
 
 @pytest.mark.parametrize("query, form", [

@@ -33,6 +33,7 @@ TOKEN = re.compile(r'''
 UPDATE = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
 FORMS = {"SELECT": "select", "ASK": "ask", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
 GRAPHS = ("graph/asserted", "graph/inferred")
+ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
 
 @dataclass
@@ -75,6 +76,25 @@ def check(text, cfg):
     if size > limit:
         raise errors.PayloadTooLarge(f"查询太大：{size} 字节，上限 {limit} 字节",
                                      size=size, limit=limit)
+    unescaped = unescape(text)
+    if unescaped != text:
+        # SPARQL 1.1 §19.2: a parser may read \uXXXX escapes anywhere, before parsing (Oxigraph
+        # does not, other servers do): what the escapes spell must pass too.
+        inspect(unescaped, cfg)
+    return inspect(text, cfg)
+
+
+def unescape(text):
+    r"""The text with SPARQL codepoint escapes (\uXXXX, \UXXXXXXXX) read as their characters."""
+    def character(match):
+        point = int(match.group(1) or match.group(2), 16)
+        return chr(point) if point < 0x110000 else match.group(0)
+
+    return ESCAPE.sub(character, text)
+
+
+def inspect(text, cfg):
+    """The checks on one reading of the query text."""
     items = list(tokens(text))
     form, prefixes, base = None, {}, ""
     for i, (kind, value) in enumerate(items):
