@@ -34,7 +34,7 @@ def create_app(test_config=None):
     # Form-encoding can triple a query's size (%XX per byte), plus the other fields.
     app.config["MAX_CONTENT_LENGTH"] = 3 * cfg["MAX_QUERY_BYTES"] + 4096
 
-    opened = store.open_store(cfg)
+    opened = store.Newest(cfg)
     app.extensions["policykg.store"] = opened
     app.extensions["policykg.catalog"] = queries.Catalog(Path(cfg["ROOT"]) / "queries", cfg["BASE_IRI"])
     # Stops the store's worker processes when the app is collected or the interpreter exits.

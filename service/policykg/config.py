@@ -30,6 +30,8 @@ DEFAULTS = {
     "MAX_QUERY_BYTES": 32768,
     # Embedded store: worker processes (per web worker) that run queries and can be stopped.
     "QUERY_WORKERS": 2,
+    # Seconds between looks for a newer build in BUILD_DIR (the service then answers from it); 0: never.
+    "RELOAD_SECONDS": 2.0,
     # Answers kept per data version (least recently used go first).
     "CACHE_SIZE": 512,
     # `policykg serve`: gunicorn worker processes (2 × cores + 1) and threads in each.

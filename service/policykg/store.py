@@ -23,6 +23,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from itertools import islice
@@ -72,6 +73,58 @@ def open_store(cfg):
     raise errors.StoreUnavailable(f"未知的 STORE {cfg['STORE']!r} (STORE is 'embedded' or 'remote')")
 
 
+def _nothing():
+    pass
+
+
+class Newest:
+    """A store that follows the build: every `RELOAD_SECONDS` (0: never) it looks whether
+    `BUILD_DIR` holds a newer data version and, if so, answers from it from then on. The store
+    it replaces is closed as soon as no request still uses it. Same interface as a store."""
+
+    def __init__(self, cfg):
+        self.cfg = cfg
+        self.current = open_store(cfg)
+        self._looked = time.monotonic()
+        self._lock = threading.Lock()
+
+    @property
+    def kind(self):
+        return self.current.kind
+
+    def data_version(self):
+        return self.newest().data_version()
+
+    def query(self, sparql, **limits):
+        return self.newest().query(sparql, **limits)
+
+    def triple_count(self):
+        return self.newest().triple_count()
+
+    def close(self):
+        self.current.close()
+
+    def newest(self):
+        every = self.cfg["RELOAD_SECONDS"]
+        if every > 0 and time.monotonic() - self._looked >= every:
+            with self._lock:
+                if time.monotonic() - self._looked >= every:
+                    self._looked = time.monotonic()
+                    self._follow()
+        return self.current
+
+    def _follow(self):
+        manifest = _manifest(self.cfg)
+        if manifest is None or manifest["data_version"] == self.current.data_version():
+            return
+        try:
+            fresh = open_store(self.cfg)
+        except errors.ServiceError:
+            return  # caught between two renames of a build: look again next time
+        replaced, self.current = self.current, fresh
+        weakref.finalize(replaced, replaced.closer())
+
+
 # `graph` is imported where it is used: query workers import this module, and need none of the
 # build's libraries (rdflib, owlrl, pyshacl).
 def _manifest(cfg):
@@ -114,7 +167,11 @@ class Store:
         return int(self.query(self._count_query).rows[0]["triples"]["value"])
 
     def close(self):
-        pass
+        self.closer()()
+
+    def closer(self):
+        """What releases this store's resources, without holding on to the store itself."""
+        return _nothing
 
 
 def _positive(value, default, name):
@@ -220,8 +277,8 @@ class EmbeddedStore(Store):
             raise errors.BadRequest(f"查询无法执行 (the query cannot run): {value}")
         raise errors.StoreUnavailable(f"存储出错 (the store failed): {value}")
 
-    def close(self):
-        self._pool.close()
+    def closer(self):
+        return self._pool.close
 
 
 def _serve(path, fd):
@@ -326,12 +383,13 @@ class _Pool:
             self._owner = os.getpid()
 
     def _replace(self, worker):
-        worker.stop()
+        # Whoever takes a worker out of the list under the lock stops it, once: here, or close().
         with self._lock:
             if worker not in self._workers:
-                return  # the pool was closed meanwhile
+                return  # the pool was closed meanwhile, and close() stops it
             fresh = _Worker(self._path)
             self._workers[self._workers.index(worker)] = fresh
+        worker.stop()
         self._idle.put(fresh)
 
     def close(self):

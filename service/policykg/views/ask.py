@@ -25,8 +25,10 @@ def warm_up(state):
     def build():
         try:
             ask.lexicon(app.extensions["policykg.store"], app.config)
-        except Exception as error:  # the first question builds it again and reports any error
-            app.logger.warning("could not prepare the question lexicon in advance: %s", error)
+        except Exception:
+            # The app may be closing meanwhile. The first question builds the lexicon again
+            # and reports any error itself, so a failed head start says nothing.
+            return
 
     threading.Thread(target=build, name="ask-lexicon", daemon=True).start()
 
