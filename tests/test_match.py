@@ -272,8 +272,8 @@ def test_bad_types_are_400_naming_the_field(check, data, field):
 
 
 def test_unknown_fields_are_listed_and_ignored(check):
-    result = check({"applicant-type": "organisation", "foreign-patents": 3, "standards-led": {"national": 1}})
-    assert result["ignored"] == ["foreign-patents", "standards-led"]
+    result = check({"applicant-type": "organisation", "foreign-patents": 3, "standards-abroad": {"national": 1}})
+    assert result["ignored"] == ["foreign-patents", "standards-abroad"]
     assert "foreign-patents" not in result["profile"]
 
 
@@ -428,3 +428,29 @@ def test_every_profile_field_is_documented(embedded, built_cfg):
     fields = match.schema(embedded, built_cfg)["fields"]
     missing = [item["key"] for item in fields if f"`{item['key']}`" not in doc]
     assert len(fields) > 30 and missing == []
+
+
+# --- counts by level (§6 tiers) ---------------------------------------------------------------------
+
+def test_standards_led_at_a_level_pick_that_tier(check):
+    """§6 （一）: 主导制定 a national standard → the national tier, 不高于 50 万元; the international
+    tier fails (0 international standards), the other levels too; 领跑者 at the provincial level → 20 万."""
+    result = check({"applicant-type": "organisation", "standards-led": {"national": 1},
+                    "standard-leader-honours": {"provincial": 1}})
+    led = find(result, "benefit", "standardization-incentive-1a")
+    assert led["amount"]["most"] == 500000
+    assert [tier["tier"] for tier in led["amount"]["tiers"]] == ["国家标准"]
+    tier = next(condition for condition in led["conditions"] if condition["kind"] == "tier")
+    assert tier["status"] == "met"
+    assert find(result, "benefit", "standardization-incentive-5")["amount"]["most"] == 200000
+    joined = find(result, "benefit", "standardization-incentive-2a")
+    assert {t["status"] for t in joined["amount"]["tiers"]} == {"unknown"}  # not given: pending
+
+
+def test_counts_by_level_are_checked(check):
+    with pytest.raises(errors.BadRequest, match="standards-led"):
+        check({"standards-led": 2})
+    with pytest.raises(errors.BadRequest, match="standards-led.national"):
+        check({"standards-led": {"national": "two"}})
+    result = check({"standards-led": {"lunar": 1}})
+    assert any("lunar" in warning for warning in result["warnings"])

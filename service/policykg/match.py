@@ -45,6 +45,7 @@ QUERIES = {name: Path(f"queries/internal/match-{name}.rq") for name in (
 INFO_SCHEME = "id/concept/info"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 TYPES = {XSD + "decimal": "decimal", XSD + "boolean": "boolean"}  # anything else: a place
+BY_LEVEL = "def/CountsByLevel"  # value type: {level notation: count}
 APPLICANT_KEY = "applicant-type"
 RECOGNITIONS_KEY = "recognitions"
 EVENT_KEY = "years_ago"
@@ -109,6 +110,8 @@ class Constraint:
     applies_if_label: str | None = None
     alternative_to: str | None = None
     qualifier: str | None = None
+    level: str | None = None  # for counts by level: the level counted (a notation)
+    level_label: str | None = None
 
 
 @dataclass
@@ -182,7 +185,8 @@ class Rules:
         self.concepts, self.applicants, self.applicant_labels = {}, {}, {}
         for row in rows["concepts"]:
             if row["scheme"] == info_scheme:
-                kind = TYPES.get(row.get("valueType"), "place")
+                kind = "by-level" if row.get("valueType") == base_iri + BY_LEVEL else \
+                    TYPES.get(row.get("valueType"), "place")
                 self.concepts[row["notation"]] = Concept(row["notation"], row["label"], kind)
             else:
                 self.applicant_labels[row["notation"]] = row["label"]
@@ -201,6 +205,7 @@ class Rules:
             if short := ask.short_name(row["name"]):
                 self.recognitions[ask.clean(short)] = row["recognition"]
         constraints = {row["constraint"]: _constraint(row) for row in rows["constraints"]}
+        self.levels = {c.level: c.level_label for c in constraints.values() if c.level}
         self.policies = {}
         for row in rows["benefits"]:
             policy = self.policies.setdefault(row["policy"], Policy(
@@ -256,7 +261,8 @@ def _constraint(row):
         required_place=row.get("requiredPlace"), excluded_places=tuple(row.get("excludedPlaces", "").split()),
         look_back=int(row["lookBackYears"]) if row.get("lookBackYears") else None,
         applies_if=row.get("appliesIf"), applies_if_label=row.get("appliesIfLabel"),
-        alternative_to=row.get("alternativeTo"), qualifier=row.get("qualifier"))
+        alternative_to=row.get("alternativeTo"), qualifier=row.get("qualifier"),
+        level=row.get("level"), level_label=row.get("levelLabel"))
 
 
 def _amount(row, constraints):
@@ -300,6 +306,13 @@ class Events:
     """Events (accidents, blemishes…) each so many years ago."""
 
     years_ago: tuple
+
+
+@dataclass(frozen=True)
+class LevelCounts:
+    """Counts per level (notation → number); a level not given counts 0."""
+
+    counts: dict
 
 
 @dataclass(frozen=True)
@@ -365,6 +378,8 @@ def read_profile(data, rules):
 
 
 def _value(key, value, concept, rules, warnings):
+    if concept.kind == "by-level":
+        return _counts_by_level(key, value, rules, warnings)
     if concept.kind == "boolean":
         if not isinstance(value, bool):
             _bad(key, "应为 true 或 false")
@@ -386,6 +401,22 @@ def _value(key, value, concept, rules, warnings):
         warnings.append(f"{key}：取值 {value} 为负数，自相矛盾，相关条件无法判断")
         return Unusable(value, f"取值 {value} 为负数，无法判断")
     return number
+
+
+def _counts_by_level(key, value, rules, warnings):
+    """{level notation: count}; levels no condition counts are left out with a warning."""
+    choices = "、".join(f"{code}（{label}）" for code, label in sorted(rules.levels.items()))
+    if not isinstance(value, dict):
+        _bad(key, f"应为按级别的件数，如 {{\"international\": 1, \"national\": 2}}；级别：{choices}")
+    counts = {}
+    for level, count in value.items():
+        if not _is_number(count) or not math.isfinite(count) or count < 0:
+            _bad(f"{key}.{level}", "应为非负数（件数）")
+        if level in rules.levels:
+            counts[level] = Decimal(str(count))
+        else:
+            warnings.append(f"{key}：未知的级别 {level}（已忽略）；可用：{choices}")
+    return LevelCounts(counts)
 
 
 def _events(key, items, warnings):
@@ -441,6 +472,12 @@ def check(constraint, profile, rules):
     if isinstance(given, Events):
         count = sum(1 for ago in given.years_ago if constraint.look_back is None or ago <= constraint.look_back)
         given = Decimal(count)
+    if isinstance(given, LevelCounts):
+        if constraint.level:
+            label = f"{label}：{constraint.level_label}"
+            given = given.counts.get(constraint.level, Decimal(0))
+        else:
+            given = sum(given.counts.values(), Decimal(0))
     statuses, wanted = [], []
     if constraint.minimum or constraint.maximum:
         if not isinstance(given, Decimal):
@@ -711,7 +748,9 @@ def schema(store, cfg):
                "choices": [{"code": code, "label": label} for code, label in known.applicant_labels.items()]},
               {"key": RECOGNITIONS_KEY, "label": "已获得的奖项、称号或认证", "type": "recognitions",
                "choices": sorted(set(known.recognition_labels.values()))}]
-    fields += [{"key": concept.notation, "label": concept.label, "type": concept.kind}
+    levels = [{"code": code, "label": label} for code, label in sorted(known.levels.items())]
+    fields += [dict({"key": concept.notation, "label": concept.label, "type": concept.kind},
+                    **({"choices": levels} if concept.kind == "by-level" else {}))
                for concept in sorted(known.concepts.values(), key=lambda concept: concept.notation)]
     places = sorted({place.label for place in known.places.values()})
     return {"fields": fields, "places": places}

@@ -74,6 +74,12 @@ def _form_profile(form, schema):
             if form.getlist(key):
                 profile[key] = form.getlist(key)
             continue
+        if item["type"] == "by-level":
+            counts = {choice["code"]: _form_number(f"{key}.{choice['code']}", form[f"{key}.{choice['code']}"].strip())
+                      for choice in item["choices"] if form.get(f"{key}.{choice['code']}", "").strip()}
+            if counts:
+                profile[key] = counts
+            continue
         value = form.get(key, "").strip()
         if not value:
             continue
