@@ -286,14 +286,20 @@ def home(src):
     return {"count": len(everything), "themes": list(themes.values())}
 
 
+def _resource(src, kind, slug, missing):
+    """(IRI, its facts row, its link rows) from the `<kind>` and `<kind>-links` queries;
+    NotFound with `missing` when the graph does not hold it."""
+    target = iri(src.base, kind, slug)
+    facts = src.rows(kind, **{kind: target})
+    if not facts:
+        raise errors.NotFound(f"{missing}：{slug}")
+    return target, facts[0], src.rows(f"{kind}-links", **{kind: target})
+
+
 def policy(src, slug):
     """One policy: its facts, links, benefits with their amounts, and conditions."""
-    target = iri(src.base, "policy", slug)
-    facts = src.rows("policy", policy=target)
-    if not facts:
-        raise errors.NotFound(f"没有这项政策：{slug}")
-    row = facts[0]
-    links = facets(src.base, src.rows("policy-links", policy=target))
+    target, row, link_rows = _resource(src, "policy", slug, "没有这项政策")
+    links = facets(src.base, link_rows)
     first = int(row["firstPage"]) if "firstPage" in row else None
     last = int(row["lastPage"]) if "lastPage" in row else None
     return {
@@ -388,12 +394,8 @@ def conditions(src, target):
 
 def document(src, slug):
     """One legal document, the bodies that issued it and the policies resting on it."""
-    target = iri(src.base, "document", slug)
-    facts = src.rows("document", document=target)
-    if not facts:
-        raise errors.NotFound(f"没有这份文件：{slug}")
-    row = facts[0]
-    links = facets(src.base, src.rows("document-links", document=target))
+    target, row, link_rows = _resource(src, "document", slug, "没有这份文件")
+    links = facets(src.base, link_rows)
     return {
         "iri": target, "slug": slug, "title": row["title"], "titleEn": row.get("titleEn"),
         "page": page_path(src.base, target), "api": f"/api/documents/{slug}",
@@ -406,12 +408,7 @@ def document(src, slug):
 
 def organisation(src, slug):
     """One body: its names, its place in the hierarchy, its documents and policies."""
-    target = iri(src.base, "organisation", slug)
-    facts = src.rows("organisation", organisation=target)
-    if not facts:
-        raise errors.NotFound(f"没有这个机关：{slug}")
-    row = facts[0]
-    rows = src.rows("organisation-links", organisation=target)
+    target, row, rows = _resource(src, "organisation", slug, "没有这个机关")
     links = facets(src.base, rows)
     below = {}  # documents issued by bodies under this one, with those bodies
     for link in rows:
