@@ -51,7 +51,10 @@ def main():
         manifest = graph.ensure_built(cfg)
         workload = workload_of(cfg)
         http_rows = {}
-        with policykg_server(cfg, options.workers) as policykg_url, oxigraph_server(cfg, scratch) as oxigraph_url:
+        with (
+            policykg_server(cfg, options.workers) as policykg_url,
+            oxigraph_server(cfg, scratch) as oxigraph_url,
+        ):
             for name, form, text in workload:
                 progress(f"HTTP: {name}")
                 http_rows[name] = (
@@ -67,11 +70,18 @@ def arguments():
     parser.add_argument("--requests", type=int, default=400, help="HTTP requests per query and server")
     parser.add_argument("--clients", type=int, default=4, help="client threads sending them")
     parser.add_argument("--repeat", type=int, default=30, help="in-process runs per query and engine")
-    parser.add_argument("--rdflib-limit", type=float, default=60,
-                        help="seconds rdflib may spend on one query before it is stopped")
+    parser.add_argument(
+        "--rdflib-limit",
+        type=float,
+        default=60,
+        help="seconds rdflib may spend on one query before it is stopped",
+    )
     parser.add_argument("--workers", type=int, help="gunicorn workers (default: SERVE_WORKERS)")
-    parser.add_argument("--revalidate", action="store_true",
-                        help="clients send If-None-Match with the ETag they last got, like a browser cache")
+    parser.add_argument(
+        "--revalidate",
+        action="store_true",
+        help="clients send If-None-Match with the ETag they last got, like a browser cache",
+    )
     return parser.parse_args()
 
 
@@ -95,7 +105,9 @@ class policykg_server:
         if self.workers:
             command += ["--workers", str(self.workers)]
         env = dict(os.environ, POLICYKG_BUILD_DIR=self.cfg["BUILD_DIR"])
-        self.process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         wait_for(f"http://127.0.0.1:{port}/healthz")
         return f"http://127.0.0.1:{port}/sparql"
 
@@ -114,7 +126,8 @@ class oxigraph_server:
         binary = shutil.which("oxigraph") or str(BIN / "oxigraph")
         self.process = subprocess.Popen(
             [binary, "serve", "--location", str(self.location), "--bind", f"127.0.0.1:{port}"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         wait_for(f"http://127.0.0.1:{port}/query?query=ASK%7B%7D")
         store.load_remote(self.cfg, f"http://127.0.0.1:{port}/store")
@@ -224,7 +237,7 @@ def in_process(cfg, workload, options):
     for name, _, text in workload:
         progress(f"in process: {name}")
         rows[name] = (
-            median_ms(lambda: list(oxigraph.query(text)), options.repeat),
+            median_ms(lambda text=text: list(oxigraph.query(text)), options.repeat),
             rdflib_ms(memory, text, options),
         )
     return rows
@@ -272,33 +285,48 @@ def progress(message):
 
 def report(manifest, workload, http_rows, local_rows, options):
     counts = manifest["counts"]
-    print(f"data version {manifest['data_version']}: {counts['total']} triples "
-          f"({counts['asserted']} asserted + {counts['inferred']} inferred)")
+    print(
+        f"data version {manifest['data_version']}: {counts['total']} triples "
+        f"({counts['asserted']} asserted + {counts['inferred']} inferred)"
+    )
     print(f"machine: {machine()}")
-    print(f"versions: python {platform.python_version()}, pyoxigraph {version('pyoxigraph')}, "
-          f"oxigraph {version('oxigraph')}, rdflib {version('rdflib')}, gunicorn {version('gunicorn')}")
-    print(f"HTTP: {options.requests} requests per query and server from {options.clients} client threads"
-          f"{', revalidating with If-None-Match' if options.revalidate else ''}; "
-          f"in process: median of up to {options.repeat} runs (fewer past 10 s), rdflib stopped after "
-          f"{options.rdflib_limit:g} s")
+    print(
+        f"versions: python {platform.python_version()}, pyoxigraph {version('pyoxigraph')}, "
+        f"oxigraph {version('oxigraph')}, rdflib {version('rdflib')}, gunicorn {version('gunicorn')}"
+    )
+    print(
+        f"HTTP: {options.requests} requests per query and server from {options.clients} client threads"
+        f"{', revalidating with If-None-Match' if options.revalidate else ''}; "
+        f"in process: median of up to {options.repeat} runs (fewer past 10 s), rdflib stopped after "
+        f"{options.rdflib_limit:g} s"
+    )
     print()
-    print("| query | policykg req/s | oxigraph req/s | policykg/oxigraph | policykg p50 / p99 ms "
-          "| oxigraph p50 / p99 ms | pyoxigraph ms | rdflib ms | rdflib/pyoxigraph |")
+    print(
+        "| query | policykg req/s | oxigraph req/s | policykg/oxigraph | policykg p50 / p99 ms "
+        "| oxigraph p50 / p99 ms | pyoxigraph ms | rdflib ms | rdflib/pyoxigraph |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, _, _ in workload:
         (ours, ours_p50, ours_p99), (theirs, theirs_p50, theirs_p99) = http_rows[name]
         oxi_ms, rdflib_ms = local_rows[name]
-        rdflib_cells = (f"{rdflib_ms:.2f} | {rdflib_ms / oxi_ms:.0f}×" if isinstance(rdflib_ms, float)
-                        else f"{rdflib_ms} | –")
-        print(f"| {name} | {ours:.0f} | {theirs:.0f} | {ours / theirs:.0%} | {ours_p50:.1f} / {ours_p99:.1f} "
-              f"| {theirs_p50:.1f} / {theirs_p99:.1f} | {oxi_ms:.2f} | {rdflib_cells} |")
+        rdflib_cells = (
+            f"{rdflib_ms:.2f} | {rdflib_ms / oxi_ms:.0f}×"
+            if isinstance(rdflib_ms, float)
+            else f"{rdflib_ms} | –"
+        )
+        print(
+            f"| {name} | {ours:.0f} | {theirs:.0f} | {ours / theirs:.0%} | {ours_p50:.1f} / {ours_p99:.1f} "
+            f"| {theirs_p50:.1f} / {theirs_p99:.1f} | {oxi_ms:.2f} | {rdflib_cells} |"
+        )
     ours_all = statistics.harmonic_mean([http_rows[name][0][0] for name, _, _ in workload])
     theirs_all = statistics.harmonic_mean([http_rows[name][1][0] for name, _, _ in workload])
     speedup = statistics.geometric_mean(
         [theirs / ours for ours, theirs in local_rows.values() if isinstance(theirs, float)]
     )
-    print(f"| **all** (harmonic mean req/s; geometric mean ratio) | {ours_all:.0f} | {theirs_all:.0f} "
-          f"| **{ours_all / theirs_all:.0%}** | | | | | {speedup:.0f}× |")
+    print(
+        f"| **all** (harmonic mean req/s; geometric mean ratio) | {ours_all:.0f} | {theirs_all:.0f} "
+        f"| **{ours_all / theirs_all:.0%}** | | | | | {speedup:.0f}× |"
+    )
 
 
 def machine():

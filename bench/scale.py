@@ -29,10 +29,10 @@ from importlib.metadata import version
 from pathlib import Path
 
 import pyoxigraph
-from rdflib import Graph
-
 import synthetic
+from rdflib import Graph
 from run import machine
+
 from policykg import graph, rules
 
 
@@ -63,11 +63,19 @@ def main():
 
 def arguments():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--copies", type=int, nargs="+", default=[1, 10, 100, 1000],
-                        help="handbooks' worth of data to try (1 is the handbook itself)")
-    parser.add_argument("--cap", type=float, default=120.0, help="CPU seconds an rdflib-side inference may take")
-    parser.add_argument("--rdflib-up-to", type=int, default=100,
-                        help="largest N to hand to rdflib (owlrl and the build path)")
+    parser.add_argument(
+        "--copies",
+        type=int,
+        nargs="+",
+        default=[1, 10, 100, 1000],
+        help="handbooks' worth of data to try (1 is the handbook itself)",
+    )
+    parser.add_argument(
+        "--cap", type=float, default=120.0, help="CPU seconds an rdflib-side inference may take"
+    )
+    parser.add_argument(
+        "--rdflib-up-to", type=int, default=100, help="largest N to hand to rdflib (owlrl and the build path)"
+    )
     parser.add_argument("--repeat", type=int, default=1, help="runs per measurement; the fastest counts")
     parser.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
     parser.add_argument("--file", help=argparse.SUPPRESS)
@@ -80,7 +88,9 @@ def best(kind, path, options):
     for _ in range(options.repeat):
         done = subprocess.run(
             [sys.executable, __file__, "--worker", kind, "--file", str(path), "--cap", str(options.cap)],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         )
         runs.append(json.loads(done.stdout))
         if "seconds" not in runs[-1]:
@@ -95,8 +105,12 @@ def engine_worker(kind, path, cap):
     loaded = time.process_time()
     before = len(store)
     rounds = rules.saturate(store, rules.load())
-    return {"load": loaded - started, "seconds": time.process_time() - loaded, "rounds": rounds,
-            "added": len(store) - before}
+    return {
+        "load": loaded - started,
+        "seconds": time.process_time() - loaded,
+        "rounds": rounds,
+        "added": len(store) - before,
+    }
 
 
 def infer_worker(engine, path, cap):
@@ -122,24 +136,37 @@ WORKERS = {"engine": engine_worker, "rules": infer_worker, "owlrl": infer_worker
 
 
 def report(rows, options, load_before):
-    print(f"machine: {machine()}; load average {load_before:.1f} at the start, "
-          f"{os.getloadavg()[0]:.1f} at the end")
-    print(f"versions: python {platform.python_version()}, pyoxigraph {version('pyoxigraph')}, "
-          f"owlrl {version('owlrl')}, rdflib {version('rdflib')}; CPU seconds, fastest of {options.repeat} "
-          f"run(s); rdflib-side runs stopped after {options.cap:.0f} s")
+    print(
+        f"machine: {machine()}; load average {load_before:.1f} at the start, "
+        f"{os.getloadavg()[0]:.1f} at the end"
+    )
+    print(
+        f"versions: python {platform.python_version()}, pyoxigraph {version('pyoxigraph')}, "
+        f"owlrl {version('owlrl')}, rdflib {version('rdflib')}; CPU seconds, fastest of {options.repeat} "
+        f"run(s); rdflib-side runs stopped after {options.cap:.0f} s"
+    )
     print()
-    print("| handbooks | policies | asserted | Oxigraph bulk load s | rules in Oxigraph s (rounds) | added in Oxigraph "
-          "| rules, build path s | owlrl s | inferred | same triples | owlrl / rules in Oxigraph "
-          "| owlrl / rules, build path |")
+    print(
+        "| handbooks | policies | asserted | Oxigraph bulk load s | rules in Oxigraph s (rounds) | added in Oxigraph "
+        "| rules, build path s | owlrl s | inferred | same triples | owlrl / rules in Oxigraph "
+        "| owlrl / rules, build path |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|---:|---:|")
     for row in rows:
         engine, ours, theirs = row["engine"], row.get("rules"), row.get("owlrl")
         cells = [
-            f"{row['copies']}", f"{row['policies']}", f"{row['triples']}", f"{engine['load']:.2f}",
-            f"{engine['seconds']:.2f} ({engine['rounds']})", f"{engine['added']}",
-            seconds(ours), seconds(theirs),
+            f"{row['copies']}",
+            f"{row['policies']}",
+            f"{row['triples']}",
+            f"{engine['load']:.2f}",
+            f"{engine['seconds']:.2f} ({engine['rounds']})",
+            f"{engine['added']}",
+            seconds(ours),
+            seconds(theirs),
             str(ours["inferred"]) if ours and "inferred" in ours else "–",
-            same(ours, theirs), ratio(theirs, engine), ratio(theirs, ours),
+            same(ours, theirs),
+            ratio(theirs, engine),
+            ratio(theirs, ours),
         ]
         print("| " + " | ".join(cells) + " |")
 

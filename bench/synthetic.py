@@ -33,7 +33,10 @@ def write(path, copies, root=config.ROOT):
         out.write(schema)
         for k in range(copies):
             out.write(data if k == 0 else _renamed(data, k))
-    return {"triples": schema.count("\n") + copies * data.count("\n"), "policies": copies * data.count(POLICY)}
+    return {
+        "triples": schema.count("\n") + copies * data.count("\n"),
+        "policies": copies * data.count(POLICY),
+    }
 
 
 def _renamed(text, k):
@@ -45,4 +48,6 @@ def _ntriples(paths):
     store = pyoxigraph.Store()
     for path in paths:
         store.load(path=path, format=pyoxigraph.RdfFormat.TURTLE, base_iri=graph.CANONICAL_BASE)
-    return store.dump(format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=pyoxigraph.DefaultGraph()).decode("utf-8")
+    return store.dump(format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=pyoxigraph.DefaultGraph()).decode(
+        "utf-8"
+    )

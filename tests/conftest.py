@@ -1,7 +1,6 @@
 """Shared fixtures: one real build per test session, the app on either store, a real
 Oxigraph server for the remote store (started on 127.0.0.1 and stopped by the fixture)."""
 
-import os
 import shutil
 import socket
 import subprocess
@@ -53,9 +52,18 @@ def oxigraph_server(built_cfg, tmp_path_factory):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     process = subprocess.Popen(
-        [binary, "serve", "--location", str(tmp_path_factory.mktemp("oxigraph")),
-         "--bind", f"127.0.0.1:{port}", "--timeout-s", "10"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            binary,
+            "serve",
+            "--location",
+            str(tmp_path_factory.mktemp("oxigraph")),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--timeout-s",
+            "10",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         wait_for_http(f"{base}/query?query=ASK%7B%7D")

@@ -21,16 +21,28 @@ def slugs(client, query=""):
 
 
 def links(response):
-    return {m[1]: m[0] for m in re.findall(r'<([^>]*)>; rel="alternate"; type="([^"]*)"',
-                                           response.headers.get("Link", ""))}
+    return {
+        m[1]: m[0]
+        for m in re.findall(r'<([^>]*)>; rel="alternate"; type="([^"]*)"', response.headers.get("Link", ""))
+    }
 
 
 # --- Amounts in words ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("value, text", [
-    (2000000, "200 万元"), (4000, "4000 元"), (10000, "1 万元"), (15000, "1.5 万元"),
-    (Decimal("500000.0"), "50 万元"), ("60000", "6 万元"), (100000000, "1 亿元"), (0, "0 元"),
-])
+
+@pytest.mark.parametrize(
+    "value, text",
+    [
+        (2000000, "200 万元"),
+        (4000, "4000 元"),
+        (10000, "1 万元"),
+        (15000, "1.5 万元"),
+        (Decimal("500000.0"), "50 万元"),
+        ("60000", "6 万元"),
+        (100000000, "1 亿元"),
+        (0, "0 元"),
+    ],
+)
 def test_yuan(value, text):
     assert browse.yuan(value) == text
 
@@ -46,62 +58,95 @@ PER_YEAR = {"code": "per-year", "label": "每年（年度）"}
 ONE_OFF = {"code": "one-off", "label": "一次性"}
 
 
-@pytest.mark.parametrize("amount, text", [
-    ({"value": 2000000}, "200 万元"),
-    ({"value": 100000, "bases": [ONE_OFF]}, "一次性 10 万元"),
-    ({"maxValue": 1000000}, "最高 100 万元"),
-    ({"maxValue": 4000, "bases": [PER_ITEM]}, "每件最高 4000 元"),
-    ({"maxValue": 20000, "bases": [PER_COUNTRY, PER_ITEM]}, "每件每个国家最高 2 万元"),
-    ({"rate": 0.6, "rateBase": "保费", "maxValue": 200000, "bases": [PER_YEAR]},
-     "保费的 60%，每年最高 20 万元"),
-    ({"rate": 0.6, "rateUplift": 0.1, "rateBase": "保费", "maxValue": 300000, "bases": [PER_YEAR]},
-     "保费的 60%，上浮 10%，每年最高 30 万元"),
-    ({"rate": 0.1, "rateBase": "贷款本金"}, "贷款本金的 10%"),
-    ({}, ""),
-])
+@pytest.mark.parametrize(
+    "amount, text",
+    [
+        ({"value": 2000000}, "200 万元"),
+        ({"value": 100000, "bases": [ONE_OFF]}, "一次性 10 万元"),
+        ({"maxValue": 1000000}, "最高 100 万元"),
+        ({"maxValue": 4000, "bases": [PER_ITEM]}, "每件最高 4000 元"),
+        ({"maxValue": 20000, "bases": [PER_COUNTRY, PER_ITEM]}, "每件每个国家最高 2 万元"),
+        (
+            {"rate": 0.6, "rateBase": "保费", "maxValue": 200000, "bases": [PER_YEAR]},
+            "保费的 60%，每年最高 20 万元",
+        ),
+        (
+            {"rate": 0.6, "rateUplift": 0.1, "rateBase": "保费", "maxValue": 300000, "bases": [PER_YEAR]},
+            "保费的 60%，上浮 10%，每年最高 30 万元",
+        ),
+        ({"rate": 0.1, "rateBase": "贷款本金"}, "贷款本金的 10%"),
+        ({}, ""),
+    ],
+)
 def test_amount_text(amount, text):
     assert browse.amount_text(amount) == text
 
 
-@pytest.mark.parametrize("first, last, text", [
-    (10, 13, "第 10–13 页"), (8, 8, "第 8 页"), (29, None, "第 29 页起"), (None, None, ""),
-])
+@pytest.mark.parametrize(
+    "first, last, text",
+    [
+        (10, 13, "第 10–13 页"),
+        (8, 8, "第 8 页"),
+        (29, None, "第 29 页起"),
+        (None, None, ""),
+    ],
+)
 def test_pages_text(first, last, text):
     assert browse.pages_text(first, last) == text
 
 
 # --- Paths and filters (no store) ---------------------------------------------------------------
 
-@pytest.mark.parametrize("iri, path", [
-    (BASE + "id/policy/ip-support", "/doc/policy/ip-support"),
-    (BASE + "id/document/samr-decree-36", "/doc/document/samr-decree-36"),
-    (BASE + "id/organisation/linyi-amr", "/doc/organisation/linyi-amr"),
-    (BASE + "id/concept/applicant/individual", "/policies?applicant=individual"),
-    (BASE + "id/concept/benefit-kind/award", "/policies?kind=award"),
-    (BASE + "id/concept/theme/quality", "/policies?theme=quality"),
-    (BASE + "id/hotline/0539-5977806", None),
-    (BASE + "id/concept/unit/year", None),
-    ("http://example.org/id/policy/x", None),
-])
+
+@pytest.mark.parametrize(
+    "iri, path",
+    [
+        (BASE + "id/policy/ip-support", "/doc/policy/ip-support"),
+        (BASE + "id/document/samr-decree-36", "/doc/document/samr-decree-36"),
+        (BASE + "id/organisation/linyi-amr", "/doc/organisation/linyi-amr"),
+        (BASE + "id/concept/applicant/individual", "/policies?applicant=individual"),
+        (BASE + "id/concept/benefit-kind/award", "/policies?kind=award"),
+        (BASE + "id/concept/theme/quality", "/policies?theme=quality"),
+        (BASE + "id/hotline/0539-5977806", None),
+        (BASE + "id/concept/unit/year", None),
+        ("http://example.org/id/policy/x", None),
+    ],
+)
 def test_page_path(iri, path):
     assert browse.page_path(BASE, iri) == path
 
 
 def test_filters_become_bound_iris():
-    filters = browse.read_filters({"q": " 专利 ", "applicant": "individual", "body": "linyi-amr",
-                                   "minAmount": "50000", "format": "json"}, BASE)
-    assert filters.given == {"q": "专利", "applicant": "individual", "body": "linyi-amr",
-                             "minAmount": "50000"}
+    filters = browse.read_filters(
+        {
+            "q": " 专利 ",
+            "applicant": "individual",
+            "body": "linyi-amr",
+            "minAmount": "50000",
+            "format": "json",
+        },
+        BASE,
+    )
+    assert filters.given == {
+        "q": "专利",
+        "applicant": "individual",
+        "body": "linyi-amr",
+        "minAmount": "50000",
+    }
     assert filters.params["applicant"] == BASE + "id/concept/applicant/individual"
     assert filters.params["body"] == BASE + "id/organisation/linyi-amr"
     assert filters.params["level"] == "" and filters.params["minAmount"] == "50000"
     assert browse.read_filters({}, BASE).params["minAmount"] == "0"
 
 
-@pytest.mark.parametrize("args, param", [
-    ({"level": "national> } ; DROP"}, "level"), ({"document": "../x"}, "document"),
-    ({"q": "专" * 101}, "q"),
-])
+@pytest.mark.parametrize(
+    "args, param",
+    [
+        ({"level": "national> } ; DROP"}, "level"),
+        ({"document": "../x"}, "document"),
+        ({"q": "专" * 101}, "q"),
+    ],
+)
 def test_bad_filters_are_refused(args, param):
     with pytest.raises(errors.BadRequest) as caught:
         browse.read_filters(args, BASE)
@@ -109,6 +154,7 @@ def test_bad_filters_are_refused(args, param):
 
 
 # --- Search and filters through the API, on both stores ------------------------------------------
+
 
 def test_all_policies(client):
     answer = client.get("/api/policies")
@@ -122,20 +168,23 @@ def test_all_policies(client):
     assert links(answer)["text/html"] == "/policies"
 
 
-@pytest.mark.parametrize("query, expected", [
-    ("?q=专利", {"ip-support", "patent-award", "ip-insurance", "quality-yizhan"}),
-    ("?q=PATENT", {"patent-award"}),
-    ("?q=首席质量官", {"chief-quality-officer"}),
-    ("?q=没有这个词", set()),
-    ('?q=" ) } UNION { ?policy ?p ?o } #', set()),  # a term is a value, never query text
-    ("?level=national", {"quality-awards"}),
-    ("?kind=free-training", {"chief-quality-officer", "quality-yizhan"}),
-    ("?theme=intellectual-property", {"ip-support", "patent-award", "ip-insurance"}),
-    ("?document=lin-ban-fa-2021-8", {"quality-awards"}),
-    ("?applicant=region", {"haopin-shandong", "ip-support"}),
-    ("?q=专利&applicant=individual", {"ip-support", "patent-award"}),
-    ("?minAmount=1000000", {"quality-awards", "standardization-incentive"}),
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("?q=专利", {"ip-support", "patent-award", "ip-insurance", "quality-yizhan"}),
+        ("?q=PATENT", {"patent-award"}),
+        ("?q=首席质量官", {"chief-quality-officer"}),
+        ("?q=没有这个词", set()),
+        ('?q=" ) } UNION { ?policy ?p ?o } #', set()),  # a term is a value, never query text
+        ("?level=national", {"quality-awards"}),
+        ("?kind=free-training", {"chief-quality-officer", "quality-yizhan"}),
+        ("?theme=intellectual-property", {"ip-support", "patent-award", "ip-insurance"}),
+        ("?document=lin-ban-fa-2021-8", {"quality-awards"}),
+        ("?applicant=region", {"haopin-shandong", "ip-support"}),
+        ("?q=专利&applicant=individual", {"ip-support", "patent-award"}),
+        ("?minAmount=1000000", {"quality-awards", "standardization-incentive"}),
+    ],
+)
 def test_search_and_filters(client, query, expected):
     assert slugs(client, query) == expected
 
@@ -148,21 +197,26 @@ def test_body_filter_keeps_all_of_its_policies(client):
 def test_applicant_filter_agrees_with_the_golden_answer(client):
     golden = json.loads((EXPECTED / "policies-for-applicant.json").read_text("utf-8"))
     assert golden["params"] == {"applicant": "个人"}
-    labels = {item["label"] for item in
-              client.get("/api/policies?applicant=individual").get_json()["policies"]}
+    labels = {
+        item["label"] for item in client.get("/api/policies?applicant=individual").get_json()["policies"]
+    }
     assert labels == {row["policyLabel"] for row in golden["rows"]}
 
 
 def test_amount_filter_agrees_with_the_canned_query(client):
     canned = client.get("/queries/benefits-worth-at-least.json?amount=500000").get_json()
-    labels = {item["label"] for item in
-              client.get("/api/policies?minAmount=500000").get_json()["policies"]}
+    labels = {item["label"] for item in client.get("/api/policies?minAmount=500000").get_json()["policies"]}
     assert labels == {row["policyLabel"] for row in canned["rows"]}
 
 
-@pytest.mark.parametrize("query, param", [
-    ("?level=a/b", "level"), ("?minAmount=lots", "minAmount"), ("?q=" + "x" * 101, "q"),
-])
+@pytest.mark.parametrize(
+    "query, param",
+    [
+        ("?level=a/b", "level"),
+        ("?minAmount=lots", "minAmount"),
+        ("?q=" + "x" * 101, "q"),
+    ],
+)
 def test_bad_filter_is_a_400_naming_the_parameter(client, query, param):
     answer = client.get(f"/api/policies{query}")
     assert answer.status_code == 400
@@ -183,13 +237,17 @@ def test_filter_options(client):
 
 # --- One policy, document, body ----------------------------------------------------------------
 
+
 def test_policy_with_tiers_and_conditions(client):
     answer = client.get("/api/policies/quality-awards")
     policy = answer.get_json()["policy"]
     assert policy["label"] == "中国、省质量奖奖励" and policy["source"]["pages"] == "第 1–5 页"
     assert [line["tel"] for line in policy["hotlines"]] == ["tel:+86-539-5977806"]
     assert {item["number"] for item in policy["legalBases"]} == {
-        "国家市场监督管理总局令 第 36 号", "鲁政发〔2020〕12 号", "临办发〔2021〕8号"}
+        "国家市场监督管理总局令 第 36 号",
+        "鲁政发〔2020〕12 号",
+        "临办发〔2021〕8号",
+    }
     benefits = {item["iri"].rsplit("/", 1)[1]: item for item in policy["benefits"]}
     assert list(benefits)[:3] == ["quality-awards-1", "quality-awards-2a", "quality-awards-2b"]
     assert [a["text"] for a in benefits["quality-awards-2b"]["amounts"]] == ["200 万元"]
@@ -197,8 +255,11 @@ def test_policy_with_tiers_and_conditions(client):
     tiers = benefits["quality-awards-3"]
     assert tiers["tiered"] is True
     assert [(a["tier"], a["level"], a["text"]) for a in tiers["amounts"]] == [
-        ("中国质量奖", "国家", "100 万元"), ("中国质量奖提名奖", "国家", "50 万元"),
-        ("省长质量奖", "省级", "50 万元"), ("省长质量奖提名奖", "省级", "30 万元")]
+        ("中国质量奖", "国家", "100 万元"),
+        ("中国质量奖提名奖", "国家", "50 万元"),
+        ("省长质量奖", "省级", "50 万元"),
+        ("省长质量奖提名奖", "省级", "30 万元"),
+    ]
     assert benefits["quality-awards-2d"]["amounts"] == [] and benefits["quality-awards-2d"]["note"]
     sections = [[a["label"] for a in part["applicants"]] for part in policy["conditions"]]
     assert sections == [["组织"], ["个人"]]
@@ -216,8 +277,13 @@ def test_policy_amounts_in_words(client):
     assert "实际投保年度保费的 60%，上浮 10%，每年最高 50 万元" in texts
     support = client.get("/api/policies/ip-support.json").get_json()["policy"]
     texts = {a["text"] for b in support["benefits"] for a in b["amounts"]}
-    assert {"每件最高 4000 元", "每件每个国家最高 2 万元", "一次性最高 20 万元",
-            "实际交易额的 50%，每件最高 10 万元", "贷款本金的 10%"} <= texts
+    assert {
+        "每件最高 4000 元",
+        "每件每个国家最高 2 万元",
+        "一次性最高 20 万元",
+        "实际交易额的 50%，每件最高 10 万元",
+        "贷款本金的 10%",
+    } <= texts
     assert support["conditions"] == []
     assert [h["label"] for h in support["hotlines"]] == ["0539-5977836", "0539-5977838"]
 
@@ -234,7 +300,10 @@ def test_document(client):
 def test_body_and_its_place_in_the_hierarchy(client):
     government = client.get("/api/organisations/linyi-government").get_json()["organisation"]
     assert {item["label"] for item in government["children"]} == {
-        "临沂市市场监督管理局", "临沂市财政局", "临沂市人民政府办公室"}
+        "临沂市市场监督管理局",
+        "临沂市财政局",
+        "临沂市人民政府办公室",
+    }
     assert {item["number"] for item in government["documents"]} == {"临政字〔2020〕113号", None}
     below = {item["iri"].rsplit("/", 1)[1]: item["issuers"] for item in government["subDocuments"]}
     assert below["lin-shi-jian-zhi-cu-zi-2021-117"] == ["临沂市市场监督管理局", "临沂市财政局"]
@@ -243,10 +312,16 @@ def test_body_and_its_place_in_the_hierarchy(client):
     assert len(amr["administers"]) == 10 and amr["level"] == "市级"
 
 
-@pytest.mark.parametrize("path", [
-    "/api/policies/nope", "/api/documents/nope", "/api/organisations/nope",
-    "/api/policies/ip-support.ttl", "/api/organisations/linyi-amr%3E",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/policies/nope",
+        "/api/documents/nope",
+        "/api/organisations/nope",
+        "/api/policies/ip-support.ttl",
+        "/api/organisations/linyi-amr%3E",
+    ],
+)
 def test_unknown_resource_is_a_404(client, path):
     answer = client.get(path)
     assert answer.status_code == 404 and answer.get_json()["ok"] is False
@@ -257,11 +332,14 @@ def test_hotlines(client):
     assert len(lines) == 6
     assert lines["0539-5977836"]["tel"] == "tel:+86-539-5977836"
     assert {item["label"] for item in lines["0539-5977836"]["policies"]} == {
-        "知识产权奖补资助", "企业知识产权保险扶持"}
+        "知识产权奖补资助",
+        "企业知识产权保险扶持",
+    }
     assert lines["0539-5977836"]["policies"][0]["body"]["label"] == "临沂市市场监督管理局"
 
 
 # --- The editor's vocabulary and labels -----------------------------------------------------------
+
 
 def test_vocabulary(client):
     answer = client.get("/api/vocabulary")
@@ -276,12 +354,19 @@ def test_vocabulary(client):
 
 
 def test_labels(client):
-    answer = client.get("/api/labels", query_string=[
-        ("iri", BASE + "id/policy/ip-support"), ("iri", BASE + "id/concept/applicant/individual"),
-        ("iri", BASE + "id/policy/nope"), ("iri", "http://example.org/x")])
+    answer = client.get(
+        "/api/labels",
+        query_string=[
+            ("iri", BASE + "id/policy/ip-support"),
+            ("iri", BASE + "id/concept/applicant/individual"),
+            ("iri", BASE + "id/policy/nope"),
+            ("iri", "http://example.org/x"),
+        ],
+    )
     assert answer.get_json()["labels"] == {
         BASE + "id/policy/ip-support": "知识产权奖补资助",
-        BASE + "id/concept/applicant/individual": "个人"}
+        BASE + "id/concept/applicant/individual": "个人",
+    }
 
 
 def test_too_many_labels_at_once(client):

@@ -71,25 +71,36 @@ def test_every_canned_query_has_an_intent():
 
 def test_question_set_keeps_exact_typing_variants():
     text = (ROOT / "tests/ask/questions.tsv").read_text("utf-8")
-    for variant in ("临政字[2020]113号", "临政字(2020)113号", "临政字【2020】113号", "２０２３", "５０万", "50w", "五十万"):
+    for variant in (
+        "临政字[2020]113号",
+        "临政字(2020)113号",
+        "临政字【2020】113号",
+        "２０２３",
+        "５０万",
+        "50w",
+        "五十万",
+    ):
         assert variant in text
 
 
 # --- reading ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("question, value, relation", [
-    ("奖励超过50万的有哪些", Decimal("500000"), "gt"),
-    ("50万元以上的奖励", Decimal("500000"), "ge"),
-    ("不低于100万元的奖补", Decimal("1000000"), "ge"),
-    ("奖励不少于五十万元的政策", Decimal("500000"), "ge"),
-    ("超过5千元的资助", Decimal("5000"), "gt"),
-    ("能拿4000元的资助", Decimal("4000"), "eq"),
-    ("benefits worth at least 500,000 yuan", Decimal("500000"), "ge"),
-    ("awards over 1 million yuan", Decimal("1000000"), "gt"),
-    ("低于10万的奖励", Decimal("100000"), "lt"),
-    ("奖励超过５０万的有哪些", Decimal("500000"), "gt"),
-])
+@pytest.mark.parametrize(
+    "question, value, relation",
+    [
+        ("奖励超过50万的有哪些", Decimal("500000"), "gt"),
+        ("50万元以上的奖励", Decimal("500000"), "ge"),
+        ("不低于100万元的奖补", Decimal("1000000"), "ge"),
+        ("奖励不少于五十万元的政策", Decimal("500000"), "ge"),
+        ("超过5千元的资助", Decimal("5000"), "gt"),
+        ("能拿4000元的资助", Decimal("4000"), "eq"),
+        ("benefits worth at least 500,000 yuan", Decimal("500000"), "ge"),
+        ("awards over 1 million yuan", Decimal("1000000"), "gt"),
+        ("低于10万的奖励", Decimal("100000"), "lt"),
+        ("奖励超过５０万的有哪些", Decimal("500000"), "gt"),
+    ],
+)
 def test_amounts_are_read_in_yuan(words, question, value, relation):
     reading = ask.read(question, words)
     assert [(bound.value, bound.relation) for bound in reading.amounts] == [(value, relation)]
@@ -106,7 +117,11 @@ def test_year_counts_look_backs_and_dates_are_told_apart(words):
 
 
 def test_document_numbers_are_read_before_segmentation(words):
-    for question in ("哪些政策依据临政字（２０２０）113号", "依据临政字[2020]113号", "以临政字〔2020〕113号为依据"):
+    for question in (
+        "哪些政策依据临政字（２０２０）113号",
+        "依据临政字[2020]113号",
+        "以临政字〔2020〕113号为依据",
+    ):
         reading = ask.read(question, words)
         assert reading.numbers == ["临政字〔2020〕113号"], question
         assert "113" not in reading.text
@@ -163,13 +178,20 @@ def test_required_examples_answer_on_both_stores(any_store, app_cfg):
 
     result = ask.answer("泰山品质认证的咨询电话是多少", any_store, app_cfg)
     assert result["query"] == "policy-hotline"
-    assert [(row["policyLabel"], row["hotlines"]) for row in result["rows"]] == [("“泰山品质”认证", "0539-5977828")]
+    assert [(row["policyLabel"], row["hotlines"]) for row in result["rows"]] == [
+        ("“泰山品质”认证", "0539-5977828")
+    ]
     assert "0539-5977828" in result["summary"]
 
     result = ask.answer("给个人的奖励有哪些", any_store, app_cfg)
     assert result["params"] == {"applicant": "individual"}
     assert set(plain_values(result, "policyLabel")) == {
-        "中国、省质量奖奖励", "知识产权奖补资助", "临沂市市长质量奖", "临沂市专利奖励", "企业首席质量官培训"}
+        "中国、省质量奖奖励",
+        "知识产权奖补资助",
+        "临沂市市长质量奖",
+        "临沂市专利奖励",
+        "企业首席质量官培训",
+    }
 
     result = ask.answer("奖励超过50万的有哪些", any_store, app_cfg)
     assert result["params"] == {"amount": "500000.01"}
@@ -182,7 +204,7 @@ def test_the_sparql_shown_is_the_sparql_that_answered(embedded, built_cfg):
     result = ask.answer("50万元以上的奖励", embedded, built_cfg)
     again = embedded.query(result["sparql"])
     assert len(again.rows) == len(result["rows"]) > 0
-    assert 'VALUES (?amount) { (' in result["sparql"] and "500000" in result["sparql"]
+    assert "VALUES (?amount) { (" in result["sparql"] and "500000" in result["sparql"]
 
 
 def test_english_questions(embedded, built_cfg):
@@ -221,8 +243,9 @@ def test_ask_json(ask_client):
 
 
 def test_ask_page_shows_summary_table_and_editable_sparql(ask_client):
-    response = ask_client.get("/ask", query_string={"q": "泰山品质认证的咨询电话是多少"},
-                              headers={"Accept": "text/html"})
+    response = ask_client.get(
+        "/ask", query_string={"q": "泰山品质认证的咨询电话是多少"}, headers={"Accept": "text/html"}
+    )
     assert response.status_code == 200 and response.mimetype == "text/html"
     html = response.get_data(as_text=True)
     assert "0539-5977828" in html
@@ -240,12 +263,18 @@ def test_ask_page_without_question_shows_examples(ask_client):
 def test_ask_json_without_question_is_400(ask_client):
     response = ask_client.get("/ask.json")
     assert response.status_code == 400
-    assert response.get_json() == {"ok": False, "error": "请输入问题 (q is required)", "status": 400, "param": "q"}
+    assert response.get_json() == {
+        "ok": False,
+        "error": "请输入问题 (q is required)",
+        "status": 400,
+        "param": "q",
+    }
 
 
 def test_ask_page_escapes_the_question(ask_client):
-    response = ask_client.get("/ask", query_string={"q": "<script>alert(1)</script>的电话"},
-                              headers={"Accept": "text/html"})
+    response = ask_client.get(
+        "/ask", query_string={"q": "<script>alert(1)</script>的电话"}, headers={"Accept": "text/html"}
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html

@@ -47,7 +47,9 @@ def project(tmp_path):
 
 @pytest.fixture
 def cfg(project, tmp_path):
-    return config.settings({"ROOT": str(project), "BUILD_DIR": str(tmp_path / "build"), "BASE_IRI": CANONICAL})
+    return config.settings(
+        {"ROOT": str(project), "BUILD_DIR": str(tmp_path / "build"), "BASE_IRI": CANONICAL}
+    )
 
 
 def read_lines(cfg, name):
@@ -55,7 +57,11 @@ def read_lines(cfg, name):
 
 
 def snapshot(folder):
-    return {path.relative_to(folder).as_posix(): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
 
 
 def mtimes(folder):
@@ -69,7 +75,12 @@ def add_fault(project, name, folder):
 def test_good_build_writes_the_artifact(cfg, project):
     manifest = graph.build(cfg)
     build_dir = Path(cfg["BUILD_DIR"])
-    assert sorted(path.name for path in build_dir.iterdir()) == ["asserted.nt", "inferred.nt", "manifest.json", "store"]
+    assert sorted(path.name for path in build_dir.iterdir()) == [
+        "asserted.nt",
+        "inferred.nt",
+        "manifest.json",
+        "store",
+    ]
     assert graph.load_manifest(cfg) == manifest
     assert not graph.is_stale(cfg)
 
@@ -84,8 +95,10 @@ def test_good_build_writes_the_artifact(cfg, project):
         "queries/checks/unlabelled-bodies.rq": hashlib.sha256(
             (project / "queries/checks/unlabelled-bodies.rq").read_bytes()
         ).hexdigest(),
-        **{f"queries/rules/{path.name}": hashlib.sha256(path.read_bytes()).hexdigest()
-           for path in rules.FOLDER.glob("*.ru")},
+        **{
+            f"queries/rules/{path.name}": hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in rules.FOLDER.glob("*.ru")
+        },
         "service/policykg/rules.py": hashlib.sha256(Path(rules.__file__).read_bytes()).hexdigest(),
         "service/policykg/graph.py": hashlib.sha256(Path(graph.__file__).read_bytes()).hexdigest(),
     }
@@ -95,7 +108,11 @@ def test_good_build_writes_the_artifact(cfg, project):
     asserted, inferred = read_lines(cfg, "asserted.nt"), read_lines(cfg, "inferred.nt")
     assert asserted == sorted(asserted) and inferred == sorted(inferred)
     counts = manifest["counts"]
-    assert counts == {"asserted": len(asserted), "inferred": len(inferred), "total": len(asserted) + len(inferred)}
+    assert counts == {
+        "asserted": len(asserted),
+        "inferred": len(inferred),
+        "total": len(asserted) + len(inferred),
+    }
     assert line(ASSERTED) in asserted
     for triple in (SUBCLASS, INVERSE, TRANSITIVE):
         assert line(triple) in inferred
@@ -126,7 +143,9 @@ def test_store_holds_closure_and_both_parts(cfg):
 
 def test_inferred_holds_no_trivia(cfg):
     graph.build(cfg)
-    assert read_lines(cfg, "inferred.nt") == sorted(line(triple) for triple in (SUBCLASS, INVERSE, TRANSITIVE))
+    assert read_lines(cfg, "inferred.nt") == sorted(
+        line(triple) for triple in (SUBCLASS, INVERSE, TRANSITIVE)
+    )
 
 
 @pytest.mark.parametrize(
@@ -257,12 +276,17 @@ def test_other_base_iri_rewrites_iris(cfg):
 
 def test_rebase_moves_only_canonical_iris():
     source = Graph()
-    source.add((URIRef(iri("id/a")), URIRef(iri("def/amount")), Literal("5", datatype=URIRef(iri("def/cny")))))
+    source.add(
+        (URIRef(iri("id/a")), URIRef(iri("def/amount")), Literal("5", datatype=URIRef(iri("def/cny"))))
+    )
     source.add((URIRef(iri("id/a")), RDFS.seeAlso, URIRef("https://w3id.org/other/b")))
     moved = graph.rebase(source, OTHER_BASE)
     assert set(moved) == {
-        (URIRef(iri("id/a", OTHER_BASE)), URIRef(iri("def/amount", OTHER_BASE)),
-         Literal("5", datatype=URIRef(iri("def/cny", OTHER_BASE)))),
+        (
+            URIRef(iri("id/a", OTHER_BASE)),
+            URIRef(iri("def/amount", OTHER_BASE)),
+            Literal("5", datatype=URIRef(iri("def/cny", OTHER_BASE))),
+        ),
         (URIRef(iri("id/a", OTHER_BASE)), RDFS.seeAlso, URIRef("https://w3id.org/other/b")),
     }
     assert graph.rebase(source, CANONICAL) is source

@@ -17,8 +17,10 @@ KEYS = {"ok", "query", "params", "columns", "rows", "truncated", "sparql"}
 
 def links(response):
     """{media type: href} from the Link header."""
-    return {m[1]: m[0] for m in re.findall(r'<([^>]*)>; rel="alternate"; type="([^"]*)"',
-                                           response.headers.get("Link", ""))}
+    return {
+        m[1]: m[0]
+        for m in re.findall(r'<([^>]*)>; rel="alternate"; type="([^"]*)"', response.headers.get("Link", ""))
+    }
 
 
 def test_catalog_is_not_empty():
@@ -96,12 +98,15 @@ def test_a_string_stays_a_string(client):
     assert data["rows"] == []
 
 
-@pytest.mark.parametrize("path, params, param", [
-    ("/queries/operating-years-at-least.json", {"years": "five"}, "years"),
-    ("/queries/operating-years-at-least.json", {"years": "5) } SELECT"}, "years"),
-    ("/queries/benefits-worth-at-least.json", {"amount": "1e9e9"}, "amount"),
-    ("/queries/operating-years-at-least.json", {"color": "red"}, "color"),
-])
+@pytest.mark.parametrize(
+    "path, params, param",
+    [
+        ("/queries/operating-years-at-least.json", {"years": "five"}, "years"),
+        ("/queries/operating-years-at-least.json", {"years": "5) } SELECT"}, "years"),
+        ("/queries/benefits-worth-at-least.json", {"amount": "1e9e9"}, "amount"),
+        ("/queries/operating-years-at-least.json", {"color": "red"}, "color"),
+    ],
+)
 def test_bad_parameter_is_400_naming_it(client, path, params, param):
     response = client.get(path, query_string=params)
     assert response.status_code == 400
@@ -110,8 +115,9 @@ def test_bad_parameter_is_400_naming_it(client, path, params, param):
 
 
 def test_bad_parameter_on_the_page_is_an_error_page(client):
-    response = client.get("/queries/operating-years-at-least", query_string={"years": "x"},
-                          headers={"Accept": "text/html"})
+    response = client.get(
+        "/queries/operating-years-at-least", query_string={"years": "x"}, headers={"Accept": "text/html"}
+    )
     assert response.status_code == 400 and response.mimetype == "text/html"
     assert "years" in response.data.decode()
 
@@ -131,8 +137,10 @@ def test_formats_not_offered_are_406(client):
 
 def test_accept_picks_the_twin(client):
     assert client.get("/queries/policy-contacts", headers={"Accept": "text/csv"}).mimetype == "text/csv"
-    assert client.get("/queries/policy-contacts",
-                      headers={"Accept": "application/json"}).get_json()["ok"] is True
+    assert (
+        client.get("/queries/policy-contacts", headers={"Accept": "application/json"}).get_json()["ok"]
+        is True
+    )
 
 
 def test_conditional_get(client):

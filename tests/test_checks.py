@@ -12,18 +12,18 @@ DEF = "https://w3id.org/policykg/def/"
 
 # check → triples (N-Triples) that break it
 FAULTS = {
-    "undeclared-terms": f"<{ID}policy/x> <{DEF}noSuchProperty> \"1\" .",
+    "undeclared-terms": f'<{ID}policy/x> <{DEF}noSuchProperty> "1" .',
     "terms-without-labels": f"<{DEF}Unlabelled> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
-                            "<http://www.w3.org/2002/07/owl#Class> .",
+    "<http://www.w3.org/2002/07/owl#Class> .",
     "constraint-bounds": f"<{ID}constraint/x> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{DEF}Constraint> .\n"
-                         f"<{ID}constraint/x> <{DEF}minInclusive> \"20\"^^<http://www.w3.org/2001/XMLSchema#decimal> .\n"
-                         f"<{ID}constraint/x> <{DEF}maxExclusive> \"10\"^^<http://www.w3.org/2001/XMLSchema#decimal> .",
+    f'<{ID}constraint/x> <{DEF}minInclusive> "20"^^<http://www.w3.org/2001/XMLSchema#decimal> .\n'
+    f'<{ID}constraint/x> <{DEF}maxExclusive> "10"^^<http://www.w3.org/2001/XMLSchema#decimal> .',
     "linkable-blank-nodes": f"_:b <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{DEF}Policy> .",
-    "number-key-covers-normalized": f"<{ID}document/x> <{DEF}normalizedNumber> \"临政字〔2020〕1号\" .",
+    "number-key-covers-normalized": f'<{ID}document/x> <{DEF}normalizedNumber> "临政字〔2020〕1号" .',
     "monetary-benefit-amount-kind": f"<{ID}benefit/x> <{DEF}amount> <{ID}amount/x-1> .\n"
-                                    f"<{ID}benefit/x> <{DEF}amount> <{ID}amount/x-2> .",
+    f"<{ID}benefit/x> <{DEF}amount> <{ID}amount/x-2> .",
     "disjoint-classes": f"<{ID}benefit/quality-awards-1> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
-                        f"<{DEF}MonetaryBenefit> .",
+    f"<{DEF}MonetaryBenefit> .",
 }
 
 
@@ -31,7 +31,9 @@ FAULTS = {
 def closure(built_cfg):
     store = pyoxigraph.Store()
     for part in ("asserted", "inferred"):
-        store.bulk_load(path=str(Path(built_cfg["BUILD_DIR"]) / f"{part}.nt"), format=pyoxigraph.RdfFormat.N_TRIPLES)
+        store.bulk_load(
+            path=str(Path(built_cfg["BUILD_DIR"]) / f"{part}.nt"), format=pyoxigraph.RdfFormat.N_TRIPLES
+        )
     return store
 
 

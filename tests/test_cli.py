@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pyoxigraph
 import pytest
-
 from conftest import free_port, wait_for_http
+
 from policykg import cli, graph, queries, store
 
 FIXTURES = Path(__file__).parent / "fixtures" / "store"
@@ -64,8 +64,9 @@ def test_query_file_as_table(built, capsys):
 
 
 def test_query_canned_file_with_params_as_json(built, capsys):
-    code, out, _ = run(capsys, "query", CLI / "labels.rq", "--param", "lang=zh", "--param", "min=4",
-                       "--format", "json")
+    code, out, _ = run(
+        capsys, "query", CLI / "labels.rq", "--param", "lang=zh", "--param", "min=4", "--format", "json"
+    )
     assert code == 0
     bindings = json.loads(out)["results"]["bindings"]
     assert bindings
@@ -101,15 +102,18 @@ def test_query_canned_by_name(built_cfg, built, capsys):
         opened.close()
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["query", CLI / "labels.rq", "--param", "min=abc"], "min"),
-    (["query", CLI / "labels.rq", "--param", "colour=red"], "colour"),
-    (["query", PLAIN / "count.rq", "--param", "n=1"], "declares no parameters"),
-    (["query", "no-such-query"], "no-such-query"),
-    (["query", "missing.rq"], "missing.rq"),
-    (["query", PLAIN / "broken.rq"], "syntax error"),
-    (["load"], "--endpoint"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["query", CLI / "labels.rq", "--param", "min=abc"], "min"),
+        (["query", CLI / "labels.rq", "--param", "colour=red"], "colour"),
+        (["query", PLAIN / "count.rq", "--param", "n=1"], "declares no parameters"),
+        (["query", "no-such-query"], "no-such-query"),
+        (["query", "missing.rq"], "missing.rq"),
+        (["query", PLAIN / "broken.rq"], "syntax error"),
+        (["load"], "--endpoint"),
+    ],
+)
 def test_bad_input_is_a_message_and_exit_2(built, capsys, argv, message):
     code, out, err = run(capsys, *argv)
     assert code == 2
@@ -117,10 +121,19 @@ def test_bad_input_is_a_message_and_exit_2(built, capsys, argv, message):
     assert out == ""
 
 
-@pytest.mark.parametrize("argv", [
-    [], ["frobnicate"], ["query"], ["query", "x", "--param", "novalue"], ["query", "x", "--format", "xml"],
-    ["serve", "--port", "http"], ["serve", "--workers", "0"], ["dump", "--format", "rdf"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["frobnicate"],
+        ["query"],
+        ["query", "x", "--param", "novalue"],
+        ["query", "x", "--format", "xml"],
+        ["serve", "--port", "http"],
+        ["serve", "--workers", "0"],
+        ["dump", "--format", "rdf"],
+    ],
+)
 def test_bad_arguments_exit_2(capsys, argv):
     with pytest.raises(SystemExit) as caught:
         cli.main(argv)
@@ -131,13 +144,17 @@ def test_bad_arguments_exit_2(capsys, argv):
 
 def test_query_remote_endpoint_matches_embedded(built, capsys, oxigraph_server):
     embedded = run(capsys, "query", CLI / "labels.rq", "--format", "json")
-    remote = run(capsys, "query", CLI / "labels.rq", "--format", "json", "--endpoint", f"{oxigraph_server}/query")
+    remote = run(
+        capsys, "query", CLI / "labels.rq", "--format", "json", "--endpoint", f"{oxigraph_server}/query"
+    )
     assert remote[0] == 0
     assert json.loads(remote[1]) == json.loads(embedded[1])
 
 
 def test_query_unreachable_endpoint_exits_1(built, capsys):
-    code, out, err = run(capsys, "query", PLAIN / "count.rq", "--endpoint", f"http://127.0.0.1:{free_port()}/query")
+    code, _out, err = run(
+        capsys, "query", PLAIN / "count.rq", "--endpoint", f"http://127.0.0.1:{free_port()}/query"
+    )
     assert code == 1
     assert "远程 SPARQL 服务不可用" in err
 
@@ -146,15 +163,20 @@ def test_load_into_a_remote_store(built, built_cfg, capsys, oxigraph_server):
     code, out, _ = run(capsys, "load", "--endpoint", f"{oxigraph_server}/store")
     assert code == 0
     assert f"loaded {built['counts']['total']} triples" in out
-    remote = store.open_store(dict(built_cfg, STORE="remote", ENDPOINT=f"{oxigraph_server}/query", CACHE_SIZE=0))
+    remote = store.open_store(
+        dict(built_cfg, STORE="remote", ENDPOINT=f"{oxigraph_server}/query", CACHE_SIZE=0)
+    )
     assert remote.triple_count() == built["counts"]["total"]
 
 
-@pytest.mark.parametrize("options, rdf_format, part", [
-    ([], pyoxigraph.RdfFormat.TURTLE, "asserted"),
-    (["--inferred", "--format", "nt"], pyoxigraph.RdfFormat.N_TRIPLES, "total"),
-    (["--format", "jsonld"], pyoxigraph.RdfFormat.JSON_LD, "asserted"),
-])
+@pytest.mark.parametrize(
+    "options, rdf_format, part",
+    [
+        ([], pyoxigraph.RdfFormat.TURTLE, "asserted"),
+        (["--inferred", "--format", "nt"], pyoxigraph.RdfFormat.N_TRIPLES, "total"),
+        (["--format", "jsonld"], pyoxigraph.RdfFormat.JSON_LD, "asserted"),
+    ],
+)
 def test_dump(built, capsysbinary, options, rdf_format, part):
     assert cli.main(["dump", *options]) == 0
     out = capsysbinary.readouterr().out
@@ -169,10 +191,15 @@ def test_dump_turtle_uses_the_project_prefixes(built, tmp_path, capsys):
 
 
 def test_table_counts_wide_characters_twice(capsys):
-    result = store.Result("select", ["name", "n"], [
-        {"name": {"type": "literal", "value": "质量奖"}, "n": {"type": "literal", "value": "1"}},
-        {"name": {"type": "literal", "value": "abc"}},
-    ], truncated=True)
+    result = store.Result(
+        "select",
+        ["name", "n"],
+        [
+            {"name": {"type": "literal", "value": "质量奖"}, "n": {"type": "literal", "value": "1"}},
+            {"name": {"type": "literal", "value": "abc"}},
+        ],
+        truncated=True,
+    )
     cli._write_table(result)
     assert capsys.readouterr().out.splitlines() == [
         "name    n",
@@ -187,8 +214,12 @@ def test_serve_runs_the_installed_script(built_cfg, tmp_path):
     port = free_port()
     script = Path(sys.executable).with_name("policykg")
     env = {"POLICYKG_BUILD_DIR": built_cfg["BUILD_DIR"], "PATH": str(script.parent)}
-    process = subprocess.Popen([script, "serve", "--port", str(port), "--workers", "1"], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [script, "serve", "--port", str(port), "--workers", "1"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         wait_for_http(f"http://127.0.0.1:{port}/healthz")
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as response:
@@ -204,4 +235,3 @@ def test_serve_runs_the_installed_script(built_cfg, tmp_path):
         _, err = process.communicate(timeout=20)
     assert process.returncode == 0
     assert b"Traceback" not in err
-

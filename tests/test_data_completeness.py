@@ -65,10 +65,13 @@ def toc(handbook):
 def sections(handbook):
     """Policy title → its text, cut at the titles the table of contents lists."""
     titles = [title for _, title, _ in toc(handbook)]
-    body = handbook[handbook.index("目录"):]
-    body = body[body.index("\n" + titles[0] + "\n", body.index(titles[-1]) + len(titles[-1])):]
+    body = handbook[handbook.index("目录") :]
+    body = body[body.index("\n" + titles[0] + "\n", body.index(titles[-1]) + len(titles[-1])) :]
     starts = [body.index("\n" + title + "\n") for title in titles]
-    return {title: body[start:end] for title, start, end in zip(titles, starts, starts[1:] + [len(body)])}
+    return {
+        title: body[start:end]
+        for title, start, end in zip(titles, starts, starts[1:] + [len(body)], strict=False)
+    }
 
 
 def blocks(section):
@@ -101,8 +104,12 @@ def test_ten_policies_with_their_pages(graph, handbook):
     entries = toc(handbook)
     assert len(entries) == 10
     policies = {str(graph.value(p, RDFS.label)): p for p in graph.subjects(RDF.type, PKG.Policy)}
-    by_zh = {str(label): p for p in graph.subjects(RDF.type, PKG.Policy) for label in graph.objects(p, RDFS.label)
-             if label.language == "zh"}
+    by_zh = {
+        str(label): p
+        for p in graph.subjects(RDF.type, PKG.Policy)
+        for label in graph.objects(p, RDFS.label)
+        if label.language == "zh"
+    }
     assert len(policies) == 10
     for _, title, page in entries:
         policy = by_zh[title]
@@ -121,14 +128,25 @@ def test_every_sentence_of_definitions_benefits_and_conditions_is_in_the_graph(h
 
 def test_every_verbatim_text_is_in_the_handbook(graph, handbook):
     text = squeeze(handbook)
-    from_handbook = [(s, p, o) for p in VERBATIM if p != PKG.citedAs for s, o in graph.subject_objects(p)
-                     if str(s).startswith(DATA) and not str(s).startswith(DATA + "concept/")]
+    from_handbook = [
+        (s, p, o)
+        for p in VERBATIM
+        if p != PKG.citedAs
+        for s, o in graph.subject_objects(p)
+        if str(s).startswith(DATA) and not str(s).startswith(DATA + "concept/")
+    ]
     assert len(from_handbook) > 150
-    invented = [(s, p, str(o)) for s, p, o in from_handbook
-                if any(squeeze(part) not in text for part in str(o).split("\n"))]
+    invented = [
+        (s, p, str(o))
+        for s, p, o in from_handbook
+        if any(squeeze(part) not in text for part in str(o).split("\n"))
+    ]
     cited = [str(o) for o in graph.objects(None, PKG.citedAs)]
-    invented += [("citedAs", c) for c in cited if squeeze(c).replace("（", "(").replace("）", ")")
-                 not in text.replace("（", "(").replace("）", ")")]
+    invented += [
+        ("citedAs", c)
+        for c in cited
+        if squeeze(c).replace("（", "(").replace("）", ")") not in text.replace("（", "(").replace("）", ")")
+    ]
     assert not invented, invented
 
 
@@ -141,8 +159,12 @@ def test_every_money_figure_is_an_amount_of_a_benefit_stating_it(graph, handbook
             if not figures:
                 continue
             stating = [b for text, b in benefits if sentence in text]
-            values = {o.toPython() for b in stating for a in graph.objects(b, PKG.amount)
-                      for o in (*graph.objects(a, SCHEMA.value), *graph.objects(a, SCHEMA.maxValue))}
+            values = {
+                o.toPython()
+                for b in stating
+                for a in graph.objects(b, PKG.amount)
+                for o in (*graph.objects(a, SCHEMA.value), *graph.objects(a, SCHEMA.maxValue))
+            }
             missing += [(title, sentence, f) for f in figures if f not in values]
     assert not missing, "\n".join(map(str, missing))
 
@@ -162,7 +184,9 @@ def test_printed_amounts_agree_with_values(graph):
 
 
 def test_every_percentage_is_a_rate_or_bound(graph, handbook):
-    numbers = {o.toPython() for p in (PKG.rate, PKG.rateUplift, PKG.minInclusive) for o in graph.objects(None, p)}
+    numbers = {
+        o.toPython() for p in (PKG.rate, PKG.rateUplift, PKG.minInclusive) for o in graph.objects(None, p)
+    }
     found = [Decimal(n) / 100 for n in PERCENT.findall(handbook)]
     assert found and all(share in numbers for share in found), [f for f in found if f not in numbers]
 

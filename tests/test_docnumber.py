@@ -161,9 +161,12 @@ def test_find_all_over_the_whole_handbook():
     assert text.count("〔") == len(HANDBOOK_NUMBERS) - 1
 
 
-@pytest.mark.parametrize("question, key", [
-    ("以鲁政发〔2020〕12号为依据的政策", "鲁政发〔2020〕12号"),
-    ("按临政办发〔2023〕1号执行的奖励", "临政办发〔2023〕1号"),
-])
+@pytest.mark.parametrize(
+    "question, key",
+    [
+        ("以鲁政发〔2020〕12号为依据的政策", "鲁政发〔2020〕12号"),
+        ("按临政办发〔2023〕1号执行的奖励", "临政办发〔2023〕1号"),
+    ],
+)
 def test_find_all_stops_the_issuer_at_lead_in_words(question, key):
     assert [number.key for number, _, _ in docnumber.find_all(question)] == [key]

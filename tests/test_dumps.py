@@ -14,8 +14,11 @@ from rdflib.compare import isomorphic
 from policykg import config, graph, linked, queries
 from policykg.app import close, create_app
 
-FORMATS = {"ttl": ("text/turtle", "turtle"), "nt": ("application/n-triples", "nt"),
-           "jsonld": ("application/ld+json", "json-ld")}
+FORMATS = {
+    "ttl": ("text/turtle", "turtle"),
+    "nt": ("application/n-triples", "nt"),
+    "jsonld": ("application/ld+json", "json-ld"),
+}
 
 
 def parse(body, fmt):
@@ -109,8 +112,9 @@ def test_unknown_dumps_are_404_naming_the_offer(app, name):
 
 
 def test_no_build_no_dumps(tmp_path, oxigraph_server):
-    cfg = config.settings({"BUILD_DIR": str(tmp_path), "STORE": "remote",
-                           "ENDPOINT": f"{oxigraph_server}/query"})
+    cfg = config.settings(
+        {"BUILD_DIR": str(tmp_path), "STORE": "remote", "ENDPOINT": f"{oxigraph_server}/query"}
+    )
     app = create_app(dict(cfg, TESTING=True))
     response = app.test_client().get("/dumps/asserted.nt")
     assert response.status_code == 503 and "no build" in response.get_json()["error"]

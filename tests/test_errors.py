@@ -55,8 +55,9 @@ def test_page_for_browsers(client, method, path, params, status):
 
 
 def test_asking_for_json_by_name_gets_json_errors(client):
-    response = client.get("/queries/operating-years-at-least.json", query_string={"years": "x"},
-                          headers={"Accept": BROWSER})
+    response = client.get(
+        "/queries/operating-years-at-least.json", query_string={"years": "x"}, headers={"Accept": BROWSER}
+    )
     assert response.status_code == 400 and response.get_json()["param"] == "years"
 
 
@@ -89,8 +90,7 @@ def test_unreachable_remote_store_is_503(built_cfg):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    app = create_app(dict(built_cfg, TESTING=True, STORE="remote",
-                          ENDPOINT=f"http://127.0.0.1:{port}/query"))
+    app = create_app(dict(built_cfg, TESTING=True, STORE="remote", ENDPOINT=f"http://127.0.0.1:{port}/query"))
     response = app.test_client().get("/sparql", query_string={"query": "ASK {}"})
     assert response.status_code == 503
     body = response.get_json()

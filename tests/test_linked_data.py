@@ -14,7 +14,6 @@ from werkzeug.http import parse_options_header
 
 from policykg import graph, linked
 
-
 BASE = "https://w3id.org/policykg/"
 PKG = rdflib.Namespace(BASE + "def/")
 SCHEMA = rdflib.Namespace("http://schema.org/")
@@ -23,8 +22,13 @@ DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
 DCTERMS = rdflib.DCTERMS
 POLICY = BASE + "id/policy/quality-awards"
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
-RDFLIB = {"text/turtle": "turtle", "application/ld+json": "json-ld", "application/rdf+xml": "xml",
-          "application/n-triples": "nt", "application/n-quads": "nquads"}
+RDFLIB = {
+    "text/turtle": "turtle",
+    "application/ld+json": "json-ld",
+    "application/rdf+xml": "xml",
+    "application/n-triples": "nt",
+    "application/n-quads": "nquads",
+}
 
 
 @pytest.fixture
@@ -115,8 +119,11 @@ TABLE = [
 ]
 
 
-@pytest.mark.parametrize("path, headers, status, expected", TABLE,
-                         ids=[f"{p} {h.get('Accept', '')}".strip() for p, h, _, _ in TABLE])
+@pytest.mark.parametrize(
+    "path, headers, status, expected",
+    TABLE,
+    ids=[f"{p} {h.get('Accept', '')}".strip() for p, h, _, _ in TABLE],
+)
 def test_conneg_table(web, monkeypatch, path, headers, status, expected):
     without_pages(monkeypatch)  # the browser pages are tested on their own
     response = web.get(path, headers=headers)
@@ -136,15 +143,24 @@ def test_conneg_table(web, monkeypatch, path, headers, status, expected):
 
 def test_406_names_what_is_offered(web):
     body = web.get(DOC, headers={"Accept": "application/pdf"}).get_json()
-    assert {"text/turtle", "application/ld+json", "application/rdf+xml", "application/n-triples",
-            "text/html"} <= set(body["offered"])
+    assert {
+        "text/turtle",
+        "application/ld+json",
+        "application/rdf+xml",
+        "application/n-triples",
+        "text/html",
+    } <= set(body["offered"])
 
 
 def test_the_redirect_stays_on_the_requests_host(web):
     response = web.get("/id/policy/quality-awards", base_url="http://agency.example:8080")
     assert response.status_code == 303
-    followed = web.get("/id/policy/quality-awards", base_url="http://agency.example:8080",
-                       headers={"Accept": "text/turtle"}, follow_redirects=True)
+    followed = web.get(
+        "/id/policy/quality-awards",
+        base_url="http://agency.example:8080",
+        headers={"Accept": "text/turtle"},
+        follow_redirects=True,
+    )
     assert followed.request.host == "agency.example:8080"
     assert followed.request.path == "/doc/policy/quality-awards"
     assert (rdflib.URIRef(POLICY), None, None) in parse(followed)  # IRIs stay under the base
@@ -152,14 +168,19 @@ def test_the_redirect_stays_on_the_requests_host(web):
 
 # ---- headers ------------------------------------------------------------------------------
 
+
 def test_vary_link_and_content_location(web):
     response = web.get(DOC, headers={"Accept": "text/turtle"})
     assert "Accept" in response.headers["Vary"]
     link = response.headers["Link"]
-    for ext, media in [("jsonld", "application/ld+json"), ("rdf", "application/rdf+xml"),
-                       ("nt", "application/n-triples"), ("html", "text/html")]:
+    for ext, media in [
+        ("jsonld", "application/ld+json"),
+        ("rdf", "application/rdf+xml"),
+        ("nt", "application/n-triples"),
+        ("html", "text/html"),
+    ]:
         assert f'<{DOC}.{ext}>; rel="alternate"; type="{media}"' in link
-    assert f'<{DOC}.ttl>' not in link  # the answer itself is not its own alternate
+    assert f"<{DOC}.ttl>" not in link  # the answer itself is not its own alternate
     assert f'<{POLICY}>; rel="describes"' in link
     assert response.headers["Content-Location"] == DOC + ".ttl"
 
@@ -167,8 +188,9 @@ def test_vary_link_and_content_location(web):
 def test_cors(web):
     for path in [DOC, "/def/", "/context.jsonld", "/.well-known/void", "/dumps/asserted.nt"]:
         assert web.get(path).headers["Access-Control-Allow-Origin"] == "*", path
-    preflight = web.options(DOC, headers={"Origin": "https://agency.example",
-                                          "Access-Control-Request-Method": "GET"})
+    preflight = web.options(
+        DOC, headers={"Origin": "https://agency.example", "Access-Control-Request-Method": "GET"}
+    )
     assert preflight.headers["Access-Control-Allow-Origin"] == "*"
     assert "GET" in preflight.headers["Access-Control-Allow-Methods"]
 
@@ -184,8 +206,9 @@ def test_etag_last_modified_and_304(web, built_cfg, path):
     assert again.headers["ETag"] == tag
     by_date = web.get(path, headers={"Accept": "text/turtle", "If-Modified-Since": modified})
     assert by_date.status_code == 304
-    stale = web.get(path, headers={"Accept": "text/turtle", "If-None-Match": '"other"',
-                                   "If-Modified-Since": modified})
+    stale = web.get(
+        path, headers={"Accept": "text/turtle", "If-None-Match": '"other"', "If-Modified-Since": modified}
+    )
     assert stale.status_code == 200  # an ETag that does not match wins over the date
 
 
@@ -195,6 +218,7 @@ def test_each_format_has_its_own_etag(web):
 
 
 # ---- what a description holds -------------------------------------------------------------
+
 
 def describe(web, path):
     response = web.get(path, headers={"Accept": "text/turtle"}, follow_redirects=True)
@@ -240,14 +264,16 @@ def test_a_criterion_group_with_its_criteria_and_their_constraints(web):
 
 
 def test_descriptions_of_other_kinds(web):
-    for path, kind in [("/doc/document/lin-zheng-zi-2020-113", PKG.LegalDocument),
-                       ("/doc/organisation/linyi-amr", rdflib.URIRef("http://www.w3.org/ns/org#Organization")),
-                       ("/doc/hotline/0539-5977806", PKG.Hotline),
-                       ("/doc/amount/ip-support-7-1", PKG.CappedAmount),
-                       ("/doc/constraint/ip-support-7-1", PKG.Constraint),
-                       ("/doc/concept/applicant/individual", rdflib.SKOS.Concept)]:
+    for path, kind in [
+        ("/doc/document/lin-zheng-zi-2020-113", PKG.LegalDocument),
+        ("/doc/organisation/linyi-amr", rdflib.URIRef("http://www.w3.org/ns/org#Organization")),
+        ("/doc/hotline/0539-5977806", PKG.Hotline),
+        ("/doc/amount/ip-support-7-1", PKG.CappedAmount),
+        ("/doc/constraint/ip-support-7-1", PKG.Constraint),
+        ("/doc/concept/applicant/individual", rdflib.SKOS.Concept),
+    ]:
         g = describe(web, path)
-        assert (rdflib.URIRef(BASE + "id/" + path[len("/doc/"):]), rdflib.RDF.type, kind) in g, path
+        assert (rdflib.URIRef(BASE + "id/" + path[len("/doc/") :]), rdflib.RDF.type, kind) in g, path
 
 
 def test_describe_is_a_plain_function_over_the_store(embedded_app):
@@ -259,6 +285,7 @@ def test_describe_is_a_plain_function_over_the_store(embedded_app):
 
 
 # ---- JSON-LD ------------------------------------------------------------------------------
+
 
 def test_jsonld_is_compacted_with_the_published_context(web):
     body = web.get(DOC + ".jsonld").get_json()
@@ -272,8 +299,13 @@ def test_jsonld_is_compacted_with_the_published_context(web):
 
 
 def test_jsonld_round_trips(web):
-    for path in (DOC, "/doc/benefit/ip-support-7", "/doc/amount/quality-awards-2b-1",
-                 "/doc/concept/applicant", "/def/"):  # (the scheme alone is a one-node graph)
+    for path in (
+        DOC,
+        "/doc/benefit/ip-support-7",
+        "/doc/amount/quality-awards-2b-1",
+        "/doc/concept/applicant",
+        "/def/",
+    ):  # (the scheme alone is a one-node graph)
         turtle = parse(web.get(path, headers={"Accept": "text/turtle"}))
         response = web.get(path, headers={"Accept": "application/ld+json"})
         assert isomorphic(turtle, parse(response)), path
@@ -286,6 +318,7 @@ def test_every_format_says_the_same(web):
 
 
 # ---- HTML ---------------------------------------------------------------------------------
+
 
 def test_generic_page_links_labels_and_lists_every_property(web, monkeypatch):
     without_pages(monkeypatch)
@@ -330,21 +363,35 @@ def test_pages_module_without_the_function_falls_back(web, monkeypatch):
 
 # ---- the ontology -------------------------------------------------------------------------
 
+
 def test_ontology_documents_every_class_and_property(built_cfg):
     source = rdflib.Graph().parse(Path(built_cfg["ROOT"]) / "ontology/policy.ttl", publicID=BASE)
     doc = linked.ontology_doc(built_cfg, "test")
     documented = {t["iri"]: t for section in doc["sections"] for t in section["terms"]}
-    declared = {str(s) for kind in (rdflib.OWL.Class, rdflib.OWL.ObjectProperty, rdflib.OWL.DatatypeProperty)
-                for s in source.subjects(rdflib.RDF.type, kind)}
+    declared = {
+        str(s)
+        for kind in (rdflib.OWL.Class, rdflib.OWL.ObjectProperty, rdflib.OWL.DatatypeProperty)
+        for s in source.subjects(rdflib.RDF.type, kind)
+    }
     assert declared and set(documented) == declared
     for iri, term in documented.items():
         assert term["label"].get("zh") and term["label"].get("en"), iri
         assert term["definition"].get("zh") and term["definition"].get("en"), iri
     policy = documented[BASE + "def/Policy"]
-    assert {"zh": "上位类", "en": "subclass of", "values": [
-        {"text": "cpsv:PublicService", "href": "http://purl.org/vocab/cpsv#PublicService",
-         "iri": "http://purl.org/vocab/cpsv#PublicService"}]} in policy["mappings"]
-    chain = next(row for row in documented[BASE + "def/hasCriterion"]["mappings"] if row["en"] == "property chain")
+    assert {
+        "zh": "上位类",
+        "en": "subclass of",
+        "values": [
+            {
+                "text": "cpsv:PublicService",
+                "href": "http://purl.org/vocab/cpsv#PublicService",
+                "iri": "http://purl.org/vocab/cpsv#PublicService",
+            }
+        ],
+    } in policy["mappings"]
+    chain = next(
+        row for row in documented[BASE + "def/hasCriterion"]["mappings"] if row["en"] == "property chain"
+    )
     assert [v["text"] for v in chain["values"][0]["chain"]] == ["pkg:hasCriterionGroup", "pkg:hasMember"]
     inverse = next(row for row in documented[BASE + "def/benefitOf"]["mappings"] if row["en"] == "inverse of")
     assert inverse["values"][0]["href"] == "#hasBenefit"  # stated on the other side only
@@ -366,15 +413,19 @@ def test_ontology_in_rdf_is_the_file(web, built_cfg):
 
 def test_every_term_iri_resolves_to_the_ontology(web):
     source = parse(web.get("/def.ttl"))
-    terms = {s for s in source.subjects(rdflib.RDF.type, None)
-             if isinstance(s, rdflib.URIRef) and str(s).startswith(BASE + "def/") and str(s) != BASE + "def/"}
+    terms = {
+        s
+        for s in source.subjects(rdflib.RDF.type, None)
+        if isinstance(s, rdflib.URIRef) and str(s).startswith(BASE + "def/") and str(s) != BASE + "def/"
+    }
     for term in terms:
-        name = str(term)[len(BASE + "def/"):]
+        name = str(term)[len(BASE + "def/") :]
         response = web.get(f"/def/{name}")
         assert response.status_code == 303 and response.headers["Location"] == f"/def/#{name}"
 
 
 # ---- the dataset description --------------------------------------------------------------
+
 
 def test_void_counts_come_from_the_data(web, built_cfg):
     g = parse(web.get("/.well-known/void", headers={"Accept": "text/turtle"}))
@@ -386,9 +437,13 @@ def test_void_counts_come_from_the_data(web, built_cfg):
     assert subsets == {counts["asserted"], counts["inferred"]}
     assert g.value(dataset, VOID.entities).toPython() > 400
     assert g.value(dataset, VOID.classes).toPython() == len(set(g.objects(dataset, VOID.classPartition)))
-    assert g.value(dataset, VOID.properties).toPython() == len(set(g.objects(dataset, VOID.propertyPartition)))
-    partitions = {g.value(p, VOID["class"]): g.value(p, VOID.entities).toPython()
-                  for p in g.objects(dataset, VOID.classPartition)}
+    assert g.value(dataset, VOID.properties).toPython() == len(
+        set(g.objects(dataset, VOID.propertyPartition))
+    )
+    partitions = {
+        g.value(p, VOID["class"]): g.value(p, VOID.entities).toPython()
+        for p in g.objects(dataset, VOID.classPartition)
+    }
     assert partitions[PKG.Policy] == 10
     vocabularies = {str(v) for v in g.objects(dataset, VOID.vocabulary)}
     assert {BASE + "def/", "http://data.europa.eu/m8g/", "http://schema.org/"} <= vocabularies
@@ -413,7 +468,7 @@ def test_void_addresses_work_on_the_requests_host(web):
     assert len(downloads) == 18
     for url in dumps + downloads:
         assert url.startswith(host + "/dumps/")
-        assert web.get(url[len(host):], base_url=host).status_code == 200, url
+        assert web.get(url[len(host) :], base_url=host).status_code == 200, url
     gzipped = [d for d in g.objects(None, DCAT.distribution) if (d, DCAT.compressFormat, None) in g]
     assert len(gzipped) == 9
 

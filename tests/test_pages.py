@@ -16,13 +16,23 @@ from policykg.views import pages
 
 BASE = "https://w3id.org/policykg/"
 PAGES = [
-    "/", "/policies", "/policies?q=专利&applicant=individual", "/hotlines", "/questions",
-    "/editor", "/doc/policy/quality-awards", "/doc/policy/ip-insurance",
-    "/doc/document/lin-zheng-zi-2020-113", "/doc/organisation/linyi-government",
+    "/",
+    "/policies",
+    "/policies?q=专利&applicant=individual",
+    "/hotlines",
+    "/questions",
+    "/editor",
+    "/doc/policy/quality-awards",
+    "/doc/policy/ip-insurance",
+    "/doc/document/lin-zheng-zi-2020-113",
+    "/doc/organisation/linyi-government",
 ]
 TWINS = {
-    "/": "/api/policies", "/policies": "/api/policies", "/hotlines": "/api/hotlines",
-    "/questions": "/queries.json", "/editor": "/api/vocabulary",
+    "/": "/api/policies",
+    "/policies": "/api/policies",
+    "/hotlines": "/api/hotlines",
+    "/questions": "/queries.json",
+    "/editor": "/api/vocabulary",
     "/doc/policy/quality-awards": "/api/policies/quality-awards",
     "/doc/document/lin-zheng-zi-2020-113": "/api/documents/lin-zheng-zi-2020-113",
     "/doc/organisation/linyi-government": "/api/organisations/linyi-government",
@@ -52,8 +62,11 @@ class Markup(HTMLParser):
         self.text.append(data)
 
     def all(self, tag, **attrs):
-        return [found for name, found in self.tags
-                if name == tag and all(k in found and found[k] == v for k, v in attrs.items())]
+        return [
+            found
+            for name, found in self.tags
+            if name == tag and all(k in found and found[k] == v for k, v in attrs.items())
+        ]
 
 
 def fetch(client, path):
@@ -113,8 +126,7 @@ def test_list_shows_what_the_api_gives_and_keeps_the_filters(client):
     _, unfiltered = fetch(client, "/policies?q=专利")
     assert not unfiltered.all("details", open=None)
     assert markup.all("option", value="individual", selected=None)
-    assert answer.headers["Link"].startswith(
-        "</api/policies?q=%E4%B8%93%E5%88%A9&applicant=individual>")
+    assert answer.headers["Link"].startswith("</api/policies?q=%E4%B8%93%E5%88%A9&applicant=individual>")
 
 
 def test_list_offers_an_asked_amount_that_is_not_a_step(client):
@@ -123,7 +135,7 @@ def test_list_offers_an_asked_amount_that_is_not_a_step(client):
 
 
 def test_policy_page_shows_amounts_hotline_bases_and_source(client):
-    answer, markup = fetch(client, "/doc/policy/quality-awards")
+    _answer, markup = fetch(client, "/doc/policy/quality-awards")
     text = "".join(markup.text)
     policy = client.get("/api/policies/quality-awards").get_json()["policy"]
     for benefit in policy["benefits"]:
@@ -172,25 +184,36 @@ def test_questions_are_forms_of_the_canned_queries(client):
 def test_editor_has_every_canned_query_and_a_plain_form(client):
     answer, markup = fetch(client, "/editor")
     html = answer.get_data(as_text=True)
-    tabs = json.loads(re.search(r'<script type="application/json" id="editor-tabs">(.*?)</script>',
-                                html, re.S).group(1))
+    tabs = json.loads(
+        re.search(r'<script type="application/json" id="editor-tabs">(.*?)</script>', html, re.S).group(1)
+    )
     queries = client.get("/queries.json").get_json()["queries"]
     assert [tab["title"] for tab in tabs] == [item["title"] for item in queries]
     assert all(tab["query"].lstrip().startswith("#+ title:") for tab in tabs)
     assert markup.all("form", action="/sparql", method="post")
     assert markup.all("textarea", name="query")
     assert markup.all("div", id="editor")[0]["data-vocabulary"] == "/api/vocabulary"
-    for asset in ("vendor/yasgui/yasgui.min.js", "vendor/yasgui/yasgui.min.css", "editor.js",
-                  "pages.js", "style.css"):
+    for asset in (
+        "vendor/yasgui/yasgui.min.js",
+        "vendor/yasgui/yasgui.min.css",
+        "editor.js",
+        "pages.js",
+        "style.css",
+    ):
         served = client.get(f"/static/{asset}")
         assert served.status_code == 200 and len(served.data) > 500, asset
         served.close()
 
 
-@pytest.mark.parametrize("iri", [
-    BASE + "id/hotline/0539-5977806", BASE + "id/concept/applicant/individual",
-    BASE + "id/handbook/linyi-amr-2023", "http://example.org/id/policy/quality-awards",
-])
+@pytest.mark.parametrize(
+    "iri",
+    [
+        BASE + "id/hotline/0539-5977806",
+        BASE + "id/concept/applicant/individual",
+        BASE + "id/handbook/linyi-amr-2023",
+        "http://example.org/id/policy/quality-awards",
+    ],
+)
 def test_render_resource_has_no_page_for_other_kinds(client, iri):
     with client.application.test_request_context("/doc/x"):
         assert pages.render_resource(iri) is None
@@ -203,9 +226,14 @@ def test_render_resource_gives_a_secured_page(client):
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
 
 
-@pytest.mark.parametrize("path, status", [
-    ("/doc/policy/nope", 404), ("/policies?level=a/b", 400), ("/policies?minAmount=lots", 400),
-])
+@pytest.mark.parametrize(
+    "path, status",
+    [
+        ("/doc/policy/nope", 404),
+        ("/policies?level=a/b", 400),
+        ("/policies?minAmount=lots", 400),
+    ],
+)
 def test_bad_input_is_a_4xx_page(client, path, status):
     answer = client.get(path, headers=HTML)
     assert answer.status_code == status and answer.mimetype == "text/html"
@@ -230,8 +258,11 @@ def hostile_client(tmp_path_factory):
     for folder in ("ontology", "queries"):
         shutil.copytree(config.ROOT / folder, root / folder)
     handbook = (config.ROOT / "data" / "handbook.ttl").read_text("utf-8")
-    for original in ('rdfs:label "临沂市专利奖励"@zh', 'pkg:sourceText "临沂市专利奖励"@zh',
-                     'rdfs:label "临沂市专利奖奖励"@zh'):
+    for original in (
+        'rdfs:label "临沂市专利奖励"@zh',
+        'pkg:sourceText "临沂市专利奖励"@zh',
+        'rdfs:label "临沂市专利奖奖励"@zh',
+    ):
         assert original in handbook
         escaped = ATTACK.replace('"', '\\"')
         handbook = handbook.replace(original, original.replace('"@zh', f' {escaped}"@zh'), 1)
@@ -244,8 +275,10 @@ def hostile_client(tmp_path_factory):
     close(app)
 
 
-@pytest.mark.parametrize("path", ["/", "/policies?q=script", "/doc/policy/patent-award",
-                                  "/hotlines", "/doc/organisation/linyi-amr"])
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/policies?q=script", "/doc/policy/patent-award", "/hotlines", "/doc/organisation/linyi-amr"],
+)
 def test_markup_in_the_graph_is_escaped(hostile_client, path):
     html = hostile_client.get(path, headers=HTML).get_data(as_text=True)
     assert "<script>alert" not in html and "<img src=x" not in html
@@ -272,5 +305,7 @@ def test_editor_opens_a_linked_query_first_and_escaped(client):
 
 
 def test_editor_refuses_an_oversized_linked_query(client):
-    response = client.get("/editor", query_string={"query": "#" * 40000}, headers={"Accept": "application/json"})
+    response = client.get(
+        "/editor", query_string={"query": "#" * 40000}, headers={"Accept": "application/json"}
+    )
     assert response.status_code == 413 and response.get_json()["limit"] == 32768

@@ -32,8 +32,13 @@ def send(client, how, query, headers=None, **params):
         return client.get("/sparql", query_string={"query": query, **params}, headers=headers)
     if how == "form":
         return client.post("/sparql", data={"query": query, **params}, headers=headers)
-    return client.post("/sparql", data=query.encode("utf-8"), query_string=params,
-                       content_type="application/sparql-query", headers=headers)
+    return client.post(
+        "/sparql",
+        data=query.encode("utf-8"),
+        query_string=params,
+        content_type="application/sparql-query",
+        headers=headers,
+    )
 
 
 def media_type(response):
@@ -55,20 +60,22 @@ def parse_results(body, fmt):
         if boolean is not None:
             return [], [], boolean.text == "true"
         names = [v.get("name") for v in root.iter(f"{RESULTS}variable")]
-        rows = [{b.get("name"): b[0].text for b in result.iter(f"{RESULTS}binding")}
-                for result in root.iter(f"{RESULTS}result")]
+        rows = [
+            {b.get("name"): b[0].text for b in result.iter(f"{RESULTS}binding")}
+            for result in root.iter(f"{RESULTS}result")
+        ]
         return names, rows, None
     if fmt == "csv":
         assert not text.startswith("\ufeff")
         header, *lines = list(csv.reader(io.StringIO(text)))
         if header == ["boolean"]:
             return [], [], lines[0][0] == "true"
-        return header, [dict(zip(header, line)) for line in lines], None
+        return header, [dict(zip(header, line, strict=False)) for line in lines], None
     header, *lines = text.rstrip("\n").split("\n")
     names = [name[1:] for name in header.split("\t")]
     if names == ["boolean"]:
         return [], [], lines[0] == "true"
-    return names, [dict(zip(names, line.split("\t"))) for line in lines], None
+    return names, [dict(zip(names, line.split("\t"), strict=False)) for line in lines], None
 
 
 RDFLIB_FORMATS = {"ttl": "turtle", "jsonld": "json-ld", "rdf": "xml", "nt": "nt", "nq": "nquads"}
@@ -168,21 +175,27 @@ def test_csv_quotes_commas_and_newlines(client):
 
 # ---- content negotiation ---------------------------------------------------------------
 
-@pytest.mark.parametrize("accept, expected", [
-    ("application/sparql-results+json", "application/sparql-results+json"),
-    ("application/json", "application/sparql-results+json"),
-    ("application/sparql-results+xml", "application/sparql-results+xml"),
-    ("application/xml", "application/sparql-results+xml"),
-    ("text/csv", "text/csv"),
-    ("text/tab-separated-values", "text/tab-separated-values"),
-    ("*/*", "application/sparql-results+json"),
-    (None, "application/sparql-results+json"),
-    ("application/sparql-results+xml;q=0.9, application/sparql-results+json;q=0.5",
-     "application/sparql-results+xml"),
-    ("text/csv;q=0, text/tab-separated-values;q=0.2, text/*;q=0.1", "text/tab-separated-values"),
-    ("text/*;q=0.4, text/csv;q=0.6, */*;q=0.1", "text/csv"),
-    ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "text/html"),
-])
+
+@pytest.mark.parametrize(
+    "accept, expected",
+    [
+        ("application/sparql-results+json", "application/sparql-results+json"),
+        ("application/json", "application/sparql-results+json"),
+        ("application/sparql-results+xml", "application/sparql-results+xml"),
+        ("application/xml", "application/sparql-results+xml"),
+        ("text/csv", "text/csv"),
+        ("text/tab-separated-values", "text/tab-separated-values"),
+        ("*/*", "application/sparql-results+json"),
+        (None, "application/sparql-results+json"),
+        (
+            "application/sparql-results+xml;q=0.9, application/sparql-results+json;q=0.5",
+            "application/sparql-results+xml",
+        ),
+        ("text/csv;q=0, text/tab-separated-values;q=0.2, text/*;q=0.1", "text/tab-separated-values"),
+        ("text/*;q=0.4, text/csv;q=0.6, */*;q=0.1", "text/csv"),
+        ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "text/html"),
+    ],
+)
 def test_accept_for_select(client, accept, expected):
     response = send(client, "get", SELECT, headers={"Accept": accept} if accept else {})
     assert response.status_code == 200
@@ -190,14 +203,17 @@ def test_accept_for_select(client, accept, expected):
     assert "Accept" in response.headers["Vary"]
 
 
-@pytest.mark.parametrize("accept, expected", [
-    ("*/*", "text/turtle"),
-    ("application/ld+json", "application/ld+json"),
-    ("application/rdf+xml;q=1, text/turtle;q=0.5", "application/rdf+xml"),
-    ("application/n-triples", "application/n-triples"),
-    ("application/n-quads", "application/n-quads"),
-    ("text/turtle;q=0, */*;q=0.1", "application/ld+json"),
-])
+@pytest.mark.parametrize(
+    "accept, expected",
+    [
+        ("*/*", "text/turtle"),
+        ("application/ld+json", "application/ld+json"),
+        ("application/rdf+xml;q=1, text/turtle;q=0.5", "application/rdf+xml"),
+        ("application/n-triples", "application/n-triples"),
+        ("application/n-quads", "application/n-quads"),
+        ("text/turtle;q=0, */*;q=0.1", "application/ld+json"),
+    ],
+)
 def test_accept_for_construct(client, accept, expected):
     response = send(client, "get", CONSTRUCT, headers={"Accept": accept})
     assert response.status_code == 200
@@ -205,19 +221,23 @@ def test_accept_for_construct(client, accept, expected):
 
 
 def test_format_parameter_beats_accept(client):
-    response = send(client, "get", SELECT, headers={"Accept": "application/sparql-results+json"},
-                    format="csv")
+    response = send(
+        client, "get", SELECT, headers={"Accept": "application/sparql-results+json"}, format="csv"
+    )
     assert media_type(response) == "text/csv"
 
 
-@pytest.mark.parametrize("query, headers, params", [
-    (SELECT, {"Accept": "image/png"}, {}),
-    (SELECT, {"Accept": "text/turtle"}, {}),
-    (SELECT, {"Accept": "application/sparql-results+json;q=0"}, {"format": "nope"}),
-    (SELECT, {}, {"format": "ttl"}),
-    (CONSTRUCT, {"Accept": "text/csv"}, {}),
-    (CONSTRUCT, {}, {"format": "json"}),
-])
+@pytest.mark.parametrize(
+    "query, headers, params",
+    [
+        (SELECT, {"Accept": "image/png"}, {}),
+        (SELECT, {"Accept": "text/turtle"}, {}),
+        (SELECT, {"Accept": "application/sparql-results+json;q=0"}, {"format": "nope"}),
+        (SELECT, {}, {"format": "ttl"}),
+        (CONSTRUCT, {"Accept": "text/csv"}, {}),
+        (CONSTRUCT, {}, {"format": "json"}),
+    ],
+)
 def test_nothing_acceptable_is_406_listing_the_offer(client, query, headers, params):
     response = send(client, "get", query, headers=headers, **params)
     assert response.status_code == 406
@@ -238,6 +258,7 @@ def test_accept_parsing():
 
 # ---- the dataset: default-graph-uri, named-graph-uri, FROM -----------------------------
 
+
 @pytest.mark.parametrize("how", METHODS)
 def test_default_graph_uri_selects_the_asserted_graph(client, counts, how):
     response = send(client, how, COUNT, **{"default-graph-uri": BASE + "graph/asserted"})
@@ -251,14 +272,20 @@ def test_named_graph_uri_limits_the_named_graphs(client, counts):
     response = send(client, "get", query, **{"named-graph-uri": BASE + "graph/inferred"})
     rows = json.loads(response.data)["results"]["bindings"]
     assert [(r["g"]["value"], int(r["n"]["value"])) for r in rows] == [
-        (BASE + "graph/inferred", counts["inferred"])]
+        (BASE + "graph/inferred", counts["inferred"])
+    ]
 
 
 def test_default_and_named_graphs_together(client, counts):
     query = "SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
-    response = client.get("/sparql", query_string=[
-        ("query", query), ("default-graph-uri", BASE + "graph/asserted"),
-        ("named-graph-uri", BASE + "graph/inferred")])
+    response = client.get(
+        "/sparql",
+        query_string=[
+            ("query", query),
+            ("default-graph-uri", BASE + "graph/asserted"),
+            ("named-graph-uri", BASE + "graph/inferred"),
+        ],
+    )
     n = int(json.loads(response.data)["results"]["bindings"][0]["n"]["value"])
     assert n == counts["asserted"] + counts["inferred"]
 
@@ -278,19 +305,24 @@ def test_graphs_not_ours_are_refused(client, param):
 
 # ---- the real data ----------------------------------------------------------------------
 
+
 def test_ten_public_services(client):
-    query = ("PREFIX cpsv: <http://purl.org/vocab/cpsv#> "
-             "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a cpsv:PublicService }")
+    query = (
+        "PREFIX cpsv: <http://purl.org/vocab/cpsv#> "
+        "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a cpsv:PublicService }"
+    )
     for fmt in RESULT_FORMATS:
-        names, rows, _ = parse_results(send(client, "get", query, format=fmt).data, fmt)
+        _names, rows, _ = parse_results(send(client, "get", query, format=fmt).data, fmt)
         assert rows[0]["n"].strip('"').split('"')[0] == "10", fmt
 
 
 def test_services_have_chinese_labels(client):
-    query = ("PREFIX cpsv: <http://purl.org/vocab/cpsv#> "
-             "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
-             "CONSTRUCT { ?s rdfs:label ?l } WHERE { ?s a cpsv:PublicService ; rdfs:label ?l "
-             "FILTER(lang(?l) = 'zh') }")
+    query = (
+        "PREFIX cpsv: <http://purl.org/vocab/cpsv#> "
+        "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+        "CONSTRUCT { ?s rdfs:label ?l } WHERE { ?s a cpsv:PublicService ; rdfs:label ?l "
+        "FILTER(lang(?l) = 'zh') }"
+    )
     g = parse_rdf(send(client, "get", query, format="ttl").data, "ttl")
     labels = list(g.objects(None, rdflib.RDFS.label))
     assert len(set(g.subjects())) == 10
@@ -298,6 +330,7 @@ def test_services_have_chinese_labels(client):
 
 
 # ---- bad requests -----------------------------------------------------------------------
+
 
 def error_of(response, status):
     assert response.status_code == status, response.data
@@ -316,8 +349,9 @@ def test_post_direct_with_empty_body(client):
 
 def test_two_queries(client):
     error_of(client.get("/sparql", query_string=[("query", ASK), ("query", SELECT)]), 400)
-    response = client.post("/sparql?query=ASK%7B%7D", data=ASK.encode(),
-                           content_type="application/sparql-query")
+    response = client.post(
+        "/sparql?query=ASK%7B%7D", data=ASK.encode(), content_type="application/sparql-query"
+    )
     error_of(response, 400)
 
 
@@ -329,10 +363,15 @@ def test_wrong_content_type(client, content_type):
 
 
 def test_direct_post_must_be_utf8(client):
-    error_of(client.post("/sparql", data=ASK.encode("utf-16"),
-                         content_type="application/sparql-query; charset=utf-16"), 415)
-    error_of(client.post("/sparql", data=b"ASK { ?s ?p \"\xff\" }",
-                         content_type="application/sparql-query"), 400)
+    error_of(
+        client.post(
+            "/sparql", data=ASK.encode("utf-16"), content_type="application/sparql-query; charset=utf-16"
+        ),
+        415,
+    )
+    error_of(
+        client.post("/sparql", data=b'ASK { ?s ?p "\xff" }', content_type="application/sparql-query"), 400
+    )
 
 
 @pytest.mark.parametrize("how", METHODS)
@@ -372,6 +411,7 @@ def test_bad_timeout_is_400(client, value):
 
 # ---- the service description ----------------------------------------------------------
 
+
 @pytest.mark.parametrize("fmt", GRAPH_FORMATS)
 def test_service_description(client, fmt):
     response = client.get("/sparql", query_string={"format": fmt})
@@ -409,6 +449,7 @@ def test_html_results_page(client):
 
 # ---- caching, CORS, gzip ----------------------------------------------------------------
 
+
 def test_etag_and_304(client):
     first = send(client, "get", SELECT)
     tag = first.headers["ETag"]
@@ -422,9 +463,14 @@ def test_etag_and_304(client):
 
 
 def test_cors_preflight_and_header(client):
-    response = client.options("/sparql", headers={
-        "Origin": "https://example.org", "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "Content-Type"})
+    response = client.options(
+        "/sparql",
+        headers={
+            "Origin": "https://example.org",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "Content-Type",
+        },
+    )
     assert response.status_code == 200
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert "POST" in response.headers["Access-Control-Allow-Methods"]

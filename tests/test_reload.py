@@ -22,20 +22,31 @@ def test_the_service_follows_a_rebuild(tmp_path):
     client = app.test_client()
     try:
         before = client.get("/healthz").get_json()["data_version"]
-        assert client.get("/api/policies/mayor-quality-award").get_json()["policy"]["label"] == "临沂市市长质量奖"
+        assert (
+            client.get("/api/policies/mayor-quality-award").get_json()["policy"]["label"]
+            == "临沂市市长质量奖"
+        )
         old = app.extensions["policykg.store"].current
         workers = [worker.process for worker in old._pool._workers]
         assert workers and all(process.poll() is None for process in workers)
 
         handbook = project / "data/handbook.ttl"
-        handbook.write_text(handbook.read_text("utf-8").replace(
-            'rdfs:label "临沂市市长质量奖"@zh , "Linyi Mayor', 'rdfs:label "临沂市市长质量奖（新）"@zh , "Linyi Mayor'), "utf-8")
+        handbook.write_text(
+            handbook.read_text("utf-8").replace(
+                'rdfs:label "临沂市市长质量奖"@zh , "Linyi Mayor',
+                'rdfs:label "临沂市市长质量奖（新）"@zh , "Linyi Mayor',
+            ),
+            "utf-8",
+        )
         after = graph.build(cfg)["data_version"]
         assert after != before
         time.sleep(0.3)
 
         assert client.get("/healthz").get_json()["data_version"] == after
-        assert client.get("/api/policies/mayor-quality-award").get_json()["policy"]["label"] == "临沂市市长质量奖（新）"
+        assert (
+            client.get("/api/policies/mayor-quality-award").get_json()["policy"]["label"]
+            == "临沂市市长质量奖（新）"
+        )
         del old
         gc.collect()
         for process in workers:

@@ -101,10 +101,29 @@ CASES = {
 # What the ontology and data may use: axioms the rules read, and terms from which OWL 2 RL
 # derives nothing that `graph.infer` keeps on a consistent graph (declarations, annotations,
 # disjointness: see docs/inference.md on consistency).
-RULE_TERMS = {RDFS.subClassOf, RDFS.subPropertyOf, RDFS.domain, RDFS.range, OWL.inverseOf,
-              OWL.propertyChainAxiom, OWL.TransitiveProperty, OWL.SymmetricProperty, OWL.Class}
-INERT_TERMS = {RDFS.label, RDFS.comment, RDFS.seeAlso, RDFS.isDefinedBy, OWL.versionInfo, OWL.Ontology,
-               OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, OWL.disjointWith}
+RULE_TERMS = {
+    RDFS.subClassOf,
+    RDFS.subPropertyOf,
+    RDFS.domain,
+    RDFS.range,
+    OWL.inverseOf,
+    OWL.propertyChainAxiom,
+    OWL.TransitiveProperty,
+    OWL.SymmetricProperty,
+    OWL.Class,
+}
+INERT_TERMS = {
+    RDFS.label,
+    RDFS.comment,
+    RDFS.seeAlso,
+    RDFS.isDefinedBy,
+    OWL.versionInfo,
+    OWL.Ontology,
+    OWL.ObjectProperty,
+    OWL.DatatypeProperty,
+    OWL.AnnotationProperty,
+    OWL.disjointWith,
+}
 
 
 def turtle(text):
@@ -126,8 +145,11 @@ def builds(tmp_path_factory):
         with pytest.MonkeyPatch.context() as patch:
             if engine == "rules":
                 patch.setattr(graph.owlrl, "DeductiveClosure", None)
-            graph.build(config.settings({"BUILD_DIR": str(folder), "INFERENCE": engine,
-                                         "BASE_IRI": graph.CANONICAL_BASE}))
+            graph.build(
+                config.settings(
+                    {"BUILD_DIR": str(folder), "INFERENCE": engine, "BASE_IRI": graph.CANONICAL_BASE}
+                )
+            )
         folders[engine] = folder
     return folders
 
@@ -178,12 +200,27 @@ def test_on_the_handbook_the_rules_infer_exactly_what_owlrl_infers(handbook, bui
 
 def test_on_the_handbook_the_rules_give_every_family_the_queries_use(handbook):
     """Families: a property, or the class of an rdf:type triple (docs/modelling.md's table)."""
-    families = {obj if predicate == RDF.type else predicate for _, predicate, obj in graph.infer(handbook, "rules")}
+    families = {
+        obj if predicate == RDF.type else predicate for _, predicate, obj in graph.infer(handbook, "rules")
+    }
     names = {term.n3(handbook.namespace_manager) for term in families}
-    assert {"pkg:benefitOf", "pkg:criterionOf", "pkg:basisOf", "pkg:hasMember", "pkg:hasCriterion",
-            "pkg:applicantType", "pkg:qualifiesFor", "pkg:governmentLevel", "cv:hasCompetentAuthority",
-            "org:transitiveSubOrganizationOf", "cpsv:produces", "cv:Criterion",
-            "rdfs:domain", "rdfs:range", "rdfs:subClassOf"} <= names
+    assert {
+        "pkg:benefitOf",
+        "pkg:criterionOf",
+        "pkg:basisOf",
+        "pkg:hasMember",
+        "pkg:hasCriterion",
+        "pkg:applicantType",
+        "pkg:qualifiesFor",
+        "pkg:governmentLevel",
+        "cv:hasCompetentAuthority",
+        "org:transitiveSubOrganizationOf",
+        "cpsv:produces",
+        "cv:Criterion",
+        "rdfs:domain",
+        "rdfs:range",
+        "rdfs:subClassOf",
+    } <= names
 
 
 def test_a_build_with_rules_writes_what_a_build_with_owlrl_writes(builds):
@@ -223,7 +260,9 @@ def test_fixpoint_takes_as_many_rounds_as_a_chain_needs():
     # each round doubles the reach of a transitive property: 1 → 2 → 4 → 8 steps, then a round that adds nothing
     chain = " ".join(f"ex:n{k} ex:partOf ex:n{k + 1} ." for k in range(8))
     store = pyoxigraph.Store()
-    store.load(turtle("ex:partOf a owl:TransitiveProperty . " + chain).serialize(format="nt").encode(),
-               format=pyoxigraph.RdfFormat.N_TRIPLES)
+    store.load(
+        turtle("ex:partOf a owl:TransitiveProperty . " + chain).serialize(format="nt").encode(),
+        format=pyoxigraph.RdfFormat.N_TRIPLES,
+    )
     assert rules.saturate(store, [rule for rule in rules.load() if rule.name == "transitive"]) == 4
     assert len(store) == 1 + 9 * 8 // 2

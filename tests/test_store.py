@@ -12,15 +12,20 @@ from pathlib import Path
 
 import pyoxigraph
 import pytest
-
 from conftest import free_port, wait_for_http
+
 from policykg import config, errors, graph, queries, store
 
 FIXTURES = Path(__file__).parent / "fixtures" / "store"
 BASE = config.DEFAULTS["BASE_IRI"]
 POLICY = BASE + "id/policy/"
-PREFIXES = "PREFIX pkg: <https://w3id.org/policykg/def/> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
-LABELS = PREFIXES + "SELECT ?policy ?label ?amount WHERE { ?policy rdfs:label ?label ; pkg:maxAmount ?amount } ORDER BY ?policy ?label"
+PREFIXES = (
+    "PREFIX pkg: <https://w3id.org/policykg/def/> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+)
+LABELS = (
+    PREFIXES
+    + "SELECT ?policy ?label ?amount WHERE { ?policy rdfs:label ?label ; pkg:maxAmount ?amount } ORDER BY ?policy ?label"
+)
 # Six-way cross product of the tiny graph: ~5·10^8 solutions, far past any limit used here.
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n1 ?o . ?p ?q ?r }"
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
@@ -43,7 +48,11 @@ def tiny_cfg(tmp_path_factory):
             oxi.load(text, format=pyoxigraph.RdfFormat.N_TRIPLES, to_graph=name)
     oxi.flush()
     del oxi
-    manifest = {"data_version": "tiny-1", "base_iri": BASE, "counts": {"asserted": 25, "inferred": 3, "total": 28}}
+    manifest = {
+        "data_version": "tiny-1",
+        "base_iri": BASE,
+        "counts": {"asserted": 25, "inferred": 3, "total": 28},
+    }
     (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     return config.settings({"BUILD_DIR": str(folder), "QUERY_TIMEOUT": 5.0, "ROW_CAP": 100})
 
@@ -51,7 +60,8 @@ def tiny_cfg(tmp_path_factory):
 def start_oxigraph(location, port):
     process = subprocess.Popen(
         [OXIGRAPH, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     wait_for_http(f"http://127.0.0.1:{port}/query?query=ASK%7B%7D")
     return process
@@ -96,23 +106,33 @@ def test_kinds(embedded, remote):
 
 def test_select_rows_are_sparql_json_terms(tiny):
     result = tiny.query(LABELS)
-    assert (result.form, result.variables, result.truncated) == ("select", ["policy", "label", "amount"], False)
+    assert (result.form, result.variables, result.truncated) == (
+        "select",
+        ["policy", "label", "amount"],
+        False,
+    )
     assert len(result.rows) == 4
     assert result.rows[0] == {
         "policy": {"type": "uri", "value": POLICY + "quality-award"},
         "label": {"type": "literal", "value": "Quality award", "xml:lang": "en"},
-        "amount": {"type": "literal", "value": "500000",
-                   "datatype": "http://www.w3.org/2001/XMLSchema#decimal"},
+        "amount": {
+            "type": "literal",
+            "value": "500000",
+            "datatype": "http://www.w3.org/2001/XMLSchema#decimal",
+        },
     }
 
 
 def test_both_stores_give_the_same_answers(embedded, remote):
-    for text in (LABELS, PREFIXES + 'SELECT ?s ?key WHERE { ?s pkg:docNumberKey ?key } ORDER BY ?s'):
+    for text in (LABELS, PREFIXES + "SELECT ?s ?key WHERE { ?s pkg:docNumberKey ?key } ORDER BY ?s"):
         assert embedded.query(text) == remote.query(text)
 
 
 def test_unbound_variables_are_left_out(tiny):
-    text = PREFIXES + "SELECT ?policy ?years WHERE { ?policy a pkg:Policy OPTIONAL { ?policy pkg:minOperatingYears ?years } } ORDER BY ?policy"
+    text = (
+        PREFIXES
+        + "SELECT ?policy ?years WHERE { ?policy a pkg:Policy OPTIONAL { ?policy pkg:minOperatingYears ?years } } ORDER BY ?policy"
+    )
     rows = tiny.query(text).rows
     assert [sorted(row) for row in rows] == [["policy", "years"], ["policy", "years"], ["policy"]]
 
@@ -128,7 +148,10 @@ def test_construct_gives_ntriples_lines(tiny):
     assert len(result.triples) == 6
     parsed = list(pyoxigraph.parse("\n".join(result.triples), format=pyoxigraph.RdfFormat.N_TRIPLES))
     assert {quad.subject.value for quad in parsed} == {POLICY + "talent-grant"}
-    assert f'<{POLICY}talent-grant> <http://www.w3.org/2000/01/rdf-schema#label> "技能人才补贴"@zh .' in result.triples
+    assert (
+        f'<{POLICY}talent-grant> <http://www.w3.org/2000/01/rdf-schema#label> "技能人才补贴"@zh .'
+        in result.triples
+    )
 
 
 def test_row_cap_truncates(tiny):
@@ -178,7 +201,9 @@ def test_dataset_from_graph_iris(tiny):
     assert count() == 28
     assert count(default_graphs=[BASE + "graph/asserted"]) == 25
     assert count(default_graphs=[BASE + "graph/inferred"]) == 3
-    named = tiny.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", named_graphs=[BASE + "graph/inferred"])
+    named = tiny.query(
+        "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", named_graphs=[BASE + "graph/inferred"]
+    )
     assert named.rows == [{"g": {"type": "uri", "value": BASE + "graph/inferred"}}]
 
 
@@ -323,10 +348,13 @@ def test_no_build_is_unavailable(tmp_path):
         store.open_store(config.settings({"BUILD_DIR": str(tmp_path)}))
 
 
-@pytest.mark.parametrize("overrides, message", [
-    ({"STORE": "remote", "ENDPOINT": ""}, "ENDPOINT"),
-    ({"STORE": "fuseki"}, "STORE"),
-])
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"STORE": "remote", "ENDPOINT": ""}, "ENDPOINT"),
+        ({"STORE": "fuseki"}, "STORE"),
+    ],
+)
 def test_bad_store_settings(tiny_cfg, overrides, message):
     with pytest.raises(errors.StoreUnavailable, match=message):
         store.open_store(dict(tiny_cfg, **overrides))
@@ -379,7 +407,7 @@ def test_remote_404_is_503(tiny_cfg, tiny_server):
 
 
 def test_load_remote_refused_is_503(tiny_cfg):
-    with pytest.raises(errors.StoreUnavailable, match="127.0.0.1"):
+    with pytest.raises(errors.StoreUnavailable, match=r"127\.0\.0\.1"):
         store.load_remote(tiny_cfg, f"http://127.0.0.1:{free_port()}/store")
 
 
@@ -389,9 +417,12 @@ def test_load_remote_http_error_names_the_status(tiny_cfg, tiny_server):
 
 
 def test_load_remote_fills_default_and_named_graphs(remote):
-    graphs = remote.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g")
+    graphs = remote.query(
+        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
+    )
     assert [(row["g"]["value"], row["n"]["value"]) for row in graphs.rows] == [
-        (BASE + "graph/asserted", "25"), (BASE + "graph/inferred", "3"),
+        (BASE + "graph/asserted", "25"),
+        (BASE + "graph/inferred", "3"),
     ]
 
 

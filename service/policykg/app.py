@@ -59,8 +59,7 @@ def error_response(error):
     if negotiate.wants_html(request):
         body = render_template("error.html", error=error)
         return Response(body, error.status, mimetype="text/html")
-    return Response(render.data_json(error.as_json()), error.status,
-                    mimetype="application/json")
+    return Response(render.data_json(error.as_json()), error.status, mimetype="application/json")
 
 
 def service_error(error):
@@ -104,8 +103,12 @@ def shared_headers(response):
 
 def compress(response):
     """gzip the body when the client accepts it and it is worth it."""
-    if (response.status_code != 200 or response.direct_passthrough or response.is_streamed
-            or "Content-Encoding" in response.headers):
+    if (
+        response.status_code != 200
+        or response.direct_passthrough
+        or response.is_streamed
+        or "Content-Encoding" in response.headers
+    ):
         return
     body = response.get_data()
     if len(body) < GZIP_MIN_BYTES:

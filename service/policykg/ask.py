@@ -65,28 +65,92 @@ QUOTES = str.maketrans("", "", "“”‘’\"'《》「」『』〈〉")
 CJK_SPACE = re.compile(r"(?<=[^\x00-\x7f])\s+|\s+(?=[^\x00-\x7f])")
 QUOTED = re.compile(r"[“\"「『《]([^”\"」』》]{2,40})[”\"」』》]")
 
-DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
 CN_NUMBER = "[零〇一二两三四五六七八九十百千]+"
 NUMBER = rf"(?P<num>\d+(?:,\d{{3}})*(?:\.\d+)?|{CN_NUMBER})"
 
 # Comparison words, longest first, and what each means for the bound that follows or precedes.
 BEFORE = {
-    "大于或等于": "ge", "大于等于": "ge", "不低于": "ge", "不少于": "ge", "不小于": "ge", "至少": "ge",
-    "达到": "ge", "满": "ge", "≥": "ge", ">=": "ge", "at least": "ge", "no less than": "ge",
-    "不超过": "le", "不高于": "le", "不多于": "le", "低于": "lt", "少于": "lt", "小于": "lt",
-    "超过": "gt", "高于": "gt", "大于": "gt", "多于": "gt", "逾": "gt", ">": "gt",
-    "more than": "gt", "greater than": "gt", "over": "gt", "above": "gt", "exceeding": "gt",
-    "less than": "lt", "under": "lt", "below": "lt", "at most": "le",
+    "大于或等于": "ge",
+    "大于等于": "ge",
+    "不低于": "ge",
+    "不少于": "ge",
+    "不小于": "ge",
+    "至少": "ge",
+    "达到": "ge",
+    "满": "ge",
+    "≥": "ge",
+    ">=": "ge",
+    "at least": "ge",
+    "no less than": "ge",
+    "不超过": "le",
+    "不高于": "le",
+    "不多于": "le",
+    "低于": "lt",
+    "少于": "lt",
+    "小于": "lt",
+    "超过": "gt",
+    "高于": "gt",
+    "大于": "gt",
+    "多于": "gt",
+    "逾": "gt",
+    ">": "gt",
+    "more than": "gt",
+    "greater than": "gt",
+    "over": "gt",
+    "above": "gt",
+    "exceeding": "gt",
+    "less than": "lt",
+    "under": "lt",
+    "below": "lt",
+    "at most": "le",
 }
 AFTER = {
-    "及以上": "ge", "或以上": "ge", "以上": "ge", "起": "ge", "or more": "ge", "and above": "ge", "plus": "ge",
-    "及以下": "le", "或以下": "le", "以下": "le", "以内": "le", "or less": "le", "and below": "le",
+    "及以上": "ge",
+    "或以上": "ge",
+    "以上": "ge",
+    "起": "ge",
+    "or more": "ge",
+    "and above": "ge",
+    "plus": "ge",
+    "及以下": "le",
+    "或以下": "le",
+    "以下": "le",
+    "以内": "le",
+    "or less": "le",
+    "and below": "le",
 }
 MONEY_UNITS = {
-    "亿元": 10**8, "亿": 10**8, "万元": 10**4, "万块": 10**4, "万": 10**4, "w": 10**4,
-    "千元": 1000, "千": 1000, "k": 1000, "million": 10**6, "元": 1, "块钱": 1, "块": 1,
-    "yuan": 1, "rmb": 1, "cny": 1,
+    "亿元": 10**8,
+    "亿": 10**8,
+    "万元": 10**4,
+    "万块": 10**4,
+    "万": 10**4,
+    "w": 10**4,
+    "千元": 1000,
+    "千": 1000,
+    "k": 1000,
+    "million": 10**6,
+    "元": 1,
+    "块钱": 1,
+    "块": 1,
+    "yuan": 1,
+    "rmb": 1,
+    "cny": 1,
 }
 
 
@@ -97,16 +161,23 @@ def _alternation(words):
 COMPARE_BEFORE = rf"(?:(?P<before>{_alternation(BEFORE)})\s*)?"
 COMPARE_AFTER = rf"(?:\s*(?P<after>{_alternation(AFTER)}))?"
 AMOUNT = re.compile(
-    COMPARE_BEFORE + NUMBER + rf"\s*(?P<unit>{_alternation(MONEY_UNITS)})(?![a-z])" + COMPARE_AFTER)
+    COMPARE_BEFORE + NUMBER + rf"\s*(?P<unit>{_alternation(MONEY_UNITS)})(?![a-z])" + COMPARE_AFTER
+)
 # A number with no unit counts as money only next to a comparison word and not before a counter.
 BARE_AMOUNT = re.compile(
     rf"(?:(?P<before>{_alternation(BEFORE)})\s*)" + r"(?P<num>\d{4,}(?:,\d{3})*(?:\.\d+)?|\d{1,3}(?:,\d{3})+)"
-    r"(?!\s*(?:年|件|项|家|名|个|%|years?))" + COMPARE_AFTER)
+    r"(?!\s*(?:年|件|项|家|名|个|%|years?))" + COMPARE_AFTER
+)
 YEARS = re.compile(
-    r"(?P<near>近|最近|过去|前|last|past|recent)?\s*" + COMPARE_BEFORE
-    + rf"(?P<num>\d+|[一二两三四五六七八九十]+)\s*(?:个)?(?:多)?\s*(?:年(?!度)|years?)" + COMPARE_AFTER)
+    r"(?P<near>近|最近|过去|前|last|past|recent)?\s*"
+    + COMPARE_BEFORE
+    + r"(?P<num>\d+|[一二两三四五六七八九十]+)\s*(?:个)?(?:多)?\s*(?:年(?!度)|years?)"
+    + COMPARE_AFTER
+)
 RECENT_YEARS = re.compile(r"近几年|最近几年|近年|近些年|这几年|recent years|past years|look(?:s|ing)? back")
-PERCENT = re.compile(r"(?P<num>\d+(?:\.\d+)?)\s*(?:%|percent)|百分之(?P<cn>[\d.]+|[零一二两三四五六七八九十百]+)")
+PERCENT = re.compile(
+    r"(?P<num>\d+(?:\.\d+)?)\s*(?:%|percent)|百分之(?P<cn>[\d.]+|[零一二两三四五六七八九十百]+)"
+)
 
 
 def chinese_number(text):
@@ -183,8 +254,14 @@ class Lexicon:
             if value["kind"] in ("policy", "recognition", "body") and short_name(value["name"]):
                 names.add(clean(short_name(value["name"])))
             for name in names:
-                entity = Entity(value["kind"], value["thing"], value["label"], name,
-                                value.get("code") or None, value.get("policy") or None)
+                entity = Entity(
+                    value["kind"],
+                    value["thing"],
+                    value["label"],
+                    name,
+                    value.get("code") or None,
+                    value.get("policy") or None,
+                )
                 self.names.setdefault(name, []).append(entity)
             if value["kind"] == "policy":
                 self.policy_labels[value["thing"]] = value["label"]
@@ -212,7 +289,8 @@ class Lexicon:
             if name.isascii() or not any(entity.kind == kind for entity in entities):
                 continue
             match = SequenceMatcher(None, text, name, autojunk=False).find_longest_match(
-                0, len(text), 0, len(name))
+                0, len(text), 0, len(name)
+            )
             if match.size >= 4 and match.size * 2 >= len(name) and match.size > best_length:
                 best = next(entity for entity in entities if entity.kind == kind)
                 best_length = match.size
@@ -281,7 +359,8 @@ def internal_rows(store, cfg, relative):
     result = store.query(query.bind())
     if result.truncated:
         raise errors.ServiceError(
-            f"{relative.name} 的结果超过了行数上限 ROW_CAP (the answer exceeds ROW_CAP)", 500)
+            f"{relative.name} 的结果超过了行数上限 ROW_CAP (the answer exceeds ROW_CAP)", 500
+        )
     return result.rows
 
 
@@ -324,8 +403,9 @@ class Reading:
             "lookback": self.lookback,
             "percentages": [float(value) for value in self.percentages],
             "quoted": self.quoted,
-            "entities": [{"kind": e.kind, "iri": e.thing, "label": e.label, "name": e.name}
-                         for e in self.entities],
+            "entities": [
+                {"kind": e.kind, "iri": e.thing, "label": e.label, "name": e.name} for e in self.entities
+            ],
         }
 
 
@@ -396,86 +476,272 @@ class Intent:
 
 
 INTENTS = (
-    Intent("policies-by-document",
-           strong=("依据", "根据", "依照", "出自", "based on", "rest on", "rests on", "under"),
-           weak=("文件", "文", "对应", "涉及", "哪些政策", "document", "policies"),
-           param="number",
-           summary="依据 {number} 的政策有 {count} 项：{items}。", item="{policyLabel}",
-           examples=("哪些政策依据临政字〔2020〕113号", "鲁政发〔2020〕12号对应哪些政策")),
-    Intent("operating-years-at-least",
-           strong=("运行", "运营", "经营", "营业", "成立", "年限", "开业", "operation", "operating", "in business"),
-           weak=("几年", "多少年", "奖项", "奖", "要求", "满", "years"),
-           param="years",
-           summary="要求运行年限不少于 {years} 年的奖项有 {count} 项：{items}。", item="{awardLabel} {clause}",
-           examples=("哪些奖励要求运行5年以上", "哪些奖项对运行年限有要求")),
-    Intent("policy-hotline",
-           strong=("电话", "热线", "号码", "联系方式", "hotline", "phone", "telephone", "call"),
-           weak=("咨询", "联系", "打", "多少", "contact"),
-           param="policy",
-           summary="{policy}的咨询电话：{items}。", item="{hotlines}",
-           examples=("泰山品质认证的咨询电话是多少", "市长质量奖打哪个电话咨询")),
-    Intent("policy-contacts",
-           strong=("电话", "热线", "联系方式", "受理", "hotline", "hotlines", "phone", "contact"),
-           weak=("咨询", "联系", "部门", "单位", "依据", "每项", "各项", "所有", "每个", "all", "every"),
-           summary="{count} 项政策的咨询电话：{items}。", item="{policyLabel} {hotlines}",
-           examples=("各项政策的咨询电话", "所有政策的联系电话和受理单位")),
-    Intent("benefits-worth-at-least",
-           strong=("金额", "奖金", "worth", "amount"),
-           weak=("奖励", "资助", "补贴", "补助", "奖补", "激励", "钱", "拿", "给", "能拿", "award", "awards", "benefits"),
-           param="amount",
-           summary="金额{amount}的惠企内容有 {count} 项：{items}。", item="{benefitLabel}",
-           examples=("奖励超过50万的有哪些", "50万元以上的奖励")),
-    Intent("rate-benefits",
-           strong=("比例", "百分比", "百分之", "费率", "比率", "rate", "percentage", "percent", "proportion"),
-           weak=("保费", "交易额", "本金", "按", "计算", "上限", "share"),
-           param="rate",
-           summary="按比例给予的惠企内容有 {count} 项：{items}。", item="{benefitLabel}",
-           examples=("哪些补贴是按比例给的", "按保费60%补贴的政策")),
-    Intent("tiered-benefits",
-           strong=("分档", "档次", "档位", "各档", "每档", "几档", "阶梯", "分级", "等级", "tier", "tiers", "tiered"),
-           weak=("档", "级别", "不同", "分别", "各", "level", "levels", "each"),
-           summary="分档给予的惠企内容有 {count} 项：{items}。", item="{benefitLabel}",
-           examples=("哪些奖励是分档的", "不同级别标准分别奖励多少")),
-    Intent("policies-for-applicant",
-           strong=("面向", "针对", "适用", "对象", "open to", "eligible"),
-           weak=("给", "可以", "能", "申请", "申报", "享受", "哪些政策", "政策", "for", "policies"),
-           param="applicant",
-           summary="面向{applicant}的政策有 {count} 项：{items}。", item="{policyLabel}",
-           examples=("给个人的奖励有哪些", "面向企业的政策")),
-    Intent("lookback-conditions",
-           strong=("回溯", "近年", "最近", "年内", "年来", "look back", "looks back", "recent years", "last"),
-           weak=("事故", "不良", "信用", "违法", "违规", "没有", "条件", "要求", "conditions", "accidents"),
-           param="lookback",
-           summary="带回溯期（近 N 年内）的条件有 {rows} 条，出自：{items}。", item="{policyLabel}",
-           examples=("哪些条件要求近3年内无重大事故", "近五年无不良信用记录的要求有哪些")),
-    Intent("documents-by-body",
-           strong=("发布", "印发", "发文", "出台", "颁布", "制定", "下发", "发的", "发过", "issued", "published"),
-           weak=("文件", "文", "政策", "document", "documents"),
-           param="body",
-           summary="{body}及其下属机关发布的文件有 {count} 份：{items}。", item="《{title}》",
-           examples=("临沂市人民政府发布了哪些文件", "市场监管局发的文件有哪些")),
-    Intent("non-monetary-benefits",
-           strong=("非资金", "非现金", "非货币", "不是钱", "不给钱", "不是资金", "非资金类", "不是现金",
-                   "non-monetary", "in kind", "non-cash"),
-           weak=("荣誉", "标识", "标志", "证书", "培训", "服务", "好处", "支持", "honour", "training"),
-           summary="非资金类惠企内容有 {count} 项：{items}。", item="{benefitLabel}",
-           examples=("哪些惠企内容不是资金", "非资金类的好处有哪些")),
-    Intent("where-stated",
-           strong=("原文", "出处", "哪一页", "第几页", "页码", "哪页", "出自哪", "在哪里写", "哪里写", "哪里提到",
-                   "在哪提到", "写在哪", "page", "stated", "mention", "mentions", "handbook say"),
-           weak=("手册", "哪里", "提到", "写", "where", "handbook"),
-           param="text",
-           summary="“{text}”见于手册 {rows} 处：{items}。", item="{label}（第 {firstPage} 页）",
-           examples=("“200万元奖励”在手册第几页", "手册哪一页提到驰名商标")),
+    Intent(
+        "policies-by-document",
+        strong=("依据", "根据", "依照", "出自", "based on", "rest on", "rests on", "under"),
+        weak=("文件", "文", "对应", "涉及", "哪些政策", "document", "policies"),
+        param="number",
+        summary="依据 {number} 的政策有 {count} 项：{items}。",
+        item="{policyLabel}",
+        examples=("哪些政策依据临政字〔2020〕113号", "鲁政发〔2020〕12号对应哪些政策"),
+    ),
+    Intent(
+        "operating-years-at-least",
+        strong=(
+            "运行",
+            "运营",
+            "经营",
+            "营业",
+            "成立",
+            "年限",
+            "开业",
+            "operation",
+            "operating",
+            "in business",
+        ),
+        weak=("几年", "多少年", "奖项", "奖", "要求", "满", "years"),
+        param="years",
+        summary="要求运行年限不少于 {years} 年的奖项有 {count} 项：{items}。",
+        item="{awardLabel} {clause}",
+        examples=("哪些奖励要求运行5年以上", "哪些奖项对运行年限有要求"),
+    ),
+    Intent(
+        "policy-hotline",
+        strong=("电话", "热线", "号码", "联系方式", "hotline", "phone", "telephone", "call"),
+        weak=("咨询", "联系", "打", "多少", "contact"),
+        param="policy",
+        summary="{policy}的咨询电话：{items}。",
+        item="{hotlines}",
+        examples=("泰山品质认证的咨询电话是多少", "市长质量奖打哪个电话咨询"),
+    ),
+    Intent(
+        "policy-contacts",
+        strong=("电话", "热线", "联系方式", "受理", "hotline", "hotlines", "phone", "contact"),
+        weak=("咨询", "联系", "部门", "单位", "依据", "每项", "各项", "所有", "每个", "all", "every"),
+        summary="{count} 项政策的咨询电话：{items}。",
+        item="{policyLabel} {hotlines}",
+        examples=("各项政策的咨询电话", "所有政策的联系电话和受理单位"),
+    ),
+    Intent(
+        "benefits-worth-at-least",
+        strong=("金额", "奖金", "worth", "amount"),
+        weak=(
+            "奖励",
+            "资助",
+            "补贴",
+            "补助",
+            "奖补",
+            "激励",
+            "钱",
+            "拿",
+            "给",
+            "能拿",
+            "award",
+            "awards",
+            "benefits",
+        ),
+        param="amount",
+        summary="金额{amount}的惠企内容有 {count} 项：{items}。",
+        item="{benefitLabel}",
+        examples=("奖励超过50万的有哪些", "50万元以上的奖励"),
+    ),
+    Intent(
+        "rate-benefits",
+        strong=("比例", "百分比", "百分之", "费率", "比率", "rate", "percentage", "percent", "proportion"),
+        weak=("保费", "交易额", "本金", "按", "计算", "上限", "share"),
+        param="rate",
+        summary="按比例给予的惠企内容有 {count} 项：{items}。",
+        item="{benefitLabel}",
+        examples=("哪些补贴是按比例给的", "按保费60%补贴的政策"),
+    ),
+    Intent(
+        "tiered-benefits",
+        strong=(
+            "分档",
+            "档次",
+            "档位",
+            "各档",
+            "每档",
+            "几档",
+            "阶梯",
+            "分级",
+            "等级",
+            "tier",
+            "tiers",
+            "tiered",
+        ),
+        weak=("档", "级别", "不同", "分别", "各", "level", "levels", "each"),
+        summary="分档给予的惠企内容有 {count} 项：{items}。",
+        item="{benefitLabel}",
+        examples=("哪些奖励是分档的", "不同级别标准分别奖励多少"),
+    ),
+    Intent(
+        "policies-for-applicant",
+        strong=("面向", "针对", "适用", "对象", "open to", "eligible"),
+        weak=("给", "可以", "能", "申请", "申报", "享受", "哪些政策", "政策", "for", "policies"),
+        param="applicant",
+        summary="面向{applicant}的政策有 {count} 项：{items}。",
+        item="{policyLabel}",
+        examples=("给个人的奖励有哪些", "面向企业的政策"),
+    ),
+    Intent(
+        "lookback-conditions",
+        strong=("回溯", "近年", "最近", "年内", "年来", "look back", "looks back", "recent years", "last"),
+        weak=("事故", "不良", "信用", "违法", "违规", "没有", "条件", "要求", "conditions", "accidents"),
+        param="lookback",
+        summary="带回溯期（近 N 年内）的条件有 {rows} 条，出自：{items}。",
+        item="{policyLabel}",
+        examples=("哪些条件要求近3年内无重大事故", "近五年无不良信用记录的要求有哪些"),
+    ),
+    Intent(
+        "documents-by-body",
+        strong=(
+            "发布",
+            "印发",
+            "发文",
+            "出台",
+            "颁布",
+            "制定",
+            "下发",
+            "发的",
+            "发过",
+            "issued",
+            "published",
+        ),
+        weak=("文件", "文", "政策", "document", "documents"),
+        param="body",
+        summary="{body}及其下属机关发布的文件有 {count} 份：{items}。",
+        item="《{title}》",
+        examples=("临沂市人民政府发布了哪些文件", "市场监管局发的文件有哪些"),
+    ),
+    Intent(
+        "non-monetary-benefits",
+        strong=(
+            "非资金",
+            "非现金",
+            "非货币",
+            "不是钱",
+            "不给钱",
+            "不是资金",
+            "非资金类",
+            "不是现金",
+            "non-monetary",
+            "in kind",
+            "non-cash",
+        ),
+        weak=("荣誉", "标识", "标志", "证书", "培训", "服务", "好处", "支持", "honour", "training"),
+        summary="非资金类惠企内容有 {count} 项：{items}。",
+        item="{benefitLabel}",
+        examples=("哪些惠企内容不是资金", "非资金类的好处有哪些"),
+    ),
+    Intent(
+        "where-stated",
+        strong=(
+            "原文",
+            "出处",
+            "哪一页",
+            "第几页",
+            "页码",
+            "哪页",
+            "出自哪",
+            "在哪里写",
+            "哪里写",
+            "哪里提到",
+            "在哪提到",
+            "写在哪",
+            "page",
+            "stated",
+            "mention",
+            "mentions",
+            "handbook say",
+        ),
+        weak=("手册", "哪里", "提到", "写", "where", "handbook"),
+        param="text",
+        summary="“{text}”见于手册 {rows} 处：{items}。",
+        item="{label}（第 {firstPage} 页）",
+        examples=("“200万元奖励”在手册第几页", "手册哪一页提到驰名商标"),
+    ),
 )
 
 # Words that say nothing about what is asked; dropped from full-text terms and `where-stated` text.
 FILLERS = {
-    "的", "了", "在", "是", "吗", "呢", "啊", "吧", "哪", "哪些", "哪个", "哪里", "哪儿", "什么", "有", "有没有",
-    "中", "里", "说", "写", "写了", "提到", "提及", "一页", "页", "第几", "几", "手册", "原文", "出处", "出自",
-    "请问", "我", "我们", "想", "知道", "查", "一下", "和", "与", "及", "或", "或者", "都", "也", "个", "这", "那",
-    "where", "does", "do", "the", "a", "an", "is", "are", "in", "of", "say", "says", "mention", "mentions",
-    "handbook", "page", "which", "what", "stated", "?", "？", "。", "，", ",", "、", "！", "!", ":", "：",
+    "的",
+    "了",
+    "在",
+    "是",
+    "吗",
+    "呢",
+    "啊",
+    "吧",
+    "哪",
+    "哪些",
+    "哪个",
+    "哪里",
+    "哪儿",
+    "什么",
+    "有",
+    "有没有",
+    "中",
+    "里",
+    "说",
+    "写",
+    "写了",
+    "提到",
+    "提及",
+    "一页",
+    "页",
+    "第几",
+    "几",
+    "手册",
+    "原文",
+    "出处",
+    "出自",
+    "请问",
+    "我",
+    "我们",
+    "想",
+    "知道",
+    "查",
+    "一下",
+    "和",
+    "与",
+    "及",
+    "或",
+    "或者",
+    "都",
+    "也",
+    "个",
+    "这",
+    "那",
+    "where",
+    "does",
+    "do",
+    "the",
+    "a",
+    "an",
+    "is",
+    "are",
+    "in",
+    "of",
+    "say",
+    "says",
+    "mention",
+    "mentions",
+    "handbook",
+    "page",
+    "which",
+    "what",
+    "stated",
+    "?",
+    "？",
+    "。",
+    "，",
+    ",",
+    "、",
+    "！",
+    "!",
+    ":",
+    "：",
 }
 
 
@@ -520,7 +786,11 @@ def _param_amount(reading, lexicon):
     for bound in reading.amounts:
         if bound.relation in ("ge", "gt", "eq"):
             value = bound.value + (FEN if bound.relation == "gt" else 0)
-            words = f"超过 {yuan(bound.value)}（不含本数）" if bound.relation == "gt" else f"不低于 {yuan(bound.value)}"
+            words = (
+                f"超过 {yuan(bound.value)}（不含本数）"
+                if bound.relation == "gt"
+                else f"不低于 {yuan(bound.value)}"
+            )
             return Found({"amount": _plain(value)}, {"amount": words})
     return None
 
@@ -554,15 +824,23 @@ def _param_text(reading, lexicon):
     it earns no bonus)."""
     if reading.quoted:
         return Found({"text": reading.quoted[0]}, {"text": reading.quoted[0]})
-    cues = {cue for intent in INTENTS if intent.query == "where-stated" for cue in intent.strong + intent.weak}
+    cues = {
+        cue for intent in INTENTS if intent.query == "where-stated" for cue in intent.strong + intent.weak
+    }
     words = [token for token in reading.tokens if token not in FILLERS and token not in cues]
     text = "".join(words) if all(not word.isascii() for word in words) else " ".join(words)
     return Found({"text": text}, {"text": text}, said=False) if text else None
 
 
 PARAMS = {
-    "number": _param_number, "years": _param_years, "amount": _param_amount, "policy": _param_policy,
-    "applicant": _param_applicant, "body": _param_body, "lookback": _param_lookback, "rate": _param_rate,
+    "number": _param_number,
+    "years": _param_years,
+    "amount": _param_amount,
+    "policy": _param_policy,
+    "applicant": _param_applicant,
+    "body": _param_body,
+    "lookback": _param_lookback,
+    "rate": _param_rate,
     "text": _param_text,
 }
 
@@ -609,7 +887,9 @@ def check_question(question):
     if not isinstance(question, str) or not question.strip():
         raise errors.BadRequest("请输入问题 (q is required)", param="q")
     if len(question) > MAX_QUESTION:
-        raise errors.BadRequest(f"问题太长，最多 {MAX_QUESTION} 个字 (at most {MAX_QUESTION} characters)", param="q")
+        raise errors.BadRequest(
+            f"问题太长，最多 {MAX_QUESTION} 个字 (at most {MAX_QUESTION} characters)", param="q"
+        )
     return question.strip()
 
 
@@ -654,7 +934,9 @@ def summary(mapping, query, rows):
     if not items:
         return f"{query.title}：没有找到结果。"
     shown = "、".join(items[:ITEMS_SHOWN]) + (" 等" if len(items) > ITEMS_SHOWN else "")
-    return mapping.intent.summary.format_map(_Blank(mapping.display, count=len(items), rows=len(rows), items=shown))
+    return mapping.intent.summary.format_map(
+        _Blank(mapping.display, count=len(items), rows=len(rows), items=shown)
+    )
 
 
 class _Blank(dict):
@@ -682,17 +964,26 @@ def _unanswered(question, reading, store, catalog):
 def fulltext(reading, store, catalog):
     """Handbook passages containing the question's longest content words (`where-stated`),
     those holding more of the words first."""
-    terms = sorted({token for token in reading.tokens if len(token) >= 2 and token not in FILLERS
-                    and not token.isascii()}, key=len, reverse=True)[:FULLTEXT_TERMS]
+    terms = sorted(
+        {
+            token
+            for token in reading.tokens
+            if len(token) >= 2 and token not in FILLERS and not token.isascii()
+        },
+        key=len,
+        reverse=True,
+    )[:FULLTEXT_TERMS]
     query = catalog.get("where-stated")
     hits = {}
     for term in terms:
         for row in store.query(query.bind({"text": term})).rows:
             plain = {column: render.plain(value) for column, value in row.items()}
             hits.setdefault(plain["thing"], plain)
+
     def held(hit):
         text = re.sub(r"\s", "", hit["sourceText"])
         return sum(term in text for term in terms)
+
     return sorted(hits.values(), key=held, reverse=True)[:FULLTEXT_ROWS]
 
 
@@ -707,7 +998,7 @@ def suggestions(question, catalog):
             scored.append((score, intent.query, example))
     scored.sort(key=lambda item: -item[0])
     chosen, names = [], set()
-    for score, name, example in scored:
+    for _score, name, example in scored:
         if name not in names:
             names.add(name)
             chosen.append({"query": name, "title": catalog.get(name).title, "question": example})
@@ -717,7 +1008,7 @@ def suggestions(question, catalog):
 
 
 def _pairs(text):
-    return {text[i:i + 2] for i in range(len(text) - 1)}
+    return {text[i : i + 2] for i in range(len(text) - 1)}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -742,7 +1033,9 @@ def load_cases(path=QUESTIONS):
             continue
         fields = line.split("\t")
         if len(fields) != 3:
-            raise errors.BadRequest(f"{path}:{lineno}: 应为三列：问题、查询、参数 (expected 3 tab-separated columns)")
+            raise errors.BadRequest(
+                f"{path}:{lineno}: 应为三列：问题、查询、参数 (expected 3 tab-separated columns)"
+            )
         question, query, params = fields
         cases.append(Case(question, None if query == "-" else query, json.loads(params)))
     return cases
@@ -803,8 +1096,13 @@ def main(argv=None):
     question set. Exit 0, or 2 on bad input, 1 when the store or build fails (a message, no trace)."""
     top = argparse.ArgumentParser(prog="policykg ask", description="用中文提问，由预设查询回答")
     top.add_argument("question", nargs="?", help="问题，如 “哪些奖励要求运行5年以上”")
-    top.add_argument("--evaluate", nargs="?", const=str(QUESTIONS), metavar="TSV",
-                     help=f"score a question set (default {QUESTIONS.relative_to(config.ROOT)})")
+    top.add_argument(
+        "--evaluate",
+        nargs="?",
+        const=str(QUESTIONS),
+        metavar="TSV",
+        help=f"score a question set (default {QUESTIONS.relative_to(config.ROOT)})",
+    )
     top.add_argument("--json", action="store_true", help="print the answer as JSON")
     top.add_argument("--endpoint", help="a remote SPARQL endpoint instead of the local build")
     args = top.parse_args(argv)
@@ -825,8 +1123,10 @@ def _run(cfg, args):
 def _print_evaluation(evaluation):
     for case, got, params in evaluation.misses:
         expected = f"{case.query or '-'} {json.dumps(case.params, ensure_ascii=False)}"
-        print(f"MISS  {case.question}\n      expected {expected}\n      got      {got or '-'} "
-              f"{json.dumps(params, ensure_ascii=False)}")
+        print(
+            f"MISS  {case.question}\n      expected {expected}\n      got      {got or '-'} "
+            f"{json.dumps(params, ensure_ascii=False)}"
+        )
     print(f"score {evaluation.hits}/{evaluation.total} = {evaluation.score:.1%}")
     return 0
 

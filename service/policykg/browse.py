@@ -10,7 +10,7 @@ What a request brings (filters, slugs, IRIs) is checked here and bound as typed 
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from . import errors, queries
@@ -29,17 +29,36 @@ FILTERS = {
     "document": "document",
 }
 # Concept schemes whose concepts link to the policy list filtered by them.
-FILTER_SCHEMES = {"concept/" + folder.split("/", 1)[1]: name
-                  for name, folder in FILTERS.items() if folder.startswith("concept/")}
+FILTER_SCHEMES = {
+    "concept/" + folder.split("/", 1)[1]: name
+    for name, folder in FILTERS.items()
+    if folder.startswith("concept/")
+}
 MAX_SEARCH = 100
 # IRIs one labels request may ask about.
 MAX_LABELS = 200
 # The order people expect, where the code lists have one (others sort by IRI).
-CONCEPT_ORDER = ("international", "national", "industry", "provincial", "municipal", "group",
-                 "organisation", "individual", "region")
+CONCEPT_ORDER = (
+    "international",
+    "national",
+    "industry",
+    "provincial",
+    "municipal",
+    "group",
+    "organisation",
+    "individual",
+    "region",
+)
 # How several bases of one amount read together ("每件每个国家", "每家企业每年").
-BASIS_ORDER = ("per-enterprise", "per-institution", "per-year", "per-round", "per-item",
-               "per-country", "one-off")
+BASIS_ORDER = (
+    "per-enterprise",
+    "per-institution",
+    "per-year",
+    "per-round",
+    "per-item",
+    "per-country",
+    "one-off",
+)
 WAN, YI = Decimal(10_000), Decimal(100_000_000)
 
 
@@ -59,16 +78,16 @@ class Source:
 
 
 def source(store, cfg):
-    return Source(store, api_catalog(cfg["ROOT"], cfg["BASE_IRI"]), cfg["BASE_IRI"],
-                  cfg["QUERY_TIMEOUT"])
+    return Source(store, api_catalog(cfg["ROOT"], cfg["BASE_IRI"]), cfg["BASE_IRI"], cfg["QUERY_TIMEOUT"])
 
 
-@lru_cache(maxsize=None)
+@cache
 def api_catalog(root, base):
     return queries.Catalog(Path(root) / "queries" / "api", base)
 
 
 # --- IRIs, paths and references --------------------------------------------------------------
+
 
 def iri(base, kind, slug):
     """`<base>id/<kind>/<slug>`; NotFound when `slug` cannot be one of ours."""
@@ -83,7 +102,7 @@ def page_path(base, value):
     prefix = base + "id/"
     if not value.startswith(prefix):
         return None
-    folder, _, slug = value[len(prefix):].rpartition("/")
+    folder, _, slug = value[len(prefix) :].rpartition("/")
     if not SLUG.fullmatch(slug):
         return None
     if folder in PAGE_KINDS:
@@ -105,8 +124,7 @@ def ref(base, value, label, **more):
 
 def natural(value):
     """Sort key reading the numbers in an IRI as numbers (`ip-support-2` before `-10a`)."""
-    return [(0, int(part), "") if part.isdigit() else (1, 0, part)
-            for part in re.split(r"(\d+)", value)]
+    return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", value)]
 
 
 def concept_key(item):
@@ -117,8 +135,10 @@ def concept_key(item):
 
 def renamed(items, name):
     """`items` with their `extra` under a telling name (a hotline's tel, a document's number)."""
-    return [{**{key: value for key, value in item.items() if key != "extra"},
-             name: item.get("extra")} for item in items]
+    return [
+        {**{key: value for key, value in item.items() if key != "extra"}, name: item.get("extra")}
+        for item in items
+    ]
 
 
 def facets(base, rows):
@@ -129,12 +149,14 @@ def facets(base, rows):
             continue
         items = found.setdefault(row["facet"], {})
         if row["value"] not in items:
-            items[row["value"]] = ref(base, row["value"], row["valueLabel"],
-                                      **({"extra": row["extra"]} if "extra" in row else {}))
+            items[row["value"]] = ref(
+                base, row["value"], row["valueLabel"], **({"extra": row["extra"]} if "extra" in row else {})
+            )
     return {name: sorted(items.values(), key=concept_key) for name, items in found.items()}
 
 
 # --- Amounts in words ------------------------------------------------------------------------
+
 
 def number(text):
     """A decimal lexical form as an int when whole, else a float (for JSON)."""
@@ -164,9 +186,13 @@ def percent(rate):
 
 def basis_words(bases):
     """What an amount is counted per, in reading order: ["每件", "每个国家"] → "每件每个国家"."""
-    ordered = sorted(bases, key=lambda basis: (
-        BASIS_ORDER.index(basis["code"]) if basis["code"] in BASIS_ORDER else len(BASIS_ORDER),
-        basis["code"]))
+    ordered = sorted(
+        bases,
+        key=lambda basis: (
+            BASIS_ORDER.index(basis["code"]) if basis["code"] in BASIS_ORDER else len(BASIS_ORDER),
+            basis["code"],
+        ),
+    )
     # A label may carry its synonyms in brackets ("每件（每项）"): the first word reads best.
     return "".join(re.sub(r"（.*?）", "", basis["label"]) for basis in ordered)
 
@@ -207,6 +233,7 @@ def pages_text(first, last=None):
 
 # --- Policies ---------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Filters:
     given: dict  # what the request asked for, by parameter name (codes and slugs)
@@ -246,7 +273,9 @@ def policies(src, filters):
         if row["policy"] not in found:
             most = row.get("maxValue")
             found[row["policy"]] = {
-                "iri": row["policy"], "slug": code(row["policy"]), "label": row["label"],
+                "iri": row["policy"],
+                "slug": code(row["policy"]),
+                "label": row["label"],
                 "page": page_path(src.base, row["policy"]),
                 "api": f"/api/policies/{code(row['policy'])}",
                 "firstPage": int(row["firstPage"]) if "firstPage" in row else None,
@@ -268,8 +297,9 @@ def filter_options(src):
     """The values each policy filter can take (used by some policy), with how many use it."""
     options = {}
     for row in src.rows("filter-options"):
-        option = ref(src.base, row["value"], row["valueLabel"], code=code(row["value"]),
-                     policies=int(row["policies"]))
+        option = ref(
+            src.base, row["value"], row["valueLabel"], code=code(row["value"]), policies=int(row["policies"])
+        )
         if row["facet"] == "document":
             option["number"] = row.get("extra")
         options.setdefault(row["facet"], []).append(option)
@@ -303,18 +333,28 @@ def policy(src, slug):
     first = int(row["firstPage"]) if "firstPage" in row else None
     last = int(row["lastPage"]) if "lastPage" in row else None
     return {
-        "iri": target, "slug": slug, "label": row["label"], "labelEn": row.get("labelEn"),
-        "page": page_path(src.base, target), "api": f"/api/policies/{slug}",
-        "definition": row.get("definition"), "howToApply": row.get("howToApply"),
+        "iri": target,
+        "slug": slug,
+        "label": row["label"],
+        "labelEn": row.get("labelEn"),
+        "page": page_path(src.base, target),
+        "api": f"/api/policies/{slug}",
+        "definition": row.get("definition"),
+        "howToApply": row.get("howToApply"),
         "website": row.get("website"),
         "source": {
             "handbook": ref(src.base, row["handbook"], row["handbookLabel"]) if "handbook" in row else None,
             "section": ref(src.base, row["section"], row["sectionLabel"]) if "section" in row else None,
-            "firstPage": first, "lastPage": last, "pages": pages_text(first, last),
+            "firstPage": first,
+            "lastPage": last,
+            "pages": pages_text(first, last),
         },
-        "themes": links.get("theme", []), "levels": links.get("level", []),
-        "applicants": links.get("applicant", []), "bodies": links.get("body", []),
-        "grantedBy": links.get("grantedBy", []), "recognitions": links.get("recognition", []),
+        "themes": links.get("theme", []),
+        "levels": links.get("level", []),
+        "applicants": links.get("applicant", []),
+        "bodies": links.get("body", []),
+        "grantedBy": links.get("grantedBy", []),
+        "recognitions": links.get("recognition", []),
         "hotlines": renamed(links.get("hotline", []), "tel"),
         "legalBases": renamed(links.get("document", []), "number"),
         "benefits": benefits(src, target),
@@ -334,9 +374,13 @@ def benefits(src, target):
                 "maxValue": number(row["maxValue"]) if "maxValue" in row else None,
                 "rate": number(row["rate"]) if "rate" in row else None,
                 "rateUplift": number(row["rateUplift"]) if "rateUplift" in row else None,
-                "rateBase": row.get("rateBase"), "tier": row.get("tier"),
-                "level": row.get("level"), "applicant": row.get("applicant"),
-                "qualifier": row.get("qualifier"), "printed": row.get("printed"), "bases": [],
+                "rateBase": row.get("rateBase"),
+                "tier": row.get("tier"),
+                "level": row.get("level"),
+                "applicant": row.get("applicant"),
+                "qualifier": row.get("qualifier"),
+                "printed": row.get("printed"),
+                "bases": [],
             }
         if "basisCode" in row:
             amount["bases"].append({"code": row["basisCode"], "label": row["basisLabel"]})
@@ -348,14 +392,21 @@ def benefits(src, target):
             amount["text"] = amount_text(amount)
         first = int(row["firstPage"]) if "firstPage" in row else None
         last = int(row["lastPage"]) if "lastPage" in row else None
-        items.append({
-            "iri": row["benefit"], "label": row["label"], "clause": row.get("clause"),
-            "monetary": row["monetary"] == "true",
-            "kinds": split(row.get("kinds")), "applicants": split(row.get("applicants")),
-            "sourceText": row["sourceText"], "note": row.get("note"),
-            "pages": pages_text(first, last), "amounts": listed,
-            "tiered": len(listed) > 1 or any(a["tier"] or a["level"] for a in listed),
-        })
+        items.append(
+            {
+                "iri": row["benefit"],
+                "label": row["label"],
+                "clause": row.get("clause"),
+                "monetary": row["monetary"] == "true",
+                "kinds": split(row.get("kinds")),
+                "applicants": split(row.get("applicants")),
+                "sourceText": row["sourceText"],
+                "note": row.get("note"),
+                "pages": pages_text(first, last),
+                "amounts": listed,
+                "tiered": len(listed) > 1 or any(a["tier"] or a["level"] for a in listed),
+            }
+        )
     return sorted(items, key=lambda item: natural(item["iri"]))
 
 
@@ -370,16 +421,22 @@ def conditions(src, target):
         group = groups.get(row["group"])
         if group is None:
             group = groups[row["group"]] = {
-                "iri": row["group"], "label": row["groupLabel"], "clause": row.get("groupClause"),
-                "combination": row.get("combination"), "sourceText": row.get("groupText"),
-                "applicants": {}, "criteria": {},
+                "iri": row["group"],
+                "label": row["groupLabel"],
+                "clause": row.get("groupClause"),
+                "combination": row.get("combination"),
+                "sourceText": row.get("groupText"),
+                "applicants": {},
+                "criteria": {},
             }
         group["applicants"][row["applicant"]] = ref(src.base, row["applicant"], row["applicantLabel"])
         first = int(row["firstPage"]) if "firstPage" in row else None
         last = int(row["lastPage"]) if "lastPage" in row else None
         group["criteria"][row["criterion"]] = {
-            "iri": row["criterion"], "clause": row.get("clause"),
-            "sourceText": row["sourceText"], "pages": pages_text(first, last),
+            "iri": row["criterion"],
+            "clause": row.get("clause"),
+            "sourceText": row["sourceText"],
+            "pages": pages_text(first, last),
         }
     sections = {}
     for group in sorted(groups.values(), key=lambda g: natural(g["iri"])):
@@ -392,17 +449,26 @@ def conditions(src, target):
 
 # --- Documents, bodies, hotlines ------------------------------------------------------------
 
+
 def document(src, slug):
     """One legal document, the bodies that issued it and the policies resting on it."""
     target, row, link_rows = _resource(src, "document", slug, "没有这份文件")
     links = facets(src.base, link_rows)
     return {
-        "iri": target, "slug": slug, "title": row["title"], "titleEn": row.get("titleEn"),
-        "page": page_path(src.base, target), "api": f"/api/documents/{slug}",
-        "number": row.get("number"), "normalizedNumber": row.get("normalizedNumber"),
-        "year": int(row["year"]) if "year" in row else None, "type": row.get("type"),
-        "citedAs": row.get("citedAs"), "note": row.get("note"),
-        "issuers": links.get("issuer", []), "policies": links.get("policy", []),
+        "iri": target,
+        "slug": slug,
+        "title": row["title"],
+        "titleEn": row.get("titleEn"),
+        "page": page_path(src.base, target),
+        "api": f"/api/documents/{slug}",
+        "number": row.get("number"),
+        "normalizedNumber": row.get("normalizedNumber"),
+        "year": int(row["year"]) if "year" in row else None,
+        "type": row.get("type"),
+        "citedAs": row.get("citedAs"),
+        "note": row.get("note"),
+        "issuers": links.get("issuer", []),
+        "policies": links.get("policy", []),
     }
 
 
@@ -413,20 +479,29 @@ def organisation(src, slug):
     below = {}  # documents issued by bodies under this one, with those bodies
     for link in rows:
         if link["facet"] == "subDocument":
-            item = below.setdefault(link["value"], ref(src.base, link["value"], link["valueLabel"],
-                                                       issuers=[]))
+            item = below.setdefault(
+                link["value"], ref(src.base, link["value"], link["valueLabel"], issuers=[])
+            )
             item["issuers"].append(link["extra"])
     return {
-        "iri": target, "slug": slug, "label": row["label"], "labelEn": row.get("labelEn"),
-        "page": page_path(src.base, target), "api": f"/api/organisations/{slug}",
-        "altLabels": split(row.get("altLabels")), "level": row.get("level"),
-        "place": row.get("place"), "founded": row.get("founded"),
+        "iri": target,
+        "slug": slug,
+        "label": row["label"],
+        "labelEn": row.get("labelEn"),
+        "page": page_path(src.base, target),
+        "api": f"/api/organisations/{slug}",
+        "altLabels": split(row.get("altLabels")),
+        "level": row.get("level"),
+        "place": row.get("place"),
+        "founded": row.get("founded"),
         "sourceText": row.get("sourceText"),
-        "parents": links.get("parent", []), "ancestors": links.get("ancestor", []),
+        "parents": links.get("parent", []),
+        "ancestors": links.get("ancestor", []),
         "children": links.get("child", []),
         "documents": renamed(links.get("document", []), "number"),
         "subDocuments": list(below.values()),
-        "administers": links.get("administers", []), "grants": links.get("grants", []),
+        "administers": links.get("administers", []),
+        "grants": links.get("grants", []),
     }
 
 
@@ -434,10 +509,15 @@ def hotlines(src):
     """Every hotline with the policies it answers for."""
     found = {}
     for row in src.rows("hotlines"):
-        line = found.setdefault(row["hotline"], {
-            "iri": row["hotline"], "telephone": row["telephone"], "tel": row.get("tel"),
-            "policies": [],
-        })
+        line = found.setdefault(
+            row["hotline"],
+            {
+                "iri": row["hotline"],
+                "telephone": row["telephone"],
+                "tel": row.get("tel"),
+                "policies": [],
+            },
+        )
         if "policy" in row:
             body = ref(src.base, row["body"], row["bodyLabel"]) if "body" in row else None
             line["policies"].append(ref(src.base, row["policy"], row["policyLabel"], body=body))
@@ -445,6 +525,7 @@ def hotlines(src):
 
 
 # --- The SPARQL editor -------------------------------------------------------------------------
+
 
 def vocabulary(src, prefixes):
     """What the editor completes: `prefixes` (name → namespace) and the graph's classes and
@@ -459,8 +540,7 @@ def labels(src, iris):
     """{IRI: Chinese label} for those of `iris` (ours only) that have one."""
     ours = list(dict.fromkeys(value for value in iris if value.startswith(src.base)))
     if len(ours) > MAX_LABELS:
-        raise errors.BadRequest(f"一次最多查 {MAX_LABELS} 个 IRI 的名称", param="iri",
-                                limit=MAX_LABELS)
+        raise errors.BadRequest(f"一次最多查 {MAX_LABELS} 个 IRI 的名称", param="iri", limit=MAX_LABELS)
     found = {}
     for value in ours:
         for row in src.rows("label", iri=value):

@@ -88,11 +88,21 @@ def parser():
 
     query_ = commands.add_parser("query", help="run a canned query by name, or any .rq file")
     query_.add_argument("query", metavar="NAME_OR_FILE", help="a canned query's name or a .rq file")
-    query_.add_argument("--param", action="append", default=[], type=_pair, metavar="NAME=VALUE",
-                        help="a parameter value (repeat for several)")
+    query_.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        type=_pair,
+        metavar="NAME=VALUE",
+        help="a parameter value (repeat for several)",
+    )
     query_.add_argument("--endpoint", help="a remote SPARQL endpoint instead of the local build")
-    query_.add_argument("--format", choices=FORMATS, default="table",
-                        help="table (default), json (SPARQL JSON; JSON-LD for graphs) or csv")
+    query_.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="table",
+        help="table (default), json (SPARQL JSON; JSON-LD for graphs) or csv",
+    )
     query_.set_defaults(run=query)
 
     load_ = commands.add_parser("load", help="put the build into a remote store (Graph Store Protocol)")
@@ -106,7 +116,9 @@ def parser():
     dump_.set_defaults(run=dump)
 
     commands.add_parser("ask", help="answer a question in Chinese from the graph (policykg ask --help)")
-    commands.add_parser("match", help="match an enterprise profile against every policy (policykg match --help)")
+    commands.add_parser(
+        "match", help="match an enterprise profile against every policy (policykg match --help)"
+    )
     return top
 
 
@@ -199,7 +211,11 @@ def _write_table(result):
     cells = [[render.plain(row.get(column)).replace("\n", "\\n") for column in columns] for row in rows]
     widths = [max([_width(column)] + [_width(line[i]) for line in cells]) for i, column in enumerate(columns)]
     for line in [columns, ["-" * width for width in widths], *cells]:
-        print("  ".join(cell + " " * (width - _width(cell)) for cell, width in zip(line, widths)).rstrip())
+        print(
+            "  ".join(
+                cell + " " * (width - _width(cell)) for cell, width in zip(line, widths, strict=False)
+            ).rstrip()
+        )
     note = "，已截断 (truncated at the row cap)" if result.truncated else ""
     print(f"({len(rows)} 行 rows{note})")
 
@@ -222,8 +238,10 @@ def load(cfg, args):
     graph.ensure_built(cfg)
     manifest = store.load_remote(cfg, endpoint)
     counts = manifest["counts"]
-    print(f"loaded {counts['total']} triples ({counts['asserted']} asserted, {counts['inferred']} inferred, "
-          f"data version {manifest['data_version']}) into {endpoint}")
+    print(
+        f"loaded {counts['total']} triples ({counts['asserted']} asserted, {counts['inferred']} inferred, "
+        f"data version {manifest['data_version']}) into {endpoint}"
+    )
 
 
 def dump(cfg, args):
@@ -237,5 +255,3 @@ def dump(cfg, args):
         sys.stdout.flush()
         sys.stdout.buffer.write(body)
         sys.stdout.buffer.flush()
-
-

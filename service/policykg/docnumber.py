@@ -25,7 +25,9 @@ NUMBER = re.compile(
 )
 
 # Words that lead into a number in running text ("依据临政字…"); the issuer starts after the last.
-LEAD_IN = re.compile(r".*(?:依据|根据|按照|依照|参照|关于|印发|转发|通知|文件|的|即|见|是|在|以|按|(?<!共)和|与|及|或)")
+LEAD_IN = re.compile(
+    r".*(?:依据|根据|按照|依照|参照|关于|印发|转发|通知|文件|的|即|见|是|在|以|按|(?<!共)和|与|及|或)"
+)
 
 
 def _is_cjk(char):

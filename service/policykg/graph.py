@@ -19,7 +19,7 @@ import shutil
 import tempfile
 import time
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import owlrl
@@ -107,7 +107,7 @@ def _build(cfg, target, inputs, version):
         seconds["write"] = time.perf_counter() - started
         manifest = {
             "data_version": version,
-            "built_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "built_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "base_iri": base,
             "inputs": inputs,
             "counts": {"asserted": len(asserted), "inferred": len(inferred), "total": len(closure)},
@@ -148,7 +148,9 @@ def infer(asserted, engine="owlrl"):
     if engine == "owlrl":
         closure = Graph()
         closure += asserted
-        owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(closure)
+        owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(
+            closure
+        )
         added = (triple for triple in closure if triple not in asserted)
     elif engine == "rules":
         added = rules.infer(asserted)
@@ -187,12 +189,17 @@ def validate_shapes(closure, root):
             [
                 f"focus node {report.value(result, SH.focusNode).n3()}",
                 f"path {_n3(report.value(result, SH.resultPath))}",
-                str(report.value(result, SH.resultMessage) or report.value(result, SH.sourceConstraintComponent)),
+                str(
+                    report.value(result, SH.resultMessage)
+                    or report.value(result, SH.sourceConstraintComponent)
+                ),
             ]
         )
         for result in report.subjects(RDF.type, SH.ValidationResult)
     )
-    raise BuildError(f"{_label(path, root)}: the data does not conform\n" + _listed(violations, MAX_VIOLATIONS))
+    raise BuildError(
+        f"{_label(path, root)}: the data does not conform\n" + _listed(violations, MAX_VIOLATIONS)
+    )
 
 
 def run_checks(closure_ntriples, root):

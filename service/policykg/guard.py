@@ -18,7 +18,8 @@ from urllib.parse import urljoin
 
 from . import errors
 
-TOKEN = re.compile(r'''
+TOKEN = re.compile(
+    r'''
     (?P<comment>\#[^\r\n]*)
   | (?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^'\\]|\\.|'(?!''))*\'\'\'
               |"(?:[^"\\\r\n]|\\.)*"|'(?:[^'\\\r\n]|\\.)*')
@@ -28,7 +29,9 @@ TOKEN = re.compile(r'''
   | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
   | (?P<keyword>[^\W\d]\w*)
   | (?P<other>\S)
-''', re.VERBOSE | re.DOTALL)
+''',
+    re.VERBOSE | re.DOTALL,
+)
 
 UPDATE = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
 FORMS = {"SELECT": "select", "ASK": "ask", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
@@ -66,16 +69,15 @@ def check_graphs(iris, cfg, where):
     for iri in iris:
         if iri not in allowed:
             raise errors.BadRequest(
-                f"{where} 只能指向本库的图：{'、'.join(allowed)}（收到 {iri}）",
-                graph=iri, allowed=allowed)
+                f"{where} 只能指向本库的图：{'、'.join(allowed)}（收到 {iri}）", graph=iri, allowed=allowed
+            )
 
 
 def check(text, cfg):
     """Refuse what a public read-only endpoint must not run; describe what it may."""
     size, limit = len(text.encode("utf-8")), cfg["MAX_QUERY_BYTES"]
     if size > limit:
-        raise errors.PayloadTooLarge(f"查询太大：{size} 字节，上限 {limit} 字节",
-                                     size=size, limit=limit)
+        raise errors.PayloadTooLarge(f"查询太大：{size} 字节，上限 {limit} 字节", size=size, limit=limit)
     unescaped = unescape(text)
     if unescaped != text:
         # SPARQL 1.1 §19.2: a parser may read \uXXXX escapes anywhere, before parsing (Oxigraph
@@ -86,6 +88,7 @@ def check(text, cfg):
 
 def unescape(text):
     r"""The text with SPARQL codepoint escapes (\uXXXX, \UXXXXXXXX) read as their characters."""
+
     def character(match):
         point = int(match.group(1) or match.group(2), 16)
         return chr(point) if point < 0x110000 else match.group(0)
@@ -106,7 +109,7 @@ def inspect(text, cfg):
             raise errors.BadRequest("不允许 SERVICE（外部查询）")
         if form is None and value in FORMS:
             form = FORMS[value]
-        following = items[i + 1: i + 3]
+        following = items[i + 1 : i + 3]
         if value == "BASE" and following and following[0][0] == "iri":
             base = following[0][1][1:-1]
         if value == "PREFIX" and len(following) == 2 and following[1][0] == "iri":

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pyoxigraph
 import rdflib
-from rdflib.collection import Collection
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
+from rdflib.collection import Collection
 
 from . import errors, graph, negotiate, queries, render
 
@@ -54,15 +54,21 @@ CONTEXT_PATH = "context.jsonld"
 TITLE = {"zh": "惠企政策知识图谱", "en": "policykg: a knowledge graph of enterprise-support policies"}
 DESCRIPTION = {
     "zh": "惠企政策、惠企内容（金额、上限、比例、分档）、申报条件、政策依据文件、发布机关与咨询电话，"
-          "逐条附手册原文与页码；含本体、代码表与 OWL-RL 推理结果。",
+    "逐条附手册原文与页码；含本体、代码表与 OWL-RL 推理结果。",
     "en": "Enterprise-support policies, their benefits (amounts, caps, rates, tiers), eligibility "
-          "criteria, legal bases, bodies and hotlines, each with the handbook's verbatim text and "
-          "pages; with the ontology, the code lists and the OWL-RL inferences.",
+    "criteria, legal bases, bodies and hotlines, each with the handbook's verbatim text and "
+    "pages; with the ontology, the code lists and the OWL-RL inferences.",
 }
 PUBLISHER = {"zh": "惠企政策知识图谱项目", "en": "the policykg project"}
 PART_TITLES = {
-    "asserted": ("陈述的三元组：本体、代码表与手册数据", "Asserted triples: ontology, code lists, handbook data"),
-    "inferred": ("推理得出的三元组（OWL-RL 闭包减去陈述部分）", "Inferred triples (OWL-RL closure minus the asserted ones)"),
+    "asserted": (
+        "陈述的三元组：本体、代码表与手册数据",
+        "Asserted triples: ontology, code lists, handbook data",
+    ),
+    "inferred": (
+        "推理得出的三元组（OWL-RL 闭包减去陈述部分）",
+        "Inferred triples (OWL-RL closure minus the asserted ones)",
+    ),
     "closure": ("全部三元组（陈述 + 推理）", "All triples (asserted + inferred)"),
 }
 
@@ -71,16 +77,17 @@ PART_TITLES = {
 # Addresses
 # ---------------------------------------------------------------------------------------------
 
+
 def href(iri, base):
     """Where a browser on this service reads about `iri`: a root-relative path for our own IRIs
     (`/doc/…` for things, `/def/#Term` for ontology terms), the IRI itself for anyone else's."""
     if not iri.startswith(base):
         return iri
-    rest = iri[len(base):]
+    rest = iri[len(base) :]
     if rest.startswith("id/"):
-        return "/doc/" + rest[len("id/"):]
+        return "/doc/" + rest[len("id/") :]
     if rest.startswith("def/") and rest != "def/":
-        return "/def/#" + rest[len("def/"):]
+        return "/def/#" + rest[len("def/") :]
     return "/" + rest
 
 
@@ -95,8 +102,9 @@ def _prefixes(root, base, version):
             found.update(parsed.prefixes)
     canonical = graph.CANONICAL_BASE
     return {
-        name: base + iri[len(canonical):] if iri.startswith(canonical) else iri
-        for name, iri in sorted(found.items()) if name
+        name: base + iri[len(canonical) :] if iri.startswith(canonical) else iri
+        for name, iri in sorted(found.items())
+        if name
     }
 
 
@@ -116,12 +124,13 @@ def compact(iri, names):
     if best is None or best == iri:
         return iri
     name = next(n for n, ns in names.items() if ns == best)
-    return f"{name}:{iri[len(best):]}"
+    return f"{name}:{iri[len(best) :]}"
 
 
 # ---------------------------------------------------------------------------------------------
 # RDF in and out
 # ---------------------------------------------------------------------------------------------
+
 
 @functools.lru_cache(maxsize=32)
 def _query(root, name, base):
@@ -159,6 +168,7 @@ def serialize(fmt, triples, cfg, version, first=None, names=None):
 # Descriptions of resources
 # ---------------------------------------------------------------------------------------------
 
+
 def describe(store, cfg, iri):
     """The triples describing `iri` (queries/internal/describe.rq): its own, those of the
     amounts, criteria and constraints nested in it, and the labels of what they point to.
@@ -171,7 +181,9 @@ def describe(store, cfg, iri):
     if not any(t.subject.value == iri for t in found):
         return []
     # The resource first, then by subject, so that every writer groups each node's triples.
-    return sorted(found, key=lambda t: (t.subject.value != iri, str(t.subject), str(t.predicate), str(t.object)))
+    return sorted(
+        found, key=lambda t: (t.subject.value != iri, str(t.subject), str(t.predicate), str(t.object))
+    )
 
 
 def label(term, triples, names):
@@ -208,22 +220,32 @@ def resource_page(iri, triples, cfg, version):
     subjects = [iri] + sorted({t.subject.value for t in triples if t.predicate == RDF_TYPE} - {iri})
     nodes = []
     for subject in subjects:
-        rows = sorted((t for t in triples if t.subject.value == subject),
-                      key=lambda t: (t.predicate != RDF_TYPE, t.predicate.value, str(t.object)))
+        rows = sorted(
+            (t for t in triples if t.subject.value == subject),
+            key=lambda t: (t.predicate != RDF_TYPE, t.predicate.value, str(t.object)),
+        )
         node = NamedNode(subject)
-        nodes.append({
-            "iri": subject,
-            "title": label(node, triples, names),
-            "href": href(subject, cfg["BASE_IRI"]),
-            "rows": [{"property": term_view(t.predicate, triples, cfg, names, terms),
-                      "value": term_view(t.object, triples, cfg, names, terms)} for t in rows],
-        })
+        nodes.append(
+            {
+                "iri": subject,
+                "title": label(node, triples, names),
+                "href": href(subject, cfg["BASE_IRI"]),
+                "rows": [
+                    {
+                        "property": term_view(t.predicate, triples, cfg, names, terms),
+                        "value": term_view(t.object, triples, cfg, names, terms),
+                    }
+                    for t in rows
+                ],
+            }
+        )
     return {"title": nodes[0]["title"], "iri": iri, "nodes": nodes}
 
 
 # ---------------------------------------------------------------------------------------------
 # The ontology (ontology/policy.ttl, at the configured base)
 # ---------------------------------------------------------------------------------------------
+
 
 @functools.lru_cache(maxsize=4)
 def _ontology(root, base, version):
@@ -256,8 +278,11 @@ def term_labels(cfg, version):
 @functools.lru_cache(maxsize=4)
 def _term_labels(root, base, version):
     onto = _ontology(root, base, version)
-    return tuple((str(s), str(o)) for s, o in onto.subject_objects(rdflib.RDFS.label)
-                 if getattr(o, "language", None) == "zh")
+    return tuple(
+        (str(s), str(o))
+        for s, o in onto.subject_objects(rdflib.RDFS.label)
+        if getattr(o, "language", None) == "zh"
+    )
 
 
 def defines(cfg, version, iri):
@@ -299,7 +324,7 @@ def ontology_doc(cfg, version):
         if isinstance(node, rdflib.BNode):  # an RDF list: a property chain
             return {"chain": [ref(item) for item in Collection(onto, node)]}
         iri = str(node)
-        local = iri[len(namespace):] if iri.startswith(namespace) else None
+        local = iri[len(namespace) :] if iri.startswith(namespace) else None
         return {"text": compact(iri, names), "href": f"#{local}" if local else iri, "iri": iri}
 
     def texts(subject, predicate):
@@ -311,7 +336,9 @@ def ontology_doc(cfg, version):
     def mappings(subject):
         rows = []
         for predicate, zh, en in MAPPINGS:
-            values = sorted((ref(o) for o in onto.objects(subject, predicate)), key=lambda v: v.get("iri", ""))
+            values = sorted(
+                (ref(o) for o in onto.objects(subject, predicate)), key=lambda v: v.get("iri", "")
+            )
             if predicate == rdflib.OWL.inverseOf:  # stated on either side
                 values += [ref(s) for s in onto.subjects(predicate, subject)]
             if values:
@@ -319,10 +346,9 @@ def ontology_doc(cfg, version):
         return rows
 
     def term(subject, kind):
-        extra = [compact(str(t), names) for t in onto.objects(subject, rdflib.RDF.type)
-                 if t != kind]
+        extra = [compact(str(t), names) for t in onto.objects(subject, rdflib.RDF.type) if t != kind]
         return {
-            "name": str(subject)[len(namespace):],
+            "name": str(subject)[len(namespace) :],
             "iri": str(subject),
             "label": texts(subject, rdflib.RDFS.label),
             "definition": texts(subject, rdflib.SKOS.definition),
@@ -332,15 +358,23 @@ def ontology_doc(cfg, version):
 
     sections = []
     for kind, key, zh, en in KINDS:
-        members = sorted((s for s in onto.subjects(rdflib.RDF.type, kind)
-                          if str(s).startswith(namespace)), key=str)
+        members = sorted(
+            (s for s in onto.subjects(rdflib.RDF.type, kind) if str(s).startswith(namespace)), key=str
+        )
         sections.append({"key": key, "zh": zh, "en": en, "terms": [term(s, kind) for s in members]})
-    foreign = sorted({s for s in onto.subjects() if isinstance(s, rdflib.URIRef)
-                      and not str(s).startswith(namespace)}, key=str)
+    foreign = sorted(
+        {s for s in onto.subjects() if isinstance(s, rdflib.URIRef) and not str(s).startswith(namespace)},
+        key=str,
+    )
     prefix_of = {ns: name for name, ns in names.items()}
-    reused = sorted({ns for ns in names.values() if not ns.startswith(base)
-                     and any(str(o).startswith(ns) for o in onto.objects()
-                             if isinstance(o, rdflib.URIRef))})
+    reused = sorted(
+        {
+            ns
+            for ns in names.values()
+            if not ns.startswith(base)
+            and any(str(o).startswith(ns) for o in onto.objects() if isinstance(o, rdflib.URIRef))
+        }
+    )
     return {
         "iri": namespace,
         "title": texts(this, rdflib.DCTERMS.title),
@@ -349,10 +383,14 @@ def ontology_doc(cfg, version):
         "licence": str(onto.value(this, rdflib.DCTERMS.license) or ""),
         "created": str(onto.value(this, rdflib.DCTERMS.created) or ""),
         "sections": sections,
-        "foreign": [{"term": ref(s), "mappings": mappings(s),
-                     "characteristics": sorted(compact(str(t), names)
-                                               for t in onto.objects(s, rdflib.RDF.type))}
-                    for s in foreign],
+        "foreign": [
+            {
+                "term": ref(s),
+                "mappings": mappings(s),
+                "characteristics": sorted(compact(str(t), names) for t in onto.objects(s, rdflib.RDF.type)),
+            }
+            for s in foreign
+        ],
         "vocabularies": [{"prefix": prefix_of[ns], "iri": ns} for ns in reused],
     }
 
@@ -360,6 +398,7 @@ def ontology_doc(cfg, version):
 # ---------------------------------------------------------------------------------------------
 # Dumps (from the build artifact)
 # ---------------------------------------------------------------------------------------------
+
 
 def dump_name(part, fmt, compressed=False):
     return f"{part}.{fmt}" + (".gz" if compressed else "")
@@ -372,8 +411,10 @@ def parse_dump_name(name):
     part, _, fmt = stem.partition(".")
     if part not in PARTS or fmt not in DUMP_FORMATS:
         offered = ", ".join(dump_name(p, f) for p in PARTS for f in DUMP_FORMATS)
-        raise errors.NotFound(f"没有这个数据下载：{name}；可下载：{offered}（均可加 .gz）",
-                              offered=[dump_name(p, f) for p in PARTS for f in DUMP_FORMATS])
+        raise errors.NotFound(
+            f"没有这个数据下载：{name}；可下载：{offered}（均可加 .gz）",
+            offered=[dump_name(p, f) for p in PARTS for f in DUMP_FORMATS],
+        )
     return part, fmt, compressed
 
 
@@ -405,6 +446,7 @@ def _dump(build_dir, root, base, version, part, fmt, compressed):
 # The dataset description: DCAT catalogue + VoID, from live SPARQL over the store
 # ---------------------------------------------------------------------------------------------
 
+
 @dataclass
 class Statistics:
     triples: int
@@ -424,12 +466,16 @@ def statistics(store, cfg):
     base = cfg["BASE_IRI"]
     counts = run(store, cfg, "void-counts").rows[0]
     entities = run(store, cfg, "void-entities", space=base).rows[0]
-    properties = [(row["property"]["value"], int(row["triples"]["value"]))
-                  for row in run(store, cfg, "void-properties").rows]
-    classes = [(row["class"]["value"], int(row["entities"]["value"]))
-               for row in run(store, cfg, "void-classes").rows]
-    graphs = {row["graph"]["value"]: int(row["triples"]["value"])
-              for row in run(store, cfg, "void-graphs").rows}
+    properties = [
+        (row["property"]["value"], int(row["triples"]["value"]))
+        for row in run(store, cfg, "void-properties").rows
+    ]
+    classes = [
+        (row["class"]["value"], int(row["entities"]["value"])) for row in run(store, cfg, "void-classes").rows
+    ]
+    graphs = {
+        row["graph"]["value"]: int(row["triples"]["value"]) for row in run(store, cfg, "void-graphs").rows
+    }
     sources = [row["handbook"]["value"] for row in run(store, cfg, "void-sources").rows]
     examples = [row["resource"]["value"] for row in run(store, cfg, "void-examples").rows]
     used = {namespace_of(iri) for iri, _ in properties + classes}
@@ -438,8 +484,12 @@ def statistics(store, cfg):
         entities=int(entities["entities"]["value"]),
         subjects=int(counts["subjects"]["value"]),
         objects=int(counts["objects"]["value"]),
-        properties=properties, classes=classes, graphs=graphs,
-        sources=sources, examples=examples, vocabularies=sorted(used),
+        properties=properties,
+        classes=classes,
+        graphs=graphs,
+        sources=sources,
+        examples=examples,
+        vocabularies=sorted(used),
     )
 
 
@@ -457,8 +507,12 @@ def addresses(root):
         "void": root + VOID_PATH,
         "context": root + CONTEXT_PATH,
         "ontology": root + "def/",
-        "dumps": {(part, fmt, gz): f"{root}dumps/{dump_name(part, fmt, gz)}"
-                  for part in PARTS for fmt in DUMP_FORMATS for gz in (False, True)},
+        "dumps": {
+            (part, fmt, gz): f"{root}dumps/{dump_name(part, fmt, gz)}"
+            for part in PARTS
+            for fmt in DUMP_FORMATS
+            for gz in (False, True)
+        },
     }
 
 
@@ -494,8 +548,14 @@ def void(stats, cfg, version, manifest, urls):
     modified = (manifest or {}).get("built_at")
 
     add(catalog, RDF + "type", NamedNode(DCAT + "Catalog"))
-    texts(catalog, DCTERMS + "title", {lang: f"{text}（数据目录）" if lang == "zh" else f"{text} (catalogue)"
-                                       for lang, text in TITLE.items()})
+    texts(
+        catalog,
+        DCTERMS + "title",
+        {
+            lang: f"{text}（数据目录）" if lang == "zh" else f"{text} (catalogue)"
+            for lang, text in TITLE.items()
+        },
+    )
     add(catalog, DCTERMS + "publisher", publisher)
     add(catalog, FOAF + "homepage", NamedNode(urls["home"]))
     add(catalog, DCAT + "dataset", dataset)
@@ -510,7 +570,11 @@ def void(stats, cfg, version, manifest, urls):
     texts(dataset, DCTERMS + "title", TITLE)
     texts(dataset, DCTERMS + "description", DESCRIPTION)
     add(dataset, DCTERMS + "publisher", publisher)
-    add(dataset, DCTERMS + "language", NamedNode("http://publications.europa.eu/resource/authority/language/ZHO"))
+    add(
+        dataset,
+        DCTERMS + "language",
+        NamedNode("http://publications.europa.eu/resource/authority/language/ZHO"),
+    )
     add(dataset, DCAT + "landingPage", NamedNode(urls["home"]))
     if licensed:
         for subject in (catalog, dataset):
@@ -577,8 +641,14 @@ def void(stats, cfg, version, manifest, urls):
                 url = NamedNode(urls["dumps"][(part, fmt_name, gz)])
                 add(holder, DCAT + "distribution", distribution)
                 add(distribution, RDF + "type", NamedNode(DCAT + "Distribution"))
-                texts(distribution, DCTERMS + "title", {"zh": f"{zh}，{fmt_name}" + ("，gzip" if gz else ""),
-                                                        "en": f"{en}, {fmt_name}" + (", gzip" if gz else "")})
+                texts(
+                    distribution,
+                    DCTERMS + "title",
+                    {
+                        "zh": f"{zh}，{fmt_name}" + ("，gzip" if gz else ""),
+                        "en": f"{en}, {fmt_name}" + (", gzip" if gz else ""),
+                    },
+                )
                 add(distribution, DCAT + "downloadURL", url)
                 add(distribution, DCAT + "accessURL", url)
                 add(distribution, DCAT + "mediaType", NamedNode(IANA + fmt.media_type))

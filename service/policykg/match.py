@@ -40,8 +40,19 @@ from policykg import ask, cli, config, errors, render
 MET, UNMET, UNKNOWN = "met", "unmet", "unknown"
 VERDICT = {MET: "eligible", UNMET: "not-eligible", UNKNOWN: "unknown"}
 RANK = {MET: 2, UNKNOWN: 1, UNMET: 0, "eligible": 2, "unknown": 1, "not-eligible": 0}
-QUERIES = {name: Path(f"queries/internal/match-{name}.rq") for name in (
-    "concepts", "places", "recognitions", "benefits", "amounts", "groups", "criteria", "constraints")}
+QUERIES = {
+    name: Path(f"queries/internal/match-{name}.rq")
+    for name in (
+        "concepts",
+        "places",
+        "recognitions",
+        "benefits",
+        "amounts",
+        "groups",
+        "criteria",
+        "constraints",
+    )
+}
 INFO_SCHEME = "id/concept/info"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 TYPES = {XSD + "decimal": "decimal", XSD + "boolean": "boolean"}  # anything else: a place
@@ -67,8 +78,11 @@ def _decimal(value):
 
 
 def _pages(first, last):
-    return {"first": int(first), "last": int(last) if last else None,
-            "text": f"第 {first}–{last} 页" if last and last != first else f"第 {first} 页"}
+    return {
+        "first": int(first),
+        "last": int(last) if last else None,
+        "text": f"第 {first}–{last} 页" if last and last != first else f"第 {first} 页",
+    }
 
 
 def _number(value):
@@ -185,8 +199,11 @@ class Rules:
         self.concepts, self.applicants, self.applicant_labels = {}, {}, {}
         for row in rows["concepts"]:
             if row["scheme"] == info_scheme:
-                kind = "by-level" if row.get("valueType") == base_iri + BY_LEVEL else \
-                    TYPES.get(row.get("valueType"), "place")
+                kind = (
+                    "by-level"
+                    if row.get("valueType") == base_iri + BY_LEVEL
+                    else TYPES.get(row.get("valueType"), "place")
+                )
                 self.concepts[row["notation"]] = Concept(row["notation"], row["label"], kind)
             else:
                 self.applicant_labels[row["notation"]] = row["label"]
@@ -208,20 +225,41 @@ class Rules:
         self.levels = {c.level: c.level_label for c in constraints.values() if c.level}
         self.policies = {}
         for row in rows["benefits"]:
-            policy = self.policies.setdefault(row["policy"], Policy(
-                row["policy"], row["policyLabel"], _pages(row["policyFirstPage"], row.get("policyLastPage"))))
-            policy.benefits.append(Benefit(
-                row["benefit"], row["benefitLabel"], row["monetary"], row["clause"], row["sourceText"],
-                _pages(row["firstPage"], row.get("lastPage")), frozenset(row.get("applicants", "").split()),
-                frozenset(row.get("recognitions", "").split())))
+            policy = self.policies.setdefault(
+                row["policy"],
+                Policy(
+                    row["policy"],
+                    row["policyLabel"],
+                    _pages(row["policyFirstPage"], row.get("policyLastPage")),
+                ),
+            )
+            policy.benefits.append(
+                Benefit(
+                    row["benefit"],
+                    row["benefitLabel"],
+                    row["monetary"],
+                    row["clause"],
+                    row["sourceText"],
+                    _pages(row["firstPage"], row.get("lastPage")),
+                    frozenset(row.get("applicants", "").split()),
+                    frozenset(row.get("recognitions", "").split()),
+                )
+            )
         benefits = {benefit.iri: benefit for policy in self.policies.values() for benefit in policy.benefits}
         for row in rows["amounts"]:
             benefits[row["benefit"]].amounts.append(_amount(row, constraints))
         groups = {}
         for row in rows["groups"]:
-            group = Group(row["group"], row.get("label") or row["clause"], row["combination"], row["clause"],
-                          row.get("sourceText"), _pages(row["firstPage"], row.get("lastPage")),
-                          frozenset(row.get("applicants", "").split()), frozenset(row.get("targets", "").split()))
+            group = Group(
+                row["group"],
+                row.get("label") or row["clause"],
+                row["combination"],
+                row["clause"],
+                row.get("sourceText"),
+                _pages(row["firstPage"], row.get("lastPage")),
+                frozenset(row.get("applicants", "").split()),
+                frozenset(row.get("targets", "").split()),
+            )
             groups[group.iri] = group
             if row["policy"] in self.policies:
                 self.policies[row["policy"]].groups.append(group)
@@ -230,7 +268,11 @@ class Rules:
             criterion = criteria.get(row["criterion"])
             if criterion is None:
                 criterion = criteria[row["criterion"]] = Criterion(
-                    row["criterion"], row["clause"], row["sourceText"], _pages(row["firstPage"], row.get("lastPage")))
+                    row["criterion"],
+                    row["clause"],
+                    row["sourceText"],
+                    _pages(row["firstPage"], row.get("lastPage")),
+                )
                 groups[row["group"]].criteria.append(criterion)
             if row.get("constraint") in constraints:
                 criterion.constraints.append(constraints[row["constraint"]])
@@ -255,23 +297,42 @@ def _constraint(row):
 
     required = row.get("requiredValue")
     return Constraint(
-        row["constraint"], row["concept"], row["conceptLabel"],
-        minimum=bound("minInclusive", "minExclusive"), maximum=bound("maxInclusive", "maxExclusive"),
+        row["constraint"],
+        row["concept"],
+        row["conceptLabel"],
+        minimum=bound("minInclusive", "minExclusive"),
+        maximum=bound("maxInclusive", "maxExclusive"),
         required=None if required is None else required == "true",
-        required_place=row.get("requiredPlace"), excluded_places=tuple(row.get("excludedPlaces", "").split()),
+        required_place=row.get("requiredPlace"),
+        excluded_places=tuple(row.get("excludedPlaces", "").split()),
         look_back=int(row["lookBackYears"]) if row.get("lookBackYears") else None,
-        applies_if=row.get("appliesIf"), applies_if_label=row.get("appliesIfLabel"),
-        alternative_to=row.get("alternativeTo"), qualifier=row.get("qualifier"),
-        level=row.get("level"), level_label=row.get("levelLabel"))
+        applies_if=row.get("appliesIf"),
+        applies_if_label=row.get("appliesIfLabel"),
+        alternative_to=row.get("alternativeTo"),
+        qualifier=row.get("qualifier"),
+        level=row.get("level"),
+        level_label=row.get("levelLabel"),
+    )
 
 
 def _amount(row, constraints):
     return Amount(
-        row["amount"], _decimal(row.get("value")), _decimal(row.get("maxValue")), _decimal(row.get("rate")),
-        row.get("rateBase"), row.get("rateBaseLabel"), _decimal(row.get("uplift")), row.get("tier"),
-        row.get("level"), row["printed"], row.get("qualifier"), frozenset(row.get("applicants", "").split()),
+        row["amount"],
+        _decimal(row.get("value")),
+        _decimal(row.get("maxValue")),
+        _decimal(row.get("rate")),
+        row.get("rateBase"),
+        row.get("rateBaseLabel"),
+        _decimal(row.get("uplift")),
+        row.get("tier"),
+        row.get("level"),
+        row["printed"],
+        row.get("qualifier"),
+        frozenset(row.get("applicants", "").split()),
         frozenset(row.get("recognitions", "").split()),
-        [constraints[iri] for iri in row.get("tierConstraints", "").split() if iri in constraints], row.get("bases", ""))
+        [constraints[iri] for iri in row.get("tierConstraints", "").split() if iri in constraints],
+        row.get("bases", ""),
+    )
 
 
 _rules = {}
@@ -287,8 +348,10 @@ def rules(store, cfg):
             return _rules[key]
     rows = {}
     for name, path in QUERIES.items():
-        rows[name] = [{column: render.plain(term) for column, term in row.items()}
-                      for row in ask.internal_rows(store, cfg, path)]
+        rows[name] = [
+            {column: render.plain(term) for column, term in row.items()}
+            for row in ask.internal_rows(store, cfg, path)
+        ]
     read = Rules(rows, cfg["BASE_IRI"])
     if version is not None:
         with _rules_lock:
@@ -361,7 +424,7 @@ def read_profile(data, rules):
                 _bad(key, f"未知的申请人类型 {value!r}；可选：{choices}")
         elif key == RECOGNITIONS_KEY:
             if not isinstance(value, list) or not all(isinstance(name, str) for name in value):
-                _bad(key, "应为名称列表，如 [\"省长质量奖\"]")
+                _bad(key, '应为名称列表，如 ["省长质量奖"]')
             for name in value:
                 iri = rules.recognition(name)
                 if iri is None:
@@ -395,7 +458,7 @@ def _value(key, value, concept, rules, warnings):
     if isinstance(value, list):
         return _events(key, value, warnings)
     if not _is_number(value) or not math.isfinite(value):
-        _bad(key, f"应为数字（{concept.label}），或事件列表 [{{\"{EVENT_KEY}\": 2}}]")
+        _bad(key, f'应为数字（{concept.label}），或事件列表 [{{"{EVENT_KEY}": 2}}]')
     number = Decimal(str(value))
     if number < 0:
         warnings.append(f"{key}：取值 {value} 为负数，自相矛盾，相关条件无法判断")
@@ -407,7 +470,7 @@ def _counts_by_level(key, value, rules, warnings):
     """{level notation: count}; levels no condition counts are left out with a warning."""
     choices = "、".join(f"{code}（{label}）" for code, label in sorted(rules.levels.items()))
     if not isinstance(value, dict):
-        _bad(key, f"应为按级别的件数，如 {{\"international\": 1, \"national\": 2}}；级别：{choices}")
+        _bad(key, f'应为按级别的件数，如 {{"international": 1, "national": 2}}；级别：{choices}')
     counts = {}
     for level, count in value.items():
         if not _is_number(count) or not math.isfinite(count) or count < 0:
@@ -424,7 +487,7 @@ def _events(key, items, warnings):
     for index, item in enumerate(items):
         where = f"{key}[{index}]"
         if not isinstance(item, dict) or EVENT_KEY not in item:
-            _bad(where, f"应为 {{\"{EVENT_KEY}\": 年数}}")
+            _bad(where, f'应为 {{"{EVENT_KEY}": 年数}}')
         ago = item[EVENT_KEY]
         if not _is_number(ago) or not math.isfinite(ago):
             _bad(f"{where}.{EVENT_KEY}", "应为数字（几年前）")
@@ -470,7 +533,9 @@ def check(constraint, profile, rules):
         return dict(result, status=UNKNOWN, reason=f"{label}：{given.reason}")
     window = f"近 {constraint.look_back} 年内" if constraint.look_back else ""
     if isinstance(given, Events):
-        count = sum(1 for ago in given.years_ago if constraint.look_back is None or ago <= constraint.look_back)
+        count = sum(
+            1 for ago in given.years_ago if constraint.look_back is None or ago <= constraint.look_back
+        )
         given = Decimal(count)
     if isinstance(given, LevelCounts):
         if constraint.level:
@@ -485,8 +550,11 @@ def check(constraint, profile, rules):
         for bound, above in ((constraint.minimum, True), (constraint.maximum, False)):
             if bound:
                 limit, inclusive = bound
-                ok = (given > limit or (inclusive and given == limit)) if above else \
-                    (given < limit or (inclusive and given == limit))
+                ok = (
+                    (given > limit or (inclusive and given == limit))
+                    if above
+                    else (given < limit or (inclusive and given == limit))
+                )
                 statuses.append(MET if ok else UNMET)
         wanted.append(_bounds_text(constraint))
     if constraint.required is not None:
@@ -513,12 +581,14 @@ def _place_status(place, constraint, rules):
     statuses, words = [], []
     if constraint.required_place:
         required = constraint.required_place
-        statuses.append(MET if required in place.within else
-                        UNKNOWN if _inside(required, place, rules) else UNMET)
+        statuses.append(
+            MET if required in place.within else UNKNOWN if _inside(required, place, rules) else UNMET
+        )
         words.append(f"在{_place_label(required, rules)}内")
     for excluded in constraint.excluded_places:
-        statuses.append(UNMET if excluded in place.within else
-                        UNKNOWN if _inside(excluded, place, rules) else MET)
+        statuses.append(
+            UNMET if excluded in place.within else UNKNOWN if _inside(excluded, place, rules) else MET
+        )
         words.append(f"不含{_place_label(excluded, rules)}")
     return all_of(statuses), "，".join(words)
 
@@ -542,8 +612,12 @@ def _flag(notation, label, profile):
 
 
 def evaluate_criterion(criterion, profile, rules):
-    base = {"criterion": criterion.iri, "clause": criterion.clause, "text": criterion.text,
-            "pages": criterion.pages}
+    base = {
+        "criterion": criterion.iri,
+        "clause": criterion.clause,
+        "text": criterion.text,
+        "pages": criterion.pages,
+    }
     if not criterion.constraints:
         return dict(base, status=UNKNOWN, checks=[], note=f"{JUDGEMENT}：条款没有可计算的约束")
     checks = {constraint.iri: check(constraint, profile, rules) for constraint in criterion.constraints}
@@ -578,19 +652,35 @@ def evaluate_criterion(criterion, profile, rules):
 def evaluate_group(group, profile, rules):
     criteria = [evaluate_criterion(criterion, profile, rules) for criterion in group.criteria]
     combine = any_of if group.combination == "any" else all_of
-    return {"group": group.iri, "label": group.label, "clause": group.clause, "text": group.text,
-            "pages": group.pages, "combination": group.combination, "applicants": sorted(group.applicants),
-            "status": combine(item["status"] for item in criteria), "criteria": criteria}
+    return {
+        "group": group.iri,
+        "label": group.label,
+        "clause": group.clause,
+        "text": group.text,
+        "pages": group.pages,
+        "combination": group.combination,
+        "applicants": sorted(group.applicants),
+        "status": combine(item["status"] for item in criteria),
+        "criteria": criteria,
+    }
 
 
 def _group_condition(group, results):
-    return {"kind": "group", "group": group.iri, "label": group.label, "clause": group.clause,
-            "status": results[group.iri]["status"]}
+    return {
+        "kind": "group",
+        "group": group.iri,
+        "label": group.label,
+        "clause": group.clause,
+        "status": results[group.iri]["status"],
+    }
 
 
 def _groups_for(policy, applicant, targets):
-    return [group for group in policy.groups
-            if applicant in group.applicants and (not group.targets or group.targets & targets)]
+    return [
+        group
+        for group in policy.groups
+        if applicant in group.applicants and (not group.targets or group.targets & targets)
+    ]
 
 
 def _evaluate_benefit_as(benefit, policy, applicant, profile, rules, results):
@@ -599,8 +689,10 @@ def _evaluate_benefit_as(benefit, policy, applicant, profile, rules, results):
         wanted = "、".join(rules.applicant_labels.get(code, code) for code in sorted(benefit.applicants))
         reason = f"面向{wanted}，画像为{rules.applicant_labels.get(applicant, applicant)}"
         return UNMET, [{"kind": "applicant", "status": UNMET, "reason": reason}], {}
-    conditions = [_group_condition(group, results)
-                  for group in _groups_for(policy, applicant, {benefit.iri, policy.iri})]
+    conditions = [
+        _group_condition(group, results)
+        for group in _groups_for(policy, applicant, {benefit.iri, policy.iri})
+    ]
     recognitions = {}
     if benefit.recognitions:
         routes = []
@@ -612,8 +704,15 @@ def _evaluate_benefit_as(benefit, policy, applicant, profile, rules, results):
                 continue
             groups = _groups_for(policy, applicant, {iri})
             recognitions[iri] = all_of([results[group.iri]["status"] for group in groups] + [UNKNOWN])
-            routes.append({"recognition": iri, "label": label, "held": False, "status": recognitions[iri],
-                           "groups": [_group_condition(group, results) for group in groups]})
+            routes.append(
+                {
+                    "recognition": iri,
+                    "label": label,
+                    "held": False,
+                    "status": recognitions[iri],
+                    "groups": [_group_condition(group, results) for group in groups],
+                }
+            )
         status = any_of(route["status"] for route in routes)
         names = "或".join(route["label"] for route in routes)
         if status == MET:
@@ -627,11 +726,18 @@ def _evaluate_benefit_as(benefit, policy, applicant, profile, rules, results):
     if tiered:
         checks = [[check(constraint, profile, rules) for constraint in amount.tiers] for amount in tiered]
         status = any_of(all_of(item["status"] for item in found) for found in checks)
-        conditions.append({"kind": "tier", "status": status, "reason": "分档条件（满足其中一档）",
-                           "checks": [item for found in checks for item in found]})
+        conditions.append(
+            {
+                "kind": "tier",
+                "status": status,
+                "reason": "分档条件（满足其中一档）",
+                "checks": [item for found in checks for item in found],
+            }
+        )
     if not conditions:
-        conditions.append({"kind": "text", "status": UNKNOWN,
-                           "reason": f"{JUDGEMENT}：惠企内容所述情形，见原文"})
+        conditions.append(
+            {"kind": "text", "status": UNKNOWN, "reason": f"{JUDGEMENT}：惠企内容所述情形，见原文"}
+        )
     return all_of(condition["status"] for condition in conditions), conditions, recognitions
 
 
@@ -640,18 +746,29 @@ def _amount_for(amount, applicant):
 
 
 def evaluate_benefit(benefit, policy, profile, rules, results):
-    base = {"benefit": benefit.iri, "label": benefit.label, "clause": benefit.clause, "text": benefit.text,
-            "pages": benefit.pages, "applicants": sorted(benefit.applicants), "monetary": benefit.monetary}
+    base = {
+        "benefit": benefit.iri,
+        "label": benefit.label,
+        "clause": benefit.clause,
+        "text": benefit.text,
+        "pages": benefit.pages,
+        "applicants": sorted(benefit.applicants),
+        "monetary": benefit.monetary,
+    }
     if profile.applicant:
         status, conditions, recognitions = _evaluate_benefit_as(
-            benefit, policy, profile.applicant, profile, rules, results)
+            benefit, policy, profile.applicant, profile, rules, results
+        )
     else:
-        tried = [_evaluate_benefit_as(benefit, policy, code, profile, rules, results)
-                 for code in sorted(benefit.applicants)]
+        tried = [
+            _evaluate_benefit_as(benefit, policy, code, profile, rules, results)
+            for code in sorted(benefit.applicants)
+        ]
         status, conditions, recognitions = max(tried, key=lambda item: RANK[item[0]])
         status = all_of([status, UNKNOWN])
-        conditions = [{"kind": "applicant", "status": UNKNOWN,
-                       "reason": f"画像未提供申请人类型（{APPLICANT_KEY}）"}] + conditions
+        conditions = [
+            {"kind": "applicant", "status": UNKNOWN, "reason": f"画像未提供申请人类型（{APPLICANT_KEY}）"}
+        ] + conditions
     amount = money(benefit, profile, rules, recognitions) if status != UNMET else None
     return dict(base, status=VERDICT[status], conditions=conditions, amount=amount)
 
@@ -666,7 +783,11 @@ def money(benefit, profile, rules, recognitions):
         if not _amount_for(amount, profile.applicant):
             continue
         statuses = [check(constraint, profile, rules)["status"] for constraint in amount.tiers]
-        statuses += [any_of(recognitions.get(iri, UNKNOWN) for iri in amount.recognitions)] if amount.recognitions else []
+        statuses += (
+            [any_of(recognitions.get(iri, UNKNOWN) for iri in amount.recognitions)]
+            if amount.recognitions
+            else []
+        )
         status = all_of(statuses)
         if status != UNMET:
             tiers.append(_tier(amount, status, profile))
@@ -675,13 +796,27 @@ def money(benefit, profile, rules, recognitions):
     values = [tier["most"] for tier in tiers if tier["most"] is not None]
     most = max(values) if values else None
     if len(tiers) == 1:
-        text = tiers[0]["text"] + ("（待定）" if tiers[0]["status"] == UNKNOWN and benefit_tiered(benefit) else "")
+        text = tiers[0]["text"] + (
+            "（待定）" if tiers[0]["status"] == UNKNOWN and benefit_tiered(benefit) else ""
+        )
     else:
-        text = (f"最高 {ask.yuan(most)}，" if most is not None else "") + "视档次而定：" + "；".join(
-            f"{tier['tier'] or '—'} {tier['text']}{'（待定）' if tier['status'] == UNKNOWN else ''}" for tier in tiers)
+        text = (
+            (f"最高 {ask.yuan(most)}，" if most is not None else "")
+            + "视档次而定："
+            + "；".join(
+                f"{tier['tier'] or '—'} {tier['text']}{'（待定）' if tier['status'] == UNKNOWN else ''}"
+                for tier in tiers
+            )
+        )
     needs = sorted({tier["needs"] for tier in tiers if tier["needs"]})
-    return {"most": _number(most) if most is not None else None, "text": text, "needs": needs, "tiers": [
-        dict(tier, most=_number(tier["most"]) if tier["most"] is not None else None) for tier in tiers]}
+    return {
+        "most": _number(most) if most is not None else None,
+        "text": text,
+        "needs": needs,
+        "tiers": [
+            dict(tier, most=_number(tier["most"]) if tier["most"] is not None else None) for tier in tiers
+        ],
+    }
 
 
 def benefit_tiered(benefit):
@@ -698,60 +833,112 @@ def _tier(amount, status, profile):
     needs = None
     if amount.rate is not None:
         rate = amount.rate + (amount.uplift or 0)
-        uplift = f"，上浮 {_percent(amount.uplift)}（计算方式未载明，按加 {_show(amount.uplift * 100)} 个百分点计）" \
-            if amount.uplift else ""
+        uplift = (
+            f"，上浮 {_percent(amount.uplift)}（计算方式未载明，按加 {_show(amount.uplift * 100)} 个百分点计）"
+            if amount.uplift
+            else ""
+        )
         base = profile.values.get(amount.base)
         if isinstance(base, Decimal):
             computed = base * rate
             most = min(computed, amount.cap) if amount.cap is not None else computed
-            text = f"{_percent(rate)} × {ask.yuan(base)} = {ask.yuan(computed)}{uplift}" + \
-                   (f"，上限 {ask.yuan(amount.cap)}" if amount.cap is not None else "") + f"，可得 {ask.yuan(most)}"
+            text = (
+                f"{_percent(rate)} × {ask.yuan(base)} = {ask.yuan(computed)}{uplift}"
+                + (f"，上限 {ask.yuan(amount.cap)}" if amount.cap is not None else "")
+                + f"，可得 {ask.yuan(most)}"
+            )
         else:
             most, needs = amount.cap, amount.base
-            text = f"按{amount.base_label}的 {_percent(amount.rate)} 计{uplift}，需要基数（{amount.base}）" + \
-                   (f"，最高 {ask.yuan(amount.cap)}" if amount.cap is not None else "")
+            text = (
+                f"按{amount.base_label}的 {_percent(amount.rate)} 计{uplift}，需要基数（{amount.base}）"
+                + (f"，最高 {ask.yuan(amount.cap)}" if amount.cap is not None else "")
+            )
         kind = "rate"
     elif amount.value is not None:
         most, kind, text = amount.value, "fixed", ask.yuan(amount.value)
     else:
         most, kind, text = amount.cap, "cap", f"最高 {ask.yuan(amount.cap)}"
-    return {"amount": amount.iri, "tier": amount.tier, "level": amount.level, "kind": kind, "status": status,
-            "most": most, "text": text + bases, "printed": amount.printed, "qualifier": amount.qualifier,
-            "needs": needs}
+    return {
+        "amount": amount.iri,
+        "tier": amount.tier,
+        "level": amount.level,
+        "kind": kind,
+        "status": status,
+        "most": most,
+        "text": text + bases,
+        "printed": amount.printed,
+        "qualifier": amount.qualifier,
+        "needs": needs,
+    }
 
 
 def evaluate(profile_data, store, cfg):
     """The eligibility of a profile (JSON data) for every policy and benefit in the graph."""
     known = rules(store, cfg)
     profile = read_profile(profile_data, known)
-    results = {group.iri: evaluate_group(group, profile, known)
-               for policy in known.policies.values() for group in policy.groups}
+    results = {
+        group.iri: evaluate_group(group, profile, known)
+        for policy in known.policies.values()
+        for group in policy.groups
+    }
     policies, counts = [], {verdict: 0 for verdict in VERDICT.values()}
     for policy in known.policies.values():
         benefits = [evaluate_benefit(benefit, policy, profile, known, results) for benefit in policy.benefits]
         for benefit in benefits:
             counts[benefit["status"]] += 1
         best = max((benefit["status"] for benefit in benefits), key=RANK.get)
-        shown = [results[group.iri] for group in policy.groups
-                 if profile.applicant is None or profile.applicant in group.applicants]
-        policies.append({"policy": policy.iri, "label": policy.label, "pages": policy.pages, "status": best,
-                         "groups": shown, "benefits": benefits})
+        shown = [
+            results[group.iri]
+            for group in policy.groups
+            if profile.applicant is None or profile.applicant in group.applicants
+        ]
+        policies.append(
+            {
+                "policy": policy.iri,
+                "label": policy.label,
+                "pages": policy.pages,
+                "status": best,
+                "groups": shown,
+                "benefits": benefits,
+            }
+        )
     policies.sort(key=lambda item: -RANK[item["status"]])
-    return {"ok": True, "profile": profile.accepted, "applicant": profile.applicant,
-            "ignored": profile.ignored, "warnings": profile.warnings, "counts": counts, "policies": policies}
+    return {
+        "ok": True,
+        "profile": profile.accepted,
+        "applicant": profile.applicant,
+        "ignored": profile.ignored,
+        "warnings": profile.warnings,
+        "counts": counts,
+        "policies": policies,
+    }
 
 
 def schema(store, cfg):
     """The profile fields the graph knows: key, label, type."""
     known = rules(store, cfg)
-    fields = [{"key": APPLICANT_KEY, "label": "申请人类型", "type": "applicant",
-               "choices": [{"code": code, "label": label} for code, label in known.applicant_labels.items()]},
-              {"key": RECOGNITIONS_KEY, "label": "已获得的奖项、称号或认证", "type": "recognitions",
-               "choices": sorted(set(known.recognition_labels.values()))}]
+    fields = [
+        {
+            "key": APPLICANT_KEY,
+            "label": "申请人类型",
+            "type": "applicant",
+            "choices": [{"code": code, "label": label} for code, label in known.applicant_labels.items()],
+        },
+        {
+            "key": RECOGNITIONS_KEY,
+            "label": "已获得的奖项、称号或认证",
+            "type": "recognitions",
+            "choices": sorted(set(known.recognition_labels.values())),
+        },
+    ]
     levels = [{"code": code, "label": label} for code, label in sorted(known.levels.items())]
-    fields += [dict({"key": concept.notation, "label": concept.label, "type": concept.kind},
-                    **({"choices": levels} if concept.kind == "by-level" else {}))
-               for concept in sorted(known.concepts.values(), key=lambda concept: concept.notation)]
+    fields += [
+        dict(
+            {"key": concept.notation, "label": concept.label, "type": concept.kind},
+            **({"choices": levels} if concept.kind == "by-level" else {}),
+        )
+        for concept in sorted(known.concepts.values(), key=lambda concept: concept.notation)
+    ]
     places = sorted({place.label for place in known.places.values()})
     return {"fields": fields, "places": places}
 
@@ -760,8 +947,14 @@ def schema(store, cfg):
 # Command line: `policykg match profile.json`
 # ---------------------------------------------------------------------------------------------
 
-MARKS = {"eligible": "✔ 符合", "not-eligible": "✘ 不符合", "unknown": "？ 待定",
-         MET: "✔", UNMET: "✘", UNKNOWN: "？"}
+MARKS = {
+    "eligible": "✔ 符合",
+    "not-eligible": "✘ 不符合",
+    "unknown": "？ 待定",
+    MET: "✔",
+    UNMET: "✘",
+    UNKNOWN: "？",
+}
 
 
 def main(argv=None):
@@ -809,7 +1002,9 @@ def _print_result(result):
                 if condition["status"] == MET:
                     continue
                 print(f"      {MARKS[condition['status']]} {condition.get('label') or condition['reason']}")
-                named = [condition] + [item for route in condition.get("routes", ()) for item in route["groups"]]
+                named = [condition] + [
+                    item for route in condition.get("routes", ()) for item in route["groups"]
+                ]
                 for item in named:
                     for line in _failing(groups.get(item.get("group"))):
                         print(f"          {line}")

@@ -16,8 +16,8 @@ its file extension. Names repeat across kinds (`json` is SPARQL JSON for `result
 for `data`): the first offered kind that has the name wins.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from . import errors, render
 
@@ -35,19 +35,29 @@ class Format:
 
 
 FORMATS = (
-    Format("json", "application/sparql-results+json", "results", render.sparql_json,
-           W3C + "SPARQL_Results_JSON", ("application/json",)),
-    Format("xml", "application/sparql-results+xml", "results", render.sparql_xml,
-           W3C + "SPARQL_Results_XML", ("application/xml", "text/xml")),
+    Format(
+        "json",
+        "application/sparql-results+json",
+        "results",
+        render.sparql_json,
+        W3C + "SPARQL_Results_JSON",
+        ("application/json",),
+    ),
+    Format(
+        "xml",
+        "application/sparql-results+xml",
+        "results",
+        render.sparql_xml,
+        W3C + "SPARQL_Results_XML",
+        ("application/xml", "text/xml"),
+    ),
     Format("csv", "text/csv", "results", render.sparql_csv, W3C + "SPARQL_Results_CSV"),
-    Format("tsv", "text/tab-separated-values", "results", render.sparql_tsv,
-           W3C + "SPARQL_Results_TSV"),
-    Format("ttl", "text/turtle", "graph", render.turtle, W3C + "Turtle",
-           ("application/x-turtle",)),
-    Format("jsonld", "application/ld+json", "graph", render.jsonld, W3C + "JSON-LD",
-           ("application/json",)),
-    Format("rdf", "application/rdf+xml", "graph", render.rdfxml, W3C + "RDF_XML",
-           ("application/xml", "text/xml")),
+    Format("tsv", "text/tab-separated-values", "results", render.sparql_tsv, W3C + "SPARQL_Results_TSV"),
+    Format("ttl", "text/turtle", "graph", render.turtle, W3C + "Turtle", ("application/x-turtle",)),
+    Format("jsonld", "application/ld+json", "graph", render.jsonld, W3C + "JSON-LD", ("application/json",)),
+    Format(
+        "rdf", "application/rdf+xml", "graph", render.rdfxml, W3C + "RDF_XML", ("application/xml", "text/xml")
+    ),
     Format("nt", "application/n-triples", "graph", render.ntriples, W3C + "N-Triples"),
     Format("nq", "application/n-quads", "graph", render.nquads, W3C + "N-Quads"),
     Format("html", "text/html", "page", render.page, also=("application/xhtml+xml",)),
@@ -144,8 +154,10 @@ def choose(request, kinds):
     if fmt is None:
         names = ", ".join(f"{f.name} ({f.media_type})" for f in offered(kinds))
         asked = f"格式 {name}" if name else f"Accept: {request.headers.get('Accept')}"
-        raise errors.NotAcceptable(f"无法提供所要求的格式（{asked}）；可提供：{names}",
-                                   offered=[f.media_type for f in offered(kinds)])
+        raise errors.NotAcceptable(
+            f"无法提供所要求的格式（{asked}）；可提供：{names}",
+            offered=[f.media_type for f in offered(kinds)],
+        )
     return fmt
 
 

@@ -163,13 +163,13 @@ def _opening_values(text):
 def _values_block(tokens, index):
     """Span and variables of the VALUES block whose keyword is tokens[index]; ValueError if cut short."""
     start = tokens[index][2]
-    rest = tokens[index + 1:]
+    rest = tokens[index + 1 :]
     if rest and rest[0][1] == "(":
         closing = next((i for i, token in enumerate(rest) if token[1] == ")"), None)
         if closing is None:
             raise ValueError("VALUES 变量列表未闭合 (unclosed variable list)")
         variables = [token[1][1:] for token in rest[1:closing]]
-        rest = rest[closing + 1:]
+        rest = rest[closing + 1 :]
     else:
         variables = [token[1][1:] for token in rest[:1] if token[0] == "var"]
         rest = rest[1:]

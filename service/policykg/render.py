@@ -144,8 +144,14 @@ def _tsv_term(term):
         return f"<{term['value']}>"
     if term["type"] == "bnode":
         return "_:" + term["value"]
-    escaped = (term["value"].replace("\\", "\\\\").replace('"', '\\"')
-               .replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t"))
+    escaped = (
+        term["value"]
+        .replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+        .replace("\t", "\\t")
+    )
     if "xml:lang" in term:
         return f'"{escaped}"@{term["xml:lang"]}'
     if term.get("datatype") and term["datatype"] != XSD_STRING:
@@ -174,8 +180,9 @@ def ntriples(graph):
 
 
 def nquads(graph):
-    quads = [pyoxigraph.Quad(t.subject, t.predicate, t.object, pyoxigraph.DefaultGraph())
-             for t in graph.triples]
+    quads = [
+        pyoxigraph.Quad(t.subject, t.predicate, t.object, pyoxigraph.DefaultGraph()) for t in graph.triples
+    ]
     return pyoxigraph.serialize(quads, format=pyoxigraph.RdfFormat.N_QUADS)
 
 

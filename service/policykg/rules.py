@@ -55,8 +55,10 @@ def infer(asserted, rules=None):
     store = pyoxigraph.Store()
     store.extend(pyoxigraph.Quad(*(terms.to_oxigraph(term) for term in triple)) for triple in given)
     saturate(store, load() if rules is None else rules)
-    closure = ((terms.to_rdflib(quad.subject), terms.to_rdflib(quad.predicate), terms.to_rdflib(quad.object))
-               for quad in store)
+    closure = (
+        (terms.to_rdflib(quad.subject), terms.to_rdflib(quad.predicate), terms.to_rdflib(quad.object))
+        for quad in store
+    )
     return {triple for triple in closure if triple not in given}
 
 

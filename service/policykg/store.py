@@ -211,7 +211,8 @@ class _Cache:
 def _time_limit(seconds):
     return errors.QueryTimeout(
         f"查询超过时间限制 {seconds:g} 秒 (the query ran past the time limit of {seconds:g} s)",
-        limit="time", seconds=seconds,
+        limit="time",
+        seconds=seconds,
     )
 
 
@@ -437,7 +438,7 @@ class RemoteStore(Store):
             if isinstance(error.reason, socket.timeout):
                 raise _time_limit(seconds) from None
             raise self._unavailable(error.reason) from None
-        except socket.timeout:
+        except TimeoutError:
             raise _time_limit(seconds) from None
         except (OSError, http.client.HTTPException) as error:  # reset, closed mid-answer
             raise self._unavailable(error) from None
@@ -513,7 +514,9 @@ def load_remote(cfg, gsp_endpoint):
     ]
     for target, body in uploads:
         request = urllib.request.Request(
-            f"{gsp_endpoint}?{target}", data=body, method="PUT",
+            f"{gsp_endpoint}?{target}",
+            data=body,
+            method="PUT",
             headers={"Content-Type": "application/n-triples"},
         )
         try:

@@ -8,8 +8,13 @@ from pathlib import Path
 from werkzeug.serving import make_server
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def serve(app):
@@ -27,11 +32,16 @@ def serve(app):
 
 def open_page(browser, width=1280, height=900, javascript=True):
     """A page in a fresh context; `page.problems` collects uncaught errors and CSP refusals."""
-    context = browser.new_context(viewport={"width": width, "height": height},
-                                  java_script_enabled=javascript, locale="zh-CN")
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, java_script_enabled=javascript, locale="zh-CN"
+    )
     page = context.new_page()
     page.problems = []
     page.on("pageerror", lambda error: page.problems.append(f"uncaught: {error}"))
-    page.on("console", lambda message: "Content Security Policy" in message.text
-            and page.problems.append(f"CSP: {message.text}"))
+    page.on(
+        "console",
+        lambda message: (
+            "Content Security Policy" in message.text and page.problems.append(f"CSP: {message.text}")
+        ),
+    )
     return page

@@ -17,7 +17,7 @@ from policykg import config, graph
 from policykg.app import close, create_app
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import ARGS, CHROMIUM, serve  # noqa: E402  (as the browser tests run it)
+from harness import ARGS, CHROMIUM, serve
 
 OUT = config.ROOT / "docs" / "screenshots"
 PAGES = {  # name → path
@@ -46,8 +46,11 @@ def shoot(browser, base, name, path, device):
     target = OUT / f"{name}-{device}.png"
     if device == "desktop":
         height = min(page.evaluate("document.documentElement.scrollHeight"), MAX_HEIGHT)
-        page.screenshot(path=target, full_page=True,
-                        clip={"x": 0, "y": 0, "width": DEVICES[device]["width"], "height": height})
+        page.screenshot(
+            path=target,
+            full_page=True,
+            clip={"x": 0, "y": 0, "width": DEVICES[device]["width"], "height": height},
+        )
     else:
         page.screenshot(path=target)
     context.close()

@@ -10,9 +10,9 @@ would shadow tests/conftest.py for the modules that import from it."""
 import re
 
 import pytest
+from harness import ARGS, CHROMIUM, open_page, serve
 from playwright.sync_api import expect, sync_playwright
 
-from harness import ARGS, CHROMIUM, open_page, serve
 from policykg.app import close, create_app
 
 # Short enough for a test to see a query stopped, long enough for every page's queries.
@@ -73,7 +73,12 @@ def test_filter_by_applicant_individual(page, site):
     page.wait_for_url(site + "/policies?applicant=individual")
     expect(page.get_by_role("heading", name="找到 5 项政策")).to_be_visible()
     assert set(results(page).all_inner_texts()) == {
-        "中国、省质量奖奖励", "临沂市市长质量奖", "知识产权奖补资助", "临沂市专利奖励", "企业首席质量官培训"}
+        "中国、省质量奖奖励",
+        "临沂市市长质量奖",
+        "知识产权奖补资助",
+        "临沂市专利奖励",
+        "企业首席质量官培训",
+    }
     expect(page.get_by_text("筛选条件（已选 1 项）")).to_be_visible()
     page.go_back()
     page.get_by_text("筛选条件", exact=True).click()
@@ -131,10 +136,13 @@ def editor(page, site):
 
 
 def type_query(page, text):
-    page.evaluate("""text => {
+    page.evaluate(
+        """text => {
         const cm = document.querySelector('.tabPanel.active .CodeMirror').CodeMirror;
         cm.setValue(text); cm.focus(); cm.setCursor(cm.lineCount(), 0);
-    }""", text)
+    }""",
+        text,
+    )
 
 
 def test_run_a_query_in_the_editor_and_see_a_table_with_names(page, site):
@@ -158,10 +166,13 @@ def test_editor_completes_our_vocabulary(page, site):
     expect(page.locator(".CodeMirror-hints li").first).to_have_text("pkg:Policy  惠企政策")
 
 
-@pytest.mark.parametrize("query, title, detail", [
-    ("SELECT * WHERE { ?s ?p }", "查询有误", "语法错误"),
-    ("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }", "查询超时", "时间限制"),
-])
+@pytest.mark.parametrize(
+    "query, title, detail",
+    [
+        ("SELECT * WHERE { ?s ?p }", "查询有误", "语法错误"),
+        ("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }", "查询超时", "时间限制"),
+    ],
+)
 def test_editor_explains_errors_and_timeouts(browser, site, query, title, detail):
     page = open_page(browser)
     editor(page, site)
@@ -175,11 +186,20 @@ def test_editor_explains_errors_and_timeouts(browser, site, query, title, detail
     page.context.close()
 
 
-@pytest.mark.parametrize("path", [
-    "/", "/policies?q=专利", "/doc/policy/standardization-incentive", "/doc/policy/ip-insurance",
-    "/doc/document/lin-shi-jian-zhi-cu-zi-2021-117", "/doc/organisation/linyi-government",
-    "/hotlines", "/questions", "/editor",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/policies?q=专利",
+        "/doc/policy/standardization-incentive",
+        "/doc/policy/ip-insurance",
+        "/doc/document/lin-shi-jian-zhi-cu-zi-2021-117",
+        "/doc/organisation/linyi-government",
+        "/hotlines",
+        "/questions",
+        "/editor",
+    ],
+)
 def test_no_horizontal_scroll_at_375_px(browser, site, path):
     page = open_page(browser, width=375, height=812)
     page.goto(site + path)

@@ -22,7 +22,8 @@ def answer(fmt, payload, links=()):
     response = Response(fmt.render(payload), mimetype=fmt.media_type)
     if links:
         response.headers["Link"] = ", ".join(
-            f'<{href}>; rel="alternate"; type="{media_type}"' for href, media_type in links)
+            f'<{href}>; rel="alternate"; type="{media_type}"' for href, media_type in links
+        )
     return response
 
 

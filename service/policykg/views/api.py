@@ -64,34 +64,33 @@ def policy(slug):
 
 @bp.get("/filters")
 def filters():
-    return reply(lambda: {"filters": browse.filter_options(data_source())},
-                 [(root("/policies"), "text/html")])
+    return reply(
+        lambda: {"filters": browse.filter_options(data_source())}, [(root("/policies"), "text/html")]
+    )
 
 
 @bp.get("/documents/<slug>")
 def document(slug):
     slug = slug.removesuffix(".json")
-    return reply(lambda: {"document": browse.document(data_source(), slug)},
-                 described("document", slug))
+    return reply(lambda: {"document": browse.document(data_source(), slug)}, described("document", slug))
 
 
 @bp.get("/organisations/<slug>")
 def organisation(slug):
     slug = slug.removesuffix(".json")
-    return reply(lambda: {"organisation": browse.organisation(data_source(), slug)},
-                 described("organisation", slug))
+    return reply(
+        lambda: {"organisation": browse.organisation(data_source(), slug)}, described("organisation", slug)
+    )
 
 
 @bp.get("/hotlines")
 def hotlines():
-    return reply(lambda: {"hotlines": browse.hotlines(data_source())},
-                 [(root("/hotlines"), "text/html")])
+    return reply(lambda: {"hotlines": browse.hotlines(data_source())}, [(root("/hotlines"), "text/html")])
 
 
 @bp.get("/vocabulary")
 def vocabulary():
-    return reply(lambda: browse.vocabulary(data_source(), prefixes()),
-                 [(root("/editor"), "text/html")])
+    return reply(lambda: browse.vocabulary(data_source(), prefixes()), [(root("/editor"), "text/html")])
 
 
 @bp.get("/labels")

@@ -41,20 +41,36 @@ def question():
     fmt = negotiate.choose(request, KINDS)
     text = request.args.get("q", "")
     if not text.strip() and fmt.kind == "page":
-        return answer(fmt, render.Page("ask.html", {"title": "问答", "question": "", "result": None,
-                                                    "examples": examples()}))
+        return answer(
+            fmt,
+            render.Page(
+                "ask.html", {"title": "问答", "question": "", "result": None, "examples": examples()}
+            ),
+        )
     text = ask.check_question(text)
     tag = etag("ask", text, fmt.name)
     if response := not_modified(tag):
         return response
     result = ask.answer(text, get_store(), current_app.config, get_catalog())
     root = request.script_root
-    links = [(f"{root}/ask.{name}?{urlencode({'q': text})}", media)
-             for name, media in (("json", "application/json"), ("html", "text/html")) if name != fmt.name]
+    links = [
+        (f"{root}/ask.{name}?{urlencode({'q': text})}", media)
+        for name, media in (("json", "application/json"), ("html", "text/html"))
+        if name != fmt.name
+    ]
     if fmt.kind == "page":
         editor = f"{root}/editor?{urlencode({'query': result['sparql']})}" if result["matched"] else None
-        payload = render.Page("ask.html", {"title": f"问答：{text}", "question": text, "result": result,
-                                           "editor": editor, "examples": examples(), "links": links})
+        payload = render.Page(
+            "ask.html",
+            {
+                "title": f"问答：{text}",
+                "question": text,
+                "result": result,
+                "editor": editor,
+                "examples": examples(),
+                "links": links,
+            },
+        )
     else:
         payload = result
     return cacheable(answer(fmt, payload, links), tag)

@@ -25,8 +25,7 @@ def index():
     items = [summary(query) for query in get_catalog()]
     links = twins(url_for("canned.index"), LIST_KINDS, fmt)
     if fmt.kind == "page":
-        payload = render.Page("queries.html", {"title": "预设查询", "queries": items,
-                                               "links": links})
+        payload = render.Page("queries.html", {"title": "预设查询", "queries": items, "links": links})
     else:
         payload = {"ok": True, "queries": items}
     return answer(fmt, payload, links)
@@ -37,8 +36,10 @@ def summary(query):
         "name": query.name,
         "title": query.title,
         "description": query.description,
-        "params": [{"name": p.name, "type": p.type, "example": p.example,
-                    "description": p.description} for p in query.params],
+        "params": [
+            {"name": p.name, "type": p.type, "example": p.example, "description": p.description}
+            for p in query.params
+        ],
         "url": url_for("canned.show", name=query.name),
     }
 
@@ -58,17 +59,29 @@ def show(name):
     params = {p.name: given.get(p.name, p.example) for p in query.params}
     links = twins(url_for("canned.show", name=query.name), QUERY_KINDS, fmt, params)
     if fmt.kind == "page":
-        payload = render.Page("query.html", {
-            "title": query.title, "description": query.description, "query": sparql,
-            "fields": [dict(item, value=params[item["name"]]) for item in summary(query)["params"]],
-            "columns": columns, "rows": rows, "truncated": result.truncated, "links": links,
-            "limits": {"timeout": cfg["QUERY_TIMEOUT"], "row_cap": cfg["ROW_CAP"]},
-        })
+        payload = render.Page(
+            "query.html",
+            {
+                "title": query.title,
+                "description": query.description,
+                "query": sparql,
+                "fields": [dict(item, value=params[item["name"]]) for item in summary(query)["params"]],
+                "columns": columns,
+                "rows": rows,
+                "truncated": result.truncated,
+                "links": links,
+                "limits": {"timeout": cfg["QUERY_TIMEOUT"], "row_cap": cfg["ROW_CAP"]},
+            },
+        )
     else:
         payload = {
-            "ok": True, "query": query.name, "params": params, "columns": columns,
+            "ok": True,
+            "query": query.name,
+            "params": params,
+            "columns": columns,
             "rows": [{c: render.plain(row[c]) for c in columns if c in row} for row in rows],
-            "truncated": result.truncated, "sparql": sparql,
+            "truncated": result.truncated,
+            "sparql": sparql,
         }
     response = answer(fmt, payload, links)
     if result.truncated:

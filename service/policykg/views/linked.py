@@ -18,7 +18,7 @@ import importlib
 import io
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import Blueprint, Response, current_app, make_response, redirect, request, send_file, url_for
 from werkzeug.http import is_resource_modified
@@ -53,6 +53,7 @@ def browser_page(iri):
 # /id/… and /doc/…
 # ---------------------------------------------------------------------------------------------
 
+
 @bp.get("/id/<path:rest>")
 def identifier(rest):
     iri = base() + "id/" + rest
@@ -80,8 +81,12 @@ def description(rest):
     path = url_for("linked.description", rest=name)
     links = twins(path, KINDS, fmt)
     if fmt.kind == "page":
-        response = browser_page(iri) or answer(fmt, render.Page(
-            "resource.html", dict(linked.resource_page(iri, triples, cfg, version()), links=links)))
+        response = browser_page(iri) or answer(
+            fmt,
+            render.Page(
+                "resource.html", dict(linked.resource_page(iri, triples, cfg, version()), links=links)
+            ),
+        )
     else:
         response = rdf(fmt, triples, first=iri)
     link(response, links, iri)
@@ -96,6 +101,7 @@ def not_found(iri):
 # ---------------------------------------------------------------------------------------------
 # /def/: the ontology
 # ---------------------------------------------------------------------------------------------
+
 
 @bp.get("/def/")
 @bp.get("/def.<ext>")
@@ -134,6 +140,7 @@ def ontology_term(term):
 # /context.jsonld, /dumps/…, /.well-known/void
 # ---------------------------------------------------------------------------------------------
 
+
 @bp.get("/" + linked.CONTEXT_PATH)
 def context():
     tag, when = etag("context", base()), built_at()
@@ -156,9 +163,12 @@ def dump(name):
     body = linked.dump(cfg, data_version, part, fmt_name, compressed or encoded)
     mimetype = "application/gzip" if compressed else negotiate.by_name(fmt_name, ("graph",)).media_type
     response = send_file(
-        io.BytesIO(body), mimetype=mimetype, download_name=name,
+        io.BytesIO(body),
+        mimetype=mimetype,
+        download_name=name,
         etag=f"{data_version}-{name}" + ("-gzip" if encoded else ""),
-        last_modified=built_at(), max_age=cfg["CACHE_SECONDS"],
+        last_modified=built_at(),
+        max_age=cfg["CACHE_SECONDS"],
     )
     if not compressed:
         response.vary.add("Accept-Encoding")
@@ -184,14 +194,29 @@ def dataset(ext=None):
     path = "/" + linked.VOID_PATH
     links = twins(path, KINDS, fmt)
     if fmt.kind == "page":
-        response = answer(fmt, render.Page("dataset.html", {
-            "title": "数据集说明", "name": linked.TITLE, "stats": stats, "urls": urls,
-            "manifest": manifest or {}, "parts": linked.PARTS, "dump_formats": linked.DUMP_FORMATS,
-            "part_titles": linked.PART_TITLES,
-            "licence": linked.licence(cfg, version()), "links": links, "base": base(),
-            "href": functools.partial(linked.href, base=base()),
-            "short": functools.partial(linked.compact, names=linked.context(cfg, version())["@context"]),
-        }))
+        response = answer(
+            fmt,
+            render.Page(
+                "dataset.html",
+                {
+                    "title": "数据集说明",
+                    "name": linked.TITLE,
+                    "stats": stats,
+                    "urls": urls,
+                    "manifest": manifest or {},
+                    "parts": linked.PARTS,
+                    "dump_formats": linked.DUMP_FORMATS,
+                    "part_titles": linked.PART_TITLES,
+                    "licence": linked.licence(cfg, version()),
+                    "links": links,
+                    "base": base(),
+                    "href": functools.partial(linked.href, base=base()),
+                    "short": functools.partial(
+                        linked.compact, names=linked.context(cfg, version())["@context"]
+                    ),
+                },
+            ),
+        )
     else:
         triples = linked.void(stats, cfg, version(), manifest, urls)
         response = rdf(fmt, triples, names=linked.void_prefixes(cfg, version()))
@@ -203,6 +228,7 @@ def dataset(ext=None):
 # ---------------------------------------------------------------------------------------------
 # Shared
 # ---------------------------------------------------------------------------------------------
+
 
 def base():
     return current_app.config["BASE_IRI"]
@@ -217,7 +243,7 @@ def built_at():
     stamp = (graph.load_manifest(current_app.config) or {}).get("built_at")
     if not stamp:
         return None
-    return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
 
 
 def rdf(fmt, triples, first=None, names=None):

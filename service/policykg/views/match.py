@@ -18,8 +18,14 @@ bp = Blueprint("match", __name__)
 
 PAGE_FIRST = ("page", "data")
 DATA_FIRST = ("data", "page")
-EXAMPLE = {"applicant-type": "organisation", "registration-place": "山东省", "operating-years": 6,
-           "high-value-invention-patents": 25, "major-accidents": [{"years_ago": 2}], "credit-blemishes": 0}
+EXAMPLE = {
+    "applicant-type": "organisation",
+    "registration-place": "山东省",
+    "operating-years": 6,
+    "high-value-invention-patents": 25,
+    "major-accidents": [{"years_ago": 2}],
+    "credit-blemishes": 0,
+}
 
 
 # The last rule listed is registered first and is the one url_for builds: the plain address.
@@ -49,8 +55,16 @@ def check():
 
 
 def _page(schema, form, result):
-    return render.Page("match.html", {"title": "政策资格匹配", "schema": schema, "form": form,
-                                      "result": result, "example": json.dumps(EXAMPLE, ensure_ascii=False)})
+    return render.Page(
+        "match.html",
+        {
+            "title": "政策资格匹配",
+            "schema": schema,
+            "form": form,
+            "result": result,
+            "example": json.dumps(EXAMPLE, ensure_ascii=False),
+        },
+    )
 
 
 def _json_body():
@@ -75,8 +89,13 @@ def _form_profile(form, schema):
                 profile[key] = form.getlist(key)
             continue
         if item["type"] == "by-level":
-            counts = {choice["code"]: _form_number(f"{key}.{choice['code']}", form[f"{key}.{choice['code']}"].strip())
-                      for choice in item["choices"] if form.get(f"{key}.{choice['code']}", "").strip()}
+            counts = {
+                choice["code"]: _form_number(
+                    f"{key}.{choice['code']}", form[f"{key}.{choice['code']}"].strip()
+                )
+                for choice in item["choices"]
+                if form.get(f"{key}.{choice['code']}", "").strip()
+            }
             if counts:
                 profile[key] = counts
             continue

@@ -18,9 +18,11 @@ from . import answer, cacheable, etag, get_catalog, get_store, not_modified
 bp = Blueprint("pages", __name__)
 
 # Scripts, styles, images, fonts and requests from this origin only; no plugins, no framing.
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; "
-       "form-action 'self'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
 # The editor (YASGUI, CodeMirror, DataTables) sets style attributes and injects <style>
 # elements as it draws, which CSP treats as inline styles. Scripts stay 'self' only.
 EDITOR_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
@@ -56,12 +58,10 @@ def protect(response, csp=CSP):
     return response
 
 
-
 @bp.get("/")
 def home():
     home = browse.home(data_source())
-    return page("home.html", {"title": "首页", "home": home},
-                [(root("/api/policies"), "application/json")])
+    return page("home.html", {"title": "首页", "home": home}, [(root("/api/policies"), "application/json")])
 
 
 @bp.get("/policies")
@@ -74,66 +74,97 @@ def policies():
     given = filters.given.get("minAmount")
     if given and given not in dict(steps):
         steps.append((given, browse.yuan(given)))
-    return page("policies.html", {
-        "title": "政策检索", "filters": filters.given, "results": results,
-        "options": browse.filter_options(src), "amounts": steps,
-    }, [(root(f"/api/policies{query}"), "application/json")])
+    return page(
+        "policies.html",
+        {
+            "title": "政策检索",
+            "filters": filters.given,
+            "results": results,
+            "options": browse.filter_options(src),
+            "amounts": steps,
+        },
+        [(root(f"/api/policies{query}"), "application/json")],
+    )
 
 
 @bp.get("/hotlines")
 def hotlines():
-    return page("hotlines.html", {"title": "咨询电话", "hotlines": browse.hotlines(data_source())},
-                [(root("/api/hotlines"), "application/json")])
+    return page(
+        "hotlines.html",
+        {"title": "咨询电话", "hotlines": browse.hotlines(data_source())},
+        [(root("/api/hotlines"), "application/json")],
+    )
 
 
 @bp.get("/questions")
 def questions():
-    return page("questions.html", {"title": "常见问题", "questions": list(get_catalog())},
-                [(root("/queries.json"), "application/json")])
+    return page(
+        "questions.html",
+        {"title": "常见问题", "questions": list(get_catalog())},
+        [(root("/queries.json"), "application/json")],
+    )
 
 
 @bp.get("/editor")
 def editor():
     """The editor with a tab per canned query; `?query=` (e.g. from the ask page) opens first."""
     cfg = current_app.config
-    tabs = [{"name": query.name, "title": query.title, "query": query.bind()}
-            for query in get_catalog()]
+    tabs = [{"name": query.name, "title": query.title, "query": query.bind()} for query in get_catalog()]
     shared = request.args.get("query", "")
     if len(shared.encode("utf-8")) > cfg["MAX_QUERY_BYTES"]:
-        raise errors.PayloadTooLarge(f"查询太长，最多 {cfg['MAX_QUERY_BYTES']} 字节 (query too long)",
-                                     limit=cfg["MAX_QUERY_BYTES"])
+        raise errors.PayloadTooLarge(
+            f"查询太长，最多 {cfg['MAX_QUERY_BYTES']} 字节 (query too long)", limit=cfg["MAX_QUERY_BYTES"]
+        )
     if shared.strip():
         tabs.insert(0, {"name": "linked", "title": "链接带来的查询", "query": shared})
-    return page("editor.html", {
-        "title": "SPARQL 编辑器", "tabs": tabs, "endpoint": root("/sparql"),
-        "limits": {"timeout": cfg["QUERY_TIMEOUT"], "row_cap": cfg["ROW_CAP"]},
-    }, [(root("/api/vocabulary"), "application/json")], csp=EDITOR_CSP)
+    return page(
+        "editor.html",
+        {
+            "title": "SPARQL 编辑器",
+            "tabs": tabs,
+            "endpoint": root("/sparql"),
+            "limits": {"timeout": cfg["QUERY_TIMEOUT"], "row_cap": cfg["ROW_CAP"]},
+        },
+        [(root("/api/vocabulary"), "application/json")],
+        csp=EDITOR_CSP,
+    )
 
 
 # --- Pages of resources, for the linked-data view of /doc/<kind>/<slug> ------------------------
 
+
 def resource_links(kind, slug, api):
     doc = root(f"/doc/{kind}/{slug}")
-    return [(root(api), "application/json"), (f"{doc}.ttl", "text/turtle"),
-            (f"{doc}.jsonld", "application/ld+json")]
+    return [
+        (root(api), "application/json"),
+        (f"{doc}.ttl", "text/turtle"),
+        (f"{doc}.jsonld", "application/ld+json"),
+    ]
 
 
 def policy_page(slug):
     policy = browse.policy(data_source(), slug)
-    return page("policy.html", {"title": policy["label"], "policy": policy},
-                resource_links("policy", slug, policy["api"]))
+    return page(
+        "policy.html",
+        {"title": policy["label"], "policy": policy},
+        resource_links("policy", slug, policy["api"]),
+    )
 
 
 def document_page(slug):
     document = browse.document(data_source(), slug)
-    return page("document.html", {"title": document["title"], "document": document},
-                resource_links("document", slug, document["api"]))
+    return page(
+        "document.html",
+        {"title": document["title"], "document": document},
+        resource_links("document", slug, document["api"]),
+    )
 
 
 def body_page(slug):
     body = browse.organisation(data_source(), slug)
-    return page("body.html", {"title": body["label"], "body": body},
-                resource_links("organisation", slug, body["api"]))
+    return page(
+        "body.html", {"title": body["label"], "body": body}, resource_links("organisation", slug, body["api"])
+    )
 
 
 RESOURCE_PAGES = {"policy": policy_page, "document": document_page, "organisation": body_page}
@@ -145,6 +176,6 @@ def render_resource(iri):
     prefix = current_app.config["BASE_IRI"] + "id/"
     if not iri.startswith(prefix):
         return None
-    kind, _, slug = iri[len(prefix):].partition("/")
+    kind, _, slug = iri[len(prefix) :].partition("/")
     view = RESOURCE_PAGES.get(kind)
     return view(slug) if view else None

@@ -40,8 +40,15 @@ def endpoint():
     timeout = read_timeout(cfg["QUERY_TIMEOUT"])
     if inspection.form:  # refuse an unacceptable format before running anything
         negotiate.choose(request, (KINDS[inspection.form], "page"))
-    tag = etag("sparql", query, default_graphs, named_graphs, cfg["ROW_CAP"],
-               request.headers.get("Accept"), request.values.get("format"))
+    tag = etag(
+        "sparql",
+        query,
+        default_graphs,
+        named_graphs,
+        cfg["ROW_CAP"],
+        request.headers.get("Accept"),
+        request.values.get("format"),
+    )
     if response := not_modified(tag):
         return response
     dataset = {}
@@ -63,7 +70,7 @@ def endpoint():
 
 def read_request():
     """(query or None, default graphs, named graphs) from a protocol request."""
-    if request.method == "POST" and request.mimetype == UPDATE or "update" in request.values:
+    if (request.method == "POST" and request.mimetype == UPDATE) or "update" in request.values:
         raise errors.Forbidden("只读服务：不接受 SPARQL 更新")
     texts = request.values.getlist("query")
     if request.method == "POST":
@@ -72,15 +79,20 @@ def read_request():
         elif request.mimetype != FORM:
             raise errors.ServiceError(
                 f"不支持的内容类型 {request.mimetype or '（未给出）'}：请用 {FORM} 或 {DIRECT}",
-                415, offered=[FORM, DIRECT])
+                415,
+                offered=[FORM, DIRECT],
+            )
         if not texts:
             raise errors.BadRequest("缺少 query 参数", param="query")
     if len(texts) > 1:
         raise errors.BadRequest("一次只能提交一个查询", param="query")
     if texts and not texts[0].strip():
         raise errors.BadRequest("query 参数是空的", param="query")
-    return ((texts[0] if texts else None), request.values.getlist("default-graph-uri"),
-            request.values.getlist("named-graph-uri"))
+    return (
+        (texts[0] if texts else None),
+        request.values.getlist("default-graph-uri"),
+        request.values.getlist("named-graph-uri"),
+    )
 
 
 def read_body():
@@ -110,8 +122,12 @@ def read_timeout(limit):
 
 def page_context(query, result=None):
     cfg = current_app.config
-    context = {"title": "SPARQL 查询", "query": query, "editor": True, "limits": {
-        "timeout": cfg["QUERY_TIMEOUT"], "row_cap": cfg["ROW_CAP"]}}
+    context = {
+        "title": "SPARQL 查询",
+        "query": query,
+        "editor": True,
+        "limits": {"timeout": cfg["QUERY_TIMEOUT"], "row_cap": cfg["ROW_CAP"]},
+    }
     if result is not None:
         columns, rows = render.table(result)
         context.update(columns=columns, rows=rows, truncated=result.truncated)
@@ -127,8 +143,9 @@ def describe():
     if fmt.kind == "page":
         payload = render.Page("query.html", page_context(""))
     else:
-        triples = description(request.base_url, get_store().triple_count(),
-                              guard.own_graphs(current_app.config))
+        triples = description(
+            request.base_url, get_store().triple_count(), guard.own_graphs(current_app.config)
+        )
         payload = render.Graph(triples, SD_PREFIXES)
     return cacheable(answer(fmt, payload), tag)
 
@@ -141,8 +158,11 @@ def description(endpoint, triple_count, graphs):
         Triple(service, NamedNode(SD + "endpoint"), service),
         Triple(service, NamedNode(SD + "supportedLanguage"), NamedNode(SD + "SPARQL11Query")),
         Triple(service, NamedNode(SD + "feature"), NamedNode(SD + "UnionDefaultGraph")),
-        *(Triple(service, NamedNode(SD + "resultFormat"), NamedNode(fmt.w3c))
-          for fmt in negotiate.FORMATS if fmt.w3c),
+        *(
+            Triple(service, NamedNode(SD + "resultFormat"), NamedNode(fmt.w3c))
+            for fmt in negotiate.FORMATS
+            if fmt.w3c
+        ),
         Triple(service, NamedNode(SD + "defaultDataset"), dataset),
         Triple(dataset, RDF_TYPE, NamedNode(SD + "Dataset")),
         Triple(dataset, NamedNode(SD + "defaultGraph"), default),
