@@ -9,6 +9,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CHECKS = ROOT / "queries/checks"
 ID = "https://w3id.org/policykg/id/"
 DEF = "https://w3id.org/policykg/def/"
+XSD = "http://www.w3.org/2001/XMLSchema#"
 
 # check → triples (N-Triples) that break it
 FAULTS = {
@@ -24,6 +25,10 @@ FAULTS = {
     f"<{ID}benefit/x> <{DEF}amount> <{ID}amount/x-2> .",
     "disjoint-classes": f"<{ID}benefit/quality-awards-1> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
     f"<{DEF}MonetaryBenefit> .",
+    "reused-terms-without-labels": "<http://schema.org/Unlabelled> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
+    "<http://www.w3.org/2002/07/owl#Class> .",
+    # an xsd:decimal bound written as the integer 5 (a pattern with 5.0 would not find it)
+    "literal-datatypes": f'<{ID}constraint/quality-awards-3-1-a> <{DEF}minInclusive> "5"^^<{XSD}integer> .',
 }
 
 
@@ -52,3 +57,58 @@ def test_check_passes_on_the_data_and_catches_its_fault(closure, name):
     faulty.extend(quad for quad in closure)
     faulty.load(FAULTS[name].encode(), format=pyoxigraph.RdfFormat.N_TRIPLES)
     assert rows(faulty, name)
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        f'<{ID}amount/x> <{DEF}rate> "0.6"^^<{XSD}double> .',  # declared xsd:decimal
+        f'<{ID}document/x> <{DEF}year> "2021"^^<{XSD}gYear> .',  # declared xsd:integer
+        f'<{ID}policy/x> <{DEF}sourceText> "原文" .',  # declared rdf:langString: no language tag
+        f"<{ID}constraint/x> <{DEF}requiredValue> <{ID}x> .",  # a datatype property with an IRI
+        f'<{ID}policy/x> <{DEF}hotline> "0539-5977806" .',  # an object property with a literal
+    ],
+)
+def test_literal_datatypes_catches_every_kind_of_mismatch(closure, fault):
+    faulty = pyoxigraph.Store()
+    faulty.extend(quad for quad in closure)
+    faulty.load(fault.encode(), format=pyoxigraph.RdfFormat.N_TRIPLES)
+    assert rows(faulty, "literal-datatypes")
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        f'<{ID}policy/x> <http://schema.org/noSuchProperty> "1" .',  # a reused property
+        f"<{ID}policy/x> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://schema.org/NoSuchClass> .",
+        f"<{ID}policy/x> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{DEF}NoSuchClass> .",
+    ],
+)
+def test_undeclared_terms_covers_reused_vocabularies_and_classes(closure, fault):
+    faulty = pyoxigraph.Store()
+    faulty.extend(quad for quad in closure)
+    faulty.load(fault.encode(), format=pyoxigraph.RdfFormat.N_TRIPLES)
+    assert rows(faulty, "undeclared-terms")
+
+
+@pytest.mark.parametrize("missing", ["zh label", "en label", "rdfs:isDefinedBy"])
+def test_reused_terms_without_labels_names_what_is_missing(closure, missing):
+    """schema:url with one of its zh label, en label or rdfs:isDefinedBy taken away."""
+    url = pyoxigraph.NamedNode("http://schema.org/url")
+    label = pyoxigraph.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+    defined = pyoxigraph.NamedNode("http://www.w3.org/2000/01/rdf-schema#isDefinedBy")
+    faulty = pyoxigraph.Store()
+    faulty.extend(
+        quad
+        for quad in closure
+        if not (
+            quad.subject == url
+            and (
+                (missing == "rdfs:isDefinedBy" and quad.predicate == defined)
+                or (quad.predicate == label and f"{quad.object.language} label" == missing)
+            )
+        )
+    )
+    assert [(row["term"], row["missing"].value) for row in rows(faulty, "reused-terms-without-labels")] == [
+        (url, missing)
+    ]
