@@ -1,19 +1,40 @@
 """Settings: one mapping of defaults, overridden by POLICYKG_* environment or by tests."""
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
+PACKAGE = Path(__file__).resolve().parent
+
+
+def find_root() -> Path:
+    """The folder holding ontology/, data/ and queries/: the copy an installed wheel carries
+    inside the package (`policykg/root/`), else the checkout the package sits in."""
+    shipped = PACKAGE / "root"
+    return shipped if shipped.is_dir() else PACKAGE.parents[1]
+
+
+def find_build_dir(root: Path) -> Path:
+    """`build/` in a checkout; for an installed wheel (whose folder may not be writable), the
+    user's cache folder."""
+    if root != PACKAGE / "root":
+        return root / "build"
+    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(cache) / "policykg" / "build"
+
+
+ROOT = find_root()
 
 # The base IRI the project's files are written with (data, ontology, queries); a build for
 # another BASE_IRI rewrites it.
 CANONICAL_BASE = "https://w3id.org/policykg/"
 
-DEFAULTS = {
+DEFAULTS: dict[str, str | int | float] = {
     # Where the project's inputs live (ontology/, data/, queries/).
     "ROOT": str(ROOT),
     # Where `policykg build` writes its artifact and the service reads it.
-    "BUILD_DIR": str(ROOT / "build"),
+    "BUILD_DIR": str(find_build_dir(ROOT)),
     # Base of every IRI the data mints; the service answers for it on any host.
     "BASE_IRI": CANONICAL_BASE,
     # Build-time reasoner: "owlrl" (the reference), "rules" (queries/rules/*.ru in Oxigraph, same
@@ -42,9 +63,9 @@ DEFAULTS = {
 }
 
 
-def settings(overrides=None):
+def settings(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Defaults, then POLICYKG_* environment variables, then explicit overrides."""
-    result = dict(DEFAULTS)
+    result: dict[str, Any] = dict(DEFAULTS)
     for key, default in DEFAULTS.items():
         raw = os.environ.get(f"POLICYKG_{key}")
         if raw is not None:

@@ -78,6 +78,11 @@ def ensure_built(cfg):
 
 def build(cfg, force=False):
     """Build the artifact unless it is up to date (or `force`); return its manifest."""
+    if not any(is_graph_file(path) for path in input_files(cfg)):
+        raise BuildError(
+            f"{cfg['ROOT']}: 没有 ontology/*.ttl 或 data/*.ttl (no ontology or data found); "
+            "set POLICYKG_ROOT to the folder that holds ontology/, data/ and queries/"
+        )
     target = Path(cfg["BUILD_DIR"]).resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     with _locked(target.parent):
