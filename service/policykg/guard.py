@@ -36,6 +36,11 @@ VARNAME = f"[{PN_CHARS_U}0-9][{PN_CHARS_U}0-9\u00b7\u0300-\u036f\u203f-\u2040]*"
 PN_PREFIX = f"[{PN_CHARS_BASE}](?:[{PN_CHARS}.]*[{PN_CHARS}])?"
 PLX = r"%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%]"
 PN_LOCAL = f"(?:[{PN_CHARS_U}:0-9]|{PLX})(?:(?:[{PN_CHARS}.:]|{PLX})*(?:[{PN_CHARS}:]|{PLX}))?"
+# Oxigraph reads the dots of a local name in one run only (`ex:a.b.c` is `ex:a.b` then `.c`): a
+# local name the two read differently is refused, or `ex:a.b.SERVICE` would hide a keyword.
+OXIGRAPH_LOCAL = re.compile(
+    f"(?:[{PN_CHARS_U}:0-9]|{PLX})(?:[{PN_CHARS}:]|{PLX})*(?:\\.+(?:[{PN_CHARS}:]|{PLX})+)?"
+)
 UCHAR = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
 # Oxigraph reads UCHAR inside strings and IRIs as Turtle does; the grammar's ECHAR are the rest.
 ESCAPED = rf"\\[tbnrf\\\"']|{UCHAR}"
@@ -113,6 +118,12 @@ def tokens(text):
         if kind is None:
             _unreadable(text, position, f"无法识别的字符 {text[position]!r} (unexpected character)")
         value = match.group()
+        if kind == "pname" and not OXIGRAPH_LOCAL.fullmatch(value.split(":", 1)[1] or "a"):
+            _unreadable(
+                text,
+                position,
+                f"前缀名 {value} 的读法因解析器而异 (parsers read this prefixed name differently)",
+            )
         if kind == "keyword":
             if value.upper() not in KEYWORDS:
                 _unreadable(text, position, f"不是 SPARQL 关键字：{value} (not a SPARQL keyword)")
