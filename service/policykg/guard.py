@@ -33,41 +33,45 @@ PN_CHARS_BASE = (
 PN_CHARS_U = PN_CHARS_BASE + "_"
 PN_CHARS = PN_CHARS_U + r"\-0-9\u00b7\u0300-\u036f\u203f-\u2040"
 VARNAME = f"[{PN_CHARS_U}0-9][{PN_CHARS_U}0-9\u00b7\u0300-\u036f\u203f-\u2040]*"
-PN_PREFIX = f"[{PN_CHARS_BASE}](?:[{PN_CHARS}.]*[{PN_CHARS}])?"
+# The dot rules written so that no character is read twice (possessive: a hostile `a.a.a…` or
+# `_:b……` costs linear time): X ((X | ".")* X)? is X X* ("."+ X+)*.
+PN_PREFIX = f"[{PN_CHARS_BASE}][{PN_CHARS}]*+(?:\\.++[{PN_CHARS}]++)*+"
 PLX = r"%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%]"
-PN_LOCAL = f"(?:[{PN_CHARS_U}:0-9]|{PLX})(?:(?:[{PN_CHARS}.:]|{PLX})*(?:[{PN_CHARS}:]|{PLX}))?"
+PN_LOCAL = f"(?:[{PN_CHARS_U}:0-9]|{PLX})(?:[{PN_CHARS}:]|{PLX})*+(?:\\.++(?:[{PN_CHARS}:]|{PLX})++)*+"
 # Oxigraph reads the dots of a local name in one run only (`ex:a.b.c` is `ex:a.b` then `.c`): a
 # local name the two read differently is refused, or `ex:a.b.SERVICE` would hide a keyword.
 OXIGRAPH_LOCAL = re.compile(
-    f"(?:[{PN_CHARS_U}:0-9]|{PLX})(?:[{PN_CHARS}:]|{PLX})*(?:\\.+(?:[{PN_CHARS}:]|{PLX})+)?"
+    f"(?:[{PN_CHARS_U}:0-9]|{PLX})(?:[{PN_CHARS}:]|{PLX})*+(?:\\.++(?:[{PN_CHARS}:]|{PLX})++)?+"
 )
 UCHAR = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
 # Oxigraph reads UCHAR inside strings and IRIs as Turtle does; the grammar's ECHAR are the rest.
 ESCAPED = rf"\\[tbnrf\\\"']|{UCHAR}"
 EXPONENT = r"[eE][+-]?[0-9]+"
+NUMBER = rf"[+-]?(?:[0-9]+\.[0-9]*{EXPONENT}|\.[0-9]+{EXPONENT}|[0-9]+{EXPONENT}|[0-9]*\.[0-9]+|[0-9]+)"
 
 TERMINALS = [
     ("ws", r"[ \t\r\n]+"),
     ("comment", r"#[^\r\n]*"),
-    ("string", rf"'''(?:(?:'|'')?(?:[^'\\]|{ESCAPED}))*'''"),
-    ("string", rf'"""(?:(?:"|"")?(?:[^"\\]|{ESCAPED}))*"""'),
-    ("string", rf"'(?:[^'\\\r\n]|{ESCAPED})*'"),
-    ("string", rf'"(?:[^"\\\r\n]|{ESCAPED})*"'),
-    ("iri", rf"<(?:[^<>\"{{}}|^`\\\x00-\x20]|{UCHAR})*>"),
-    ("bnode", f"_:[{PN_CHARS_U}0-9](?:[{PN_CHARS}.]*[{PN_CHARS}])?"),
+    ("string", rf"'''(?:(?:'|'')?(?:[^'\\]|{ESCAPED}))*+'''"),
+    ("string", rf'"""(?:(?:"|"")?(?:[^"\\]|{ESCAPED}))*+"""'),
+    ("string", rf"'(?:[^'\\\r\n]|{ESCAPED})*+'"),
+    ("string", rf'"(?:[^"\\\r\n]|{ESCAPED})*+"'),
+    ("iri", rf"<(?:[^<>\"{{}}|^`\\\x00-\x20]|{UCHAR})*+>"),
+    ("bnode", f"_:[{PN_CHARS_U}0-9][{PN_CHARS}]*+(?:\\.++[{PN_CHARS}]++)*+"),
     ("pname", f"(?:{PN_PREFIX})?:(?:{PN_LOCAL})?"),
     ("variable", f"[?$]{VARNAME}"),
     ("lang", r"@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*"),
-    (
-        "number",
-        rf"[+-]?(?:[0-9]+\.[0-9]*{EXPONENT}|\.[0-9]+{EXPONENT}|[0-9]+{EXPONENT}|[0-9]*\.[0-9]+|[0-9]+)",
-    ),
+    ("number", NUMBER),
     ("nil", r"\([ \t\r\n]*\)"),
     ("anon", r"\[[ \t\r\n]*\]"),
-    ("keyword", r"[A-Za-z][A-Za-z0-9_]*"),
     ("other", r"&&|\|\||!=|<=|>=|\^\^|[{}()\[\];,.=!<>+\-*/^|?]"),
 ]
 TOKEN = re.compile("|".join(f"(?P<{kind}{i}>{pattern})" for i, (kind, pattern) in enumerate(TERMINALS)))
+# A run of name characters not followed by ":" is no prefixed name: it is read as keywords, dots
+# and numbers (`true.SERVICE` is three tokens), once, without trying the prefixed name again at
+# each of its characters.
+WORD_RUN = re.compile(PN_PREFIX)
+IN_RUN = re.compile(f"(?P<keyword>[A-Za-z][A-Za-z0-9_]*)|(?P<number>{NUMBER})|(?P<other>[.-])")
 # A string opened but not closed as its form requires: a parser that backtracks would read
 # `'''…` as `''` followed by `'…`, so no reading of it is trusted.
 OPENED = re.compile(r"'''|\"\"\"|'|\"")
@@ -109,6 +113,11 @@ def tokens(text):
     (punctuation and operators). Text that is no SPARQL terminal raises BadRequest."""
     position = 0
     while position < len(text):
+        run = WORD_RUN.match(text, position)
+        if run and not text.startswith(":", run.end()):
+            yield from _words(text, position, run.end())
+            position = run.end()
+            continue
         match = TOKEN.match(text, position)
         kind = match.lastgroup.rstrip("0123456789") if match else None
         if kind in (None, "other") and text[position] in "'\"":
@@ -124,12 +133,24 @@ def tokens(text):
                 position,
                 f"前缀名 {value} 的读法因解析器而异 (parsers read this prefixed name differently)",
             )
+        if kind not in ("ws", "comment"):
+            yield kind, value
+        position = match.end()
+
+
+def _words(text, start, end):
+    """The tokens of a run of name characters that is no prefixed name."""
+    position = start
+    while position < end:
+        match = IN_RUN.match(text, position, end)
+        if match is None:
+            _unreadable(text, position, f"无法识别的字符 {text[position]!r} (unexpected character)")
+        kind, value = match.lastgroup, match.group()
         if kind == "keyword":
             if value.upper() not in KEYWORDS:
                 _unreadable(text, position, f"不是 SPARQL 关键字：{value} (not a SPARQL keyword)")
-            yield kind, value.upper()
-        elif kind not in ("ws", "comment"):
-            yield kind, value
+            value = value.upper()
+        yield kind, value
         position = match.end()
 
 
