@@ -1,6 +1,7 @@
 """Shared fixtures: one real build per test session, the app on either store, a real
 Oxigraph server for the remote store (started on 127.0.0.1 and stopped by the fixture)."""
 
+import select
 import shutil
 import socket
 import subprocess
@@ -114,3 +115,21 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def listener():
+    """A TCP listener on 127.0.0.1; yields (port, connected()), where connected() waits
+    a little for a connection and tells whether one came."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen()
+
+    def connected(wait=0.5):
+        readable, _, _ = select.select([sock], [], [], wait)
+        if readable:
+            sock.accept()[0].close()
+        return bool(readable)
+
+    yield sock.getsockname()[1], connected
+    sock.close()

@@ -33,7 +33,7 @@ import pyoxigraph
 from SPARQLWrapper import JSON, N3, POST, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
-from policykg import errors, queries
+from policykg import errors, queries, sandbox
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -284,6 +284,7 @@ class EmbeddedStore(Store):
 
 def _serve(path, fd):
     """A worker process: open the store read-only, answer requests until the pipe closes."""
+    sandbox.forbid_network()  # first: no query this process runs can open a network socket
     connection = multiprocessing.connection.Connection(fd)
     store = pyoxigraph.Store.read_only(path)
     while True:
