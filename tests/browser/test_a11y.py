@@ -105,3 +105,109 @@ def test_axe_finds_no_violation(browser, site, name, path, device):
     page.context.close()
     assert found == [], "\n".join(found)
     assert problems == []
+
+
+# Every control a keyboard can reach, in document order, each tagged with its position; the
+# browser's Tab order must be the same (no positive tabindex, nothing hidden that takes focus).
+CONTROLS = """() => Array.from(document.querySelectorAll(
+    'a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex]'))
+  .filter(e => e.tabIndex >= 0 && !e.disabled && e.checkVisibility({visibilityProperty: true}))
+  .map((e, i) => { e.dataset.order = i;
+                   return `${e.tagName.toLowerCase()} ${(e.getAttribute('aria-label') || e.textContent).trim().slice(0, 30)}`; })"""
+# Where the focus is, and whether it shows: an outline or a shadow on the element or on the
+# box it is drawn in (CodeMirror's input is an invisible textarea inside its .CodeMirror).
+FOCUSED = """() => { const e = document.activeElement;
+  const shown = [e, e.closest('.CodeMirror')].filter(Boolean).some(box => {
+    const style = getComputedStyle(box);
+    return (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0) || style.boxShadow !== 'none'; });
+  return [e.dataset.order === undefined ? e.tagName : Number(e.dataset.order), shown]; }"""
+
+
+def to_top(page):
+    """Put the keyboard's starting point before the first control (an unfocusable mark)."""
+    page.evaluate("""() => { let mark = document.getElementById('test-start');
+      if (!mark) { mark = document.createElement('span'); mark.id = 'test-start'; mark.tabIndex = -1;
+                   document.body.prepend(mark); }
+      mark.focus(); window.scrollTo(0, 0); }""")
+
+
+def tab_through(page):
+    """Press Tab from the top of the page past its last control: (controls, focus order,
+    controls that took the focus without showing it)."""
+    controls = page.evaluate(CONTROLS)
+    to_top(page)
+    order, unseen = [], []
+    for _ in controls:
+        page.keyboard.press("Tab")
+        where, shown = page.evaluate(FOCUSED)
+        order.append(where)
+        if not shown:
+            unseen.append(controls[where] if isinstance(where, int) else where)
+    return controls, order, unseen
+
+
+@pytest.mark.parametrize("device", WIDTHS)
+def test_keyboard_reaches_every_control_of_policies_in_order(browser, site, device):
+    page = open_page(browser, width=WIDTHS[device], height=900)
+    page.goto(site + "/policies?q=专利")
+    controls, order, unseen = tab_through(page)
+    assert order == list(range(len(controls))), controls
+    assert unseen == []
+    # The filters open from the keyboard, and then their fields are in the order too.
+    summary = page.get_by_text("筛选条件", exact=True)
+    to_top(page)
+    while page.evaluate("document.activeElement.tagName") != "SUMMARY":
+        page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("申请人类型")).to_be_visible()
+    controls, order, unseen = tab_through(page)
+    assert "select" in " ".join(controls) and order == list(range(len(controls))), controls
+    assert unseen == []
+    expect(summary).to_be_visible()
+    assert page.problems == []
+    page.context.close()
+
+
+@pytest.mark.parametrize("device", WIDTHS)
+def test_keyboard_reaches_every_control_of_the_editor_and_leaves_the_code(browser, site, device):
+    page = open_page(browser, width=WIDTHS[device], height=900)
+    load(page, site, "/editor")
+    expect(page.locator("#editor-keys")).to_contain_text("Tab")
+    controls, order, unseen = tab_through(page)
+    assert order == list(range(len(controls))), controls
+    assert unseen == []
+    code = [i for i, name in enumerate(controls) if name.startswith("textarea SPARQL 查询")]
+    assert code, controls
+    # Into the code, type, and Tab goes on to the next control without writing a tab.
+    query = page.evaluate("document.querySelector('.tabPanel.active .CodeMirror').CodeMirror.getValue()")
+    to_top(page)
+    while page.evaluate("document.activeElement.dataset.order") != str(code[0]):
+        page.keyboard.press("Tab")
+    page.keyboard.press("Control+End")
+    page.keyboard.type(" ")
+    page.keyboard.press("Tab")
+    assert page.evaluate(FOCUSED)[0] == code[0] + 1
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate(FOCUSED)[0] == code[0]
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate(FOCUSED)[0] == code[0] - 1
+    value = page.evaluate("document.querySelector('.tabPanel.active .CodeMirror').CodeMirror.getValue()")
+    assert value == query + " "  # the space typed, and no tab
+    assert page.problems == []
+    page.context.close()
+
+
+def test_skip_link_jumps_to_the_main_content(browser, site):
+    page = open_page(browser)
+    page.goto(site + "/policies")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="跳到正文")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+    page.keyboard.press("Tab")  # the next stop is the first control of the main content
+    assert page.evaluate("document.activeElement.closest('main') !== null")
+    assert page.evaluate("document.activeElement.closest('header') === null")
+    assert page.problems == []
+    page.context.close()
