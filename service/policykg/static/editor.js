@@ -179,6 +179,88 @@
     return ["variables", "ourPrefixes", "ourClasses", "ourProperties"];
   }
 
+  // --- YASGUI's markup, made accessible -------------------------------------------------------
+  // YASGUI draws its tabs as an ARIA tablist that also holds its "+" button, points every tab
+  // at a panel that exists only while that tab is open, and leaves its inputs unnamed. After
+  // each of its redraws the tabs become a group of plain links (the open one aria-current),
+  // each panel a region named by its link, and every input gets a name.
+
+  function set(element, name, value) {
+    if (value === null) {
+      element.removeAttribute(name);
+    } else if (element.getAttribute(name) !== value) {
+      element.setAttribute(name, value);
+    }
+  }
+
+  function mend(host) {
+    host.querySelectorAll(".tabsList").forEach(function (list) {
+      set(list, "role", "group");
+      set(list, "aria-label", "查询标签页");
+    });
+    host.querySelectorAll(".tabsList .tab > a").forEach(function (link) {
+      set(link, "role", null);
+      set(link, "aria-controls", null);
+      set(link, "aria-selected", null);
+      set(link, "aria-current", link.parentNode.classList.contains("active") ? "true" : null);
+    });
+    host.querySelectorAll(".tabsList .tab input").forEach(function (input) {
+      set(input, "aria-label", "标签页名称");
+    });
+    host.querySelectorAll(".tabPanel").forEach(function (panel) {
+      set(panel, "role", "region");
+    });
+    host.querySelectorAll("input.autocomplete").forEach(function (input) {
+      set(input, "aria-label", "查询接口地址");
+    });
+    host.querySelectorAll("ul[id='']").forEach(function (list) {
+      set(list, "id", null);
+    });
+    host.querySelectorAll(".tabMenu .selector").forEach(function (selector) {
+      var label = selector.querySelector(".selectorLabel");
+      var select = selector.querySelector("select");
+      if (label && select) {
+        set(select, "aria-label", label.textContent);
+      }
+    });
+    host.querySelectorAll("select.tableSizer").forEach(function (select) {
+      set(select, "aria-label", "每页行数");
+    });
+    host.querySelectorAll(".yasr thead th").forEach(function (cell) {
+      if (!cell.textContent.trim()) {
+        var name = document.createElement("span");
+        name.className = "sr-only";
+        name.textContent = "序号";
+        cell.appendChild(name);
+      }
+    });
+    host.querySelectorAll(".CodeMirror textarea").forEach(function (input) {
+      set(input, "aria-label", "SPARQL 查询");
+      set(input, "aria-describedby", "editor-keys");
+    });
+  }
+
+  function keepMended(host) {
+    mend(host);
+    new MutationObserver(function () { mend(host); }).observe(host, {
+      childList: true,
+      subtree: true,
+      attributes: true,
+      attributeFilter: ["role", "class", "aria-selected", "aria-controls", "id"]
+    });
+  }
+
+  // Tab and Shift+Tab move the focus out of the code, as everywhere else on the page (the
+  // stock editor indents with them, which traps a keyboard user); Ctrl+] and Ctrl+[ indent.
+  // The editor grows with its query instead of scrolling inside itself.
+  function configureEditor() {
+    Yasqe.defaults.extraKeys.Tab = false;
+    Yasqe.defaults.extraKeys["Shift-Tab"] = false;
+    Yasqe.defaults.editorHeight = "auto";
+    Yasqe.defaults.resizeable = false;
+    Yasqe.defaults.viewportMargin = Infinity;
+  }
+
   // --- The editor -----------------------------------------------------------------------------
 
   function start(enabled) {
@@ -186,13 +268,16 @@
     // completers ask lov.linkeddata.es, which this page may not reach (and need not).
     Yasqe.defaults.autocompleters.splice(0, Yasqe.defaults.autocompleters.length);
     enabled.forEach(function (name) { Yasqe.defaults.autocompleters.push(name); });
+    configureEditor();
     Yasr.registerPlugin("table", NamedTable);
     Yasr.defaults.errorRenderers = [explain];
 
     var host = document.createElement("div");
     host.className = "yasgui-host";
     root.insertBefore(host, alertBox.nextSibling);
+    keepMended(host);
     root.querySelector(".editor-fallback").hidden = true;
+    document.getElementById("editor-keys").hidden = false;
     var yasgui = new Yasgui(host, {
       requestConfig: { endpoint: endpoint, method: "POST" },
       endpointCatalogueOptions: { getData: function () { return [{ endpoint: endpoint }]; } },
