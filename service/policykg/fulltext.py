@@ -368,7 +368,7 @@ class Searcher:
 
     def __init__(self, folder):
         folder = Path(folder)
-        if not tantivy.Index.exists(str(folder)):
+        if not folder.is_dir() or not tantivy.Index.exists(str(folder)):
             raise FileNotFoundError(f"no full-text index in {folder}")
         self._index = tantivy.Index.open(str(folder))
         self._schema = self._index.schema
@@ -531,7 +531,11 @@ class Searcher:
                 data["label"],
                 highlight(data["label"], self._marks(text)),
             )
-        body = data["text"] or " / ".join(data["titles"])
+        marks = self._marks(text)
+        candidates = [body for body in (data["text"], *data["titles"]) if body]
+        body = next(
+            (body for body in candidates if _marked(body, marks)), candidates[0] if candidates else ""
+        )
         return Hit(
             data["policy"],
             data["thing"],
@@ -540,7 +544,7 @@ class Searcher:
             data["clause"],
             _pages(data),
             body,
-            highlight(body, self._marks(text)),
+            highlight(body, marks),
         )
 
     def _marks(self, text):
@@ -584,9 +588,8 @@ def _filters(filters):
     return checked
 
 
-def highlight(text, marks, size=SNIPPET_CHARS):
-    """An excerpt of `text` (at most `size` characters, from a little before the first match),
-    HTML-escaped, with each match of `marks` (keys, words) in <mark>."""
+def _spans(text, marks):
+    """Where `marks` (document number keys, folded words) occur in `text`, merged, in order."""
     keys, words = marks
     folded = fold(text)
     spans = []
@@ -599,6 +602,17 @@ def highlight(text, marks, size=SNIPPET_CHARS):
             merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
         else:
             merged.append((start, end))
+    return merged
+
+
+def _marked(text, marks):
+    return bool(_spans(text, marks))
+
+
+def highlight(text, marks, size=SNIPPET_CHARS):
+    """An excerpt of `text` (at most `size` characters, from a little before the first match),
+    HTML-escaped, with each match of `marks` (keys, words) in <mark>."""
+    merged = _spans(text, marks)
     begin = max(0, merged[0][0] - SNIPPET_BEFORE) if merged else 0
     if len(text) - begin < size:
         begin = max(0, len(text) - size)
