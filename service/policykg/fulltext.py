@@ -238,6 +238,8 @@ def _things(rows):
     return things
 
 
+# The kinds whose labels name the policy: its own, and the recognitions it is about.
+NAMED = ("policy", "recognition")
 KIND_ORDER = (
     "policy",
     "definition",
@@ -281,15 +283,18 @@ def build_index(store, folder, base_iri=config.DEFAULTS["BASE_IRI"]):
             (int(row["firstPage"]), int(row["lastPage"] or row["firstPage"])) if row["firstPage"] else None
         )
         members = sorted(by_policy.get(policy, []), key=lambda t: (KIND_ORDER.index(t.kind), t.thing))
-        titles = [
-            title for thing in members if thing.kind in ("policy", "recognition") for title in thing.titles
-        ]
-        texts = [text for thing in members for text in thing.titles + thing.texts]
+        # Each text is segmented once: the policy's document is its clauses' terms together.
+        terms = [_terms(analyzer, thing.titles, thing.titles + thing.texts) for thing in members]
+        whole = _Terms(
+            [w for thing, t in zip(members, terms, strict=True) if thing.kind in NAMED for w in t.name],
+            [w for t in terms for w in t.words],
+            [c for t in terms for c in t.chars],
+        )
         label = next((thing.titles for thing in members if thing.kind == "policy"), [""])
         data = {"policy": policy, "thing": policy, "kind": "policy", "pages": pages, "label": _zh(label)}
-        writer.add_document(_document(analyzer, "policy", order, titles, texts, data, **common))
+        writer.add_document(_document("policy", order, whole, data, **common))
         order += 1
-        for thing in members:
+        for thing, thing_terms in zip(members, terms, strict=True):
             data = {
                 "policy": policy,
                 "thing": thing.thing,
@@ -299,9 +304,7 @@ def build_index(store, folder, base_iri=config.DEFAULTS["BASE_IRI"]):
                 "titles": thing.titles,
                 "text": "\n".join(thing.texts),
             }
-            writer.add_document(
-                _document(analyzer, "clause", order, thing.titles, thing.titles + thing.texts, data, **common)
-            )
+            writer.add_document(_document("clause", order, thing_terms, data, **common))
             order += 1
             clauses += 1
     writer.commit()
@@ -314,7 +317,23 @@ def _zh(labels):
     return next((label for label in labels if re.search(f"[{CJK}]", label)), labels[0] if labels else "")
 
 
-def _document(analyzer, scope, order, titles, texts, data, policy, facets, amount):
+@dataclass(frozen=True)
+class _Terms:
+    name: list  # the words of names (labels)
+    words: list  # the words of every text, names among them
+    chars: list  # the characters of every text, an empty term between two texts
+
+
+def _terms(analyzer, titles, texts):
+    # The empty term between texts keeps a phrase from running from one text into the next.
+    return _Terms(
+        [w for title in titles for w in analyzer.words(title)],
+        [w for text in texts for w in analyzer.words(text)],
+        [c for text in texts for c in [*chars(text), ""]],
+    )
+
+
+def _document(scope, order, terms, data, policy, facets, amount):
     document = tantivy.Document()
     document.add_text("scope", scope)
     document.add_text("policy", policy)
@@ -324,14 +343,9 @@ def _document(analyzer, scope, order, titles, texts, data, policy, facets, amoun
     if amount is not None:
         document.add_float("amount", float(amount))
     document.add_unsigned("order", order)
-    document.add_pre_tokenized_text(
-        "name", _pretokenized([w for title in titles for w in analyzer.words(title)])
-    )
-    document.add_pre_tokenized_text(
-        "words", _pretokenized([w for text in texts for w in analyzer.words(text)])
-    )
-    # A gap between texts, so that a phrase never runs from one into the next.
-    document.add_pre_tokenized_text("chars", _pretokenized([c for text in texts for c in [*chars(text), ""]]))
+    document.add_pre_tokenized_text("name", _pretokenized(terms.name))
+    document.add_pre_tokenized_text("words", _pretokenized(terms.words))
+    document.add_pre_tokenized_text("chars", _pretokenized(terms.chars))
     document.add_bytes("data", json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8"))
     return document
 
