@@ -387,7 +387,7 @@ class Searcher:
         self._index = tantivy.Index.open(str(folder))
         self._schema = self._index.schema
         self._searcher = self._index.searcher()
-        self.analyzer = Analyzer((folder / NAMES_FILE).read_text(encoding="utf-8").split())
+        self.analyzer = Analyzer((folder / NAMES_FILE).read_text(encoding="utf-8").splitlines())
 
     def search(self, text, filters=None, offset=0, limit=20):
         """Policies with every word of `text` (all policies when it is blank) and the filters,
