@@ -68,6 +68,7 @@ QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,8})[”\"」』]")
 NAME_BOOST = 3.0
 WORD_BOOST = 2.0
 SNIPPET_CHARS = 120
+BEST_CLAUSES = 4
 SNIPPET_BEFORE = 30
 # The index is written by one thread in one commit, so that it is one segment in insertion
 # order: ties keep that order. The heap is a budget, not an allocation.
@@ -515,12 +516,20 @@ class Searcher:
             ]
         )
         best = {}
-        # Enough to give each policy its best clause in all but freak cases; one query either way.
-        result = self._searcher.search(query, 20 * len(policies), count=False)
+        # A few clauses per policy give almost every policy its best one in one query; the
+        # rest (a policy whose words are all in many clauses) get one query each.
+        result = self._searcher.search(query, BEST_CLAUSES * len(policies), count=False)
         for score, address in result.hits:
             data = self._data(address)
             if data["policy"] not in best:
                 best[data["policy"]] = self._hit(score, data, text)
+        for policy in policies:
+            if policy not in best:
+                alone = tantivy.Query.boolean_query(
+                    [(tantivy.Occur.Must, query), (tantivy.Occur.Must, self._term("policy", policy))]
+                )
+                for score, address in self._searcher.search(alone, 1, count=False).hits:
+                    best[policy] = self._hit(score, self._data(address), text)
         return best
 
     def _data(self, address):
@@ -609,7 +618,8 @@ def _spans(text, marks):
     spans = []
     for word in words:
         spans.extend((m.start(), m.end()) for m in re.finditer(re.escape(word), folded))
-    spans.extend((start, end) for number, start, end in docnumber.find_all(text) if number.key in keys)
+    if keys:
+        spans.extend((start, end) for number, start, end in docnumber.find_all(text) if number.key in keys)
     merged = []
     for start, end in sorted(spans):
         if merged and start <= merged[-1][1]:
