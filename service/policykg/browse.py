@@ -9,11 +9,8 @@ What a request brings (filters, slugs, IRIs) is checked here and bound as typed 
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal
-from functools import cache
-from pathlib import Path
 
-from . import errors, queries
+from . import errors, queries, wording
 
 # Slugs of our IRIs (`id/<kind>/<slug>`); no dots, so `/doc/policy/x.ttl` is never a slug.
 SLUG = re.compile(r"[A-Za-z0-9_-]+")
@@ -59,31 +56,26 @@ BASIS_ORDER = (
     "per-country",
     "one-off",
 )
-WAN, YI = Decimal(10_000), Decimal(100_000_000)
 
 
 @dataclass(frozen=True)
 class Source:
     """Where the browse functions get their rows: a store, the API queries, the base IRI."""
 
-    store: object
+    store: queries.Queryable
     catalog: queries.Catalog = field(repr=False)
     base: str
     timeout: float
 
-    def rows(self, name, **params):
+    def rows(self, name: str, **params: str) -> list[dict[str, str]]:
         """Rows of query `name` with `params` bound, as {variable: plain value}."""
         result = self.store.query(self.catalog.get(name).bind(params), timeout=self.timeout)
         return [{key: term["value"] for key, term in row.items()} for row in result.rows]
 
 
-def source(store, cfg):
-    return Source(store, api_catalog(cfg["ROOT"], cfg["BASE_IRI"]), cfg["BASE_IRI"], cfg["QUERY_TIMEOUT"])
-
-
-@cache
-def api_catalog(root, base):
-    return queries.Catalog(Path(root) / "queries" / "api", base)
+def source(store: queries.Queryable, cfg: queries.Settings) -> Source:
+    """The browse functions' source: `store` through the API queries of these settings."""
+    return Source(store, queries.api(cfg), cfg["BASE_IRI"], cfg["QUERY_TIMEOUT"])
 
 
 # --- IRIs, paths and references --------------------------------------------------------------
@@ -158,32 +150,6 @@ def facets(base, rows):
 # --- Amounts in words ------------------------------------------------------------------------
 
 
-def number(text):
-    """A decimal lexical form as an int when whole, else a float (for JSON)."""
-    value = Decimal(text)
-    return int(value) if value == value.to_integral_value() else float(value)
-
-
-def plain(value):
-    """A Decimal without exponent or trailing zeros: 1.50 → "1.5", 2E+2 → "200"."""
-    return format(value.normalize(), "f")
-
-
-def yuan(value):
-    """An amount of CNY as people write it: 4000 → "4000 元", 2000000 → "200 万元"."""
-    value = Decimal(str(value))
-    if value >= YI:
-        return f"{plain(value / YI)} 亿元"
-    if value >= WAN:
-        return f"{plain(value / WAN)} 万元"
-    return f"{plain(value)} 元"
-
-
-def percent(rate):
-    """A rate as a percentage: 0.6 → "60%"."""
-    return f"{plain(Decimal(str(rate)) * 100)}%"
-
-
 def basis_words(bases):
     """What an amount is counted per, in reading order: ["每件", "每个国家"] → "每件每个国家"."""
     ordered = sorted(
@@ -202,17 +168,17 @@ def amount_text(amount):
     "实际投保年度保费的 60%，每年最高 20 万元"."""
     per = basis_words(amount.get("bases", ()))
     if amount.get("rate") is not None:
-        share = percent(amount["rate"])
+        share = wording.percent(amount["rate"])
         text = f"{amount['rateBase']}的 {share}" if amount.get("rateBase") else share
         if amount.get("rateUplift") is not None:
-            text += f"，上浮 {percent(amount['rateUplift'])}"
+            text += f"，上浮 {wording.percent(amount['rateUplift'])}"
         if amount.get("maxValue") is not None:
-            return f"{text}，{per}最高 {yuan(amount['maxValue'])}"
+            return f"{text}，{per}最高 {wording.yuan(amount['maxValue'])}"
         return f"{text}（{per}）" if per else text
     if amount.get("value") is not None:
-        return f"{per} {yuan(amount['value'])}" if per else yuan(amount["value"])
+        return f"{per} {wording.yuan(amount['value'])}" if per else wording.yuan(amount["value"])
     if amount.get("maxValue") is not None:
-        return f"{per}最高 {yuan(amount['maxValue'])}"
+        return f"{per}最高 {wording.yuan(amount['maxValue'])}"
     return ""
 
 
@@ -220,15 +186,6 @@ def amount_kind(amount):
     if amount.get("rate") is not None:
         return "rate"
     return "fixed" if amount.get("value") is not None else "capped"
-
-
-def pages_text(first, last=None):
-    """Handbook pages: "第 10–13 页", "第 8 页", or "第 29 页起" when the last page is unknown."""
-    if first is None:
-        return ""
-    if last is None:
-        return f"第 {first} 页起"
-    return f"第 {first} 页" if first == last else f"第 {first}–{last} 页"
 
 
 # --- Policies ---------------------------------------------------------------------------------
@@ -279,8 +236,8 @@ def policies(src, filters):
                 "page": page_path(src.base, row["policy"]),
                 "api": f"/api/policies/{code(row['policy'])}",
                 "firstPage": int(row["firstPage"]) if "firstPage" in row else None,
-                "maxAmount": number(most) if most else None,
-                "maxAmountText": yuan(most) if most else "",
+                "maxAmount": wording.json_number(most) if most else None,
+                "maxAmountText": wording.yuan(most) if most else "",
                 "rows": [],
             }
         found[row["policy"]]["rows"].append(row)
@@ -347,7 +304,7 @@ def policy(src, slug):
             "section": ref(src.base, row["section"], row["sectionLabel"]) if "section" in row else None,
             "firstPage": first,
             "lastPage": last,
-            "pages": pages_text(first, last),
+            "pages": wording.pages(first, last),
         },
         "themes": links.get("theme", []),
         "levels": links.get("level", []),
@@ -370,10 +327,10 @@ def benefits(src, target):
         if amount is None:
             amount = per_benefit[row["amount"]] = {
                 "iri": row["amount"],
-                "value": number(row["value"]) if "value" in row else None,
-                "maxValue": number(row["maxValue"]) if "maxValue" in row else None,
-                "rate": number(row["rate"]) if "rate" in row else None,
-                "rateUplift": number(row["rateUplift"]) if "rateUplift" in row else None,
+                "value": wording.json_number(row["value"]) if "value" in row else None,
+                "maxValue": wording.json_number(row["maxValue"]) if "maxValue" in row else None,
+                "rate": wording.json_number(row["rate"]) if "rate" in row else None,
+                "rateUplift": wording.json_number(row["rateUplift"]) if "rateUplift" in row else None,
                 "rateBase": row.get("rateBase"),
                 "tier": row.get("tier"),
                 "level": row.get("level"),
@@ -402,7 +359,7 @@ def benefits(src, target):
                 "applicants": split(row.get("applicants")),
                 "sourceText": row["sourceText"],
                 "note": row.get("note"),
-                "pages": pages_text(first, last),
+                "pages": wording.pages(first, last),
                 "amounts": listed,
                 "tiered": len(listed) > 1 or any(a["tier"] or a["level"] for a in listed),
             }
@@ -436,7 +393,7 @@ def conditions(src, target):
             "iri": row["criterion"],
             "clause": row.get("clause"),
             "sourceText": row["sourceText"],
-            "pages": pages_text(first, last),
+            "pages": wording.pages(first, last),
         }
     sections = {}
     for group in sorted(groups.values(), key=lambda g: natural(g["iri"])):

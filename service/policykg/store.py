@@ -24,7 +24,6 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import weakref
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -33,10 +32,10 @@ import pyoxigraph
 from SPARQLWrapper import JSON, N3, POST, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
-from policykg import errors, queries
+from policykg import artifact, errors, queries
+from policykg.cache import LRU
+from policykg.namespaces import RDF_LANG_STRING, XSD_STRING
 
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 POSITION = re.compile(r"(\d+):(\d+)")
 # Seconds allowed for one Graph Store Protocol upload.
 LOAD_TIMEOUT = 600
@@ -57,7 +56,7 @@ class Result:
 
 def open_store(cfg):
     """The store `cfg["STORE"]` names, over the data of the build in `cfg["BUILD_DIR"]`."""
-    manifest = _manifest(cfg)
+    manifest = artifact.manifest(cfg)
     version = manifest["data_version"] if manifest else None
     if cfg["STORE"] == "embedded":
         path = Path(cfg["BUILD_DIR"]) / "store"
@@ -114,7 +113,7 @@ class Newest:
         return self.current
 
     def _follow(self):
-        manifest = _manifest(self.cfg)
+        manifest = artifact.manifest(self.cfg)
         if manifest is None or manifest["data_version"] == self.current.data_version():
             return
         try:
@@ -123,14 +122,6 @@ class Newest:
             return  # caught between two renames of a build: look again next time
         replaced, self.current = self.current, fresh
         weakref.finalize(replaced, replaced.closer())
-
-
-# `graph` is imported where it is used: query workers import this module, and need none of the
-# build's libraries (rdflib, owlrl, pyshacl).
-def _manifest(cfg):
-    from policykg import graph
-
-    return graph.load_manifest(cfg)
 
 
 class Store:
@@ -142,8 +133,8 @@ class Store:
         self.cfg = cfg
         self._version = version
         # Answers are cached only when we know which data the store holds.
-        self._cache = _Cache(cfg["CACHE_SIZE"] if version else 0)
-        self._count_query = (Path(cfg["ROOT"]) / "queries/internal/triple_count.rq").read_text("utf-8")
+        self._cache: LRU[Result] = LRU(cfg["CACHE_SIZE"] if version else 0)
+        self._count_query = queries.internal(cfg, "triple_count").bind()
 
     def data_version(self):
         return self._version
@@ -181,31 +172,6 @@ def _positive(value, default, name):
     if value <= 0:
         raise errors.BadRequest(f"{name} 应为正数 ({name} must be positive)", param=name)
     return value
-
-
-class _Cache:
-    """A bounded least-recently-used map, safe across threads."""
-
-    def __init__(self, size):
-        self._size = size
-        self._items = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key):
-        with self._lock:
-            if key not in self._items:
-                return None
-            self._items.move_to_end(key)
-            return self._items[key]
-
-    def put(self, key, value):
-        if self._size <= 0:
-            return
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
 
 
 def _time_limit(seconds):
@@ -500,7 +466,7 @@ def _remote_term(term):
 def load_remote(cfg, gsp_endpoint):
     """Put the build into a SPARQL 1.1 Graph Store Protocol endpoint: the closure as the default
     graph, and the named graphs `<BASE>graph/asserted` and `<BASE>graph/inferred`."""
-    manifest = _manifest(cfg)
+    manifest = artifact.manifest(cfg)
     if manifest is None:
         raise errors.BuildError(f"{cfg['BUILD_DIR']}: 没有构建结果 (no build; run `policykg build`)")
     folder = Path(cfg["BUILD_DIR"])
