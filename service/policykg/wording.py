@@ -27,6 +27,12 @@ def decimal(value: Number) -> Decimal:
     return Decimal(str(value).strip().replace(",", ""))
 
 
+def _shift(number: Decimal, places: int) -> Decimal:
+    """`number` × 10^places, exactly (`scaleb` would round to the context's precision)."""
+    sign, digits, exponent = number.as_tuple()
+    return Decimal((sign, digits, int(exponent) + places))
+
+
 def plain(value: Number) -> str:
     """A number without exponent or trailing zeros: 1.50 → "1.5", 2E+2 → "200"; "—" when it
     is not a finite number."""
@@ -59,9 +65,9 @@ def yuan(value: Number) -> str:
         return NOT_A_NUMBER
     size = abs(number)
     if size >= YI:
-        return f"{plain(number.scaleb(-8))} 亿元"
+        return f"{plain(_shift(number, -8))} 亿元"
     if size >= WAN:
-        return f"{plain(number.scaleb(-4))} 万元"
+        return f"{plain(_shift(number, -4))} 万元"
     return f"{plain(number)} 元"
 
 
@@ -71,7 +77,7 @@ def percent(rate: Number) -> str:
         number = decimal(rate)
     except InvalidOperation:
         return NOT_A_NUMBER
-    return f"{plain(number.scaleb(2))}%" if number.is_finite() else NOT_A_NUMBER
+    return f"{plain(_shift(number, 2))}%" if number.is_finite() else NOT_A_NUMBER
 
 
 def pages(first: int | str | None, last: int | str | None = None) -> str:
