@@ -191,14 +191,15 @@ class Lexicon:
     """Names from the graph and a tokenizer whose dictionary holds them (one per data version)."""
 
     def __init__(self, rows):
-        self.names = {}  # cleaned name → [Entity]
+        self.names: dict = {}  # cleaned name → [Entity]
         self.policy_labels = {}
         self.numbers = set()  # every key a document number answers to
         for row in rows:
             value = {key: render.plain(term) for key, term in row.items()}
             names = {clean(value["name"])}
-            if value["kind"] in ("policy", "recognition", "body") and short_name(value["name"]):
-                names.add(clean(short_name(value["name"])))
+            short = short_name(value["name"])
+            if value["kind"] in ("policy", "recognition", "body") and short:
+                names.add(clean(short))
             for name in names:
                 entity = Entity(
                     value["kind"],
@@ -217,7 +218,7 @@ class Lexicon:
 
     def entities(self, text, tokens):
         """Every entity named in `text`: whole tokens, longer names anywhere, close policy names."""
-        found = {}
+        found: dict = {}
         for name, entities in self.names.items():
             if name in tokens or (len(name) >= 4 and _contains(text, name)):
                 for entity in entities:
@@ -363,7 +364,7 @@ def read(question, lexicon):
     text = clean(raw)
     reading = Reading(question, text, numbers=numbers)
     reading.quoted = [match.group(1).strip() for match in QUOTED.finditer(unicodedata.normalize("NFKC", raw))]
-    taken = []
+    taken: list = []
     for pattern in (AMOUNT, BARE_AMOUNT):
         for match in pattern.finditer(text):
             if any(start < match.end() and match.start() < end for start, end in taken):
@@ -371,7 +372,7 @@ def read(question, lexicon):
             value = _number(match["num"])
             if value is None:
                 continue
-            unit = match.groupdict().get("unit")
+            unit = match.groupdict().get("unit") or ""
             reading.amounts.append(Bound(value * MONEY_UNITS.get(unit, 1), _relation(match), match.group(0)))
             taken.append(match.span())
     for match in YEARS.finditer(text):
@@ -911,7 +912,7 @@ def fulltext(reading, store, catalog):
         reverse=True,
     )[:FULLTEXT_TERMS]
     query = catalog.get("where-stated")
-    hits = {}
+    hits: dict = {}
     for term in terms:
         for row in store.query(query.bind({"text": term})).rows:
             plain = {column: render.plain(value) for column, value in row.items()}

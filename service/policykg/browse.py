@@ -8,7 +8,9 @@ What a request brings (filters, slugs, IRIs) is checked here and bound as typed 
 """
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from . import errors, queries, wording
 
@@ -135,7 +137,7 @@ def renamed(items, name):
 
 def facets(base, rows):
     """{facet: [refs]} from rows of (facet, value, valueLabel[, extra]), without repeats."""
-    found = {}
+    found: dict = {}
     for row in rows:
         if "facet" not in row:
             continue
@@ -163,7 +165,7 @@ def basis_words(bases):
     return "".join(re.sub(r"（.*?）", "", basis["label"]) for basis in ordered)
 
 
-def amount_text(amount):
+def amount_text(amount: Mapping[str, Any]) -> str:
     """One amount in words: "200 万元", "每件最高 4000 元", "一次性 10 万元",
     "实际投保年度保费的 60%，每年最高 20 万元"."""
     per = basis_words(amount.get("bases", ()))
@@ -197,7 +199,7 @@ class Filters:
     params: dict  # the values bound into queries/api/policies.rq
 
 
-def read_filters(args, base):
+def read_filters(args: Mapping[str, str], base: str) -> Filters:
     """The policy filters in request arguments (`q`, `minAmount`, the FILTERS by code or slug).
 
     Raises BadRequest naming the parameter for a value that cannot be one."""
@@ -222,7 +224,7 @@ def read_filters(args, base):
     return Filters(given, params)
 
 
-def policies(src, filters):
+def policies(src: Source, filters: Filters) -> list[dict[str, Any]]:
     """The policies matching `filters`, in handbook order, each with its facets and its
     largest amount ("最高可得")."""
     found = {}
@@ -250,9 +252,9 @@ def policies(src, filters):
     return items
 
 
-def filter_options(src):
+def filter_options(src: Source) -> dict[str, list[dict[str, Any]]]:
     """The values each policy filter can take (used by some policy), with how many use it."""
-    options = {}
+    options: dict = {}
     for row in src.rows("filter-options"):
         option = ref(
             src.base, row["value"], row["valueLabel"], code=code(row["value"]), policies=int(row["policies"])
@@ -263,10 +265,10 @@ def filter_options(src):
     return {facet: sorted(items, key=concept_key) for facet, items in options.items()}
 
 
-def home(src):
+def home(src: Source) -> dict[str, Any]:
     """Every policy, grouped by theme (a policy with two themes is in both)."""
     everything = policies(src, read_filters({}, src.base))
-    themes = {}
+    themes: dict = {}
     for item in everything:
         for theme in item["theme"]:
             themes.setdefault(theme["iri"], dict(theme, policies=[]))["policies"].append(item)
@@ -283,7 +285,7 @@ def _resource(src, kind, slug, missing):
     return target, facts[0], src.rows(f"{kind}-links", **{kind: target})
 
 
-def policy(src, slug):
+def policy(src: Source, slug: str) -> dict[str, Any]:
     """One policy: its facts, links, benefits with their amounts, and conditions."""
     target, row, link_rows = _resource(src, "policy", slug, "没有这项政策")
     links = facets(src.base, link_rows)
@@ -320,7 +322,7 @@ def policy(src, slug):
 
 
 def benefits(src, target):
-    amounts = {}
+    amounts: dict = {}
     for row in src.rows("policy-amounts", policy=target):
         per_benefit = amounts.setdefault(row["benefit"], {})
         amount = per_benefit.get(row["amount"])
@@ -373,7 +375,7 @@ def split(joined):
 
 def conditions(src, target):
     """Condition groups, gathered under the applicant types they are for."""
-    groups = {}
+    groups: dict = {}
     for row in src.rows("policy-conditions", policy=target):
         group = groups.get(row["group"])
         if group is None:
@@ -395,7 +397,7 @@ def conditions(src, target):
             "sourceText": row["sourceText"],
             "pages": wording.pages(first, last),
         }
-    sections = {}
+    sections: dict = {}
     for group in sorted(groups.values(), key=lambda g: natural(g["iri"])):
         applicants = sorted(group.pop("applicants").values(), key=concept_key)
         group["criteria"] = sorted(group["criteria"].values(), key=lambda c: natural(c["iri"]))
@@ -407,7 +409,7 @@ def conditions(src, target):
 # --- Documents, bodies, hotlines ------------------------------------------------------------
 
 
-def document(src, slug):
+def document(src: Source, slug: str) -> dict[str, Any]:
     """One legal document, the bodies that issued it and the policies resting on it."""
     target, row, link_rows = _resource(src, "document", slug, "没有这份文件")
     links = facets(src.base, link_rows)
@@ -429,11 +431,11 @@ def document(src, slug):
     }
 
 
-def organisation(src, slug):
+def organisation(src: Source, slug: str) -> dict[str, Any]:
     """One body: its names, its place in the hierarchy, its documents and policies."""
     target, row, rows = _resource(src, "organisation", slug, "没有这个机关")
     links = facets(src.base, rows)
-    below = {}  # documents issued by bodies under this one, with those bodies
+    below: dict = {}  # documents issued by bodies under this one, with those bodies
     for link in rows:
         if link["facet"] == "subDocument":
             item = below.setdefault(
@@ -462,9 +464,9 @@ def organisation(src, slug):
     }
 
 
-def hotlines(src):
+def hotlines(src: Source) -> list[dict[str, Any]]:
     """Every hotline with the policies it answers for."""
-    found = {}
+    found: dict = {}
     for row in src.rows("hotlines"):
         line = found.setdefault(
             row["hotline"],
@@ -484,16 +486,16 @@ def hotlines(src):
 # --- The SPARQL editor -------------------------------------------------------------------------
 
 
-def vocabulary(src, prefixes):
+def vocabulary(src: Source, prefixes: dict[str, str]) -> dict[str, Any]:
     """What the editor completes: `prefixes` (name → namespace) and the graph's classes and
     properties with their labels."""
-    terms = {"class": [], "property": []}
+    terms: dict = {"class": [], "property": []}
     for row in src.rows("vocabulary"):
         terms[row["kind"]].append({"iri": row["term"], "label": row.get("label")})
     return {"prefixes": prefixes, "classes": terms["class"], "properties": terms["property"]}
 
 
-def labels(src, iris):
+def labels(src: Source, iris: list[str]) -> dict[str, str]:
     """{IRI: Chinese label} for those of `iris` (ours only) that have one."""
     ours = list(dict.fromkeys(value for value in iris if value.startswith(src.base)))
     if len(ours) > MAX_LABELS:

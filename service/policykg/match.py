@@ -213,7 +213,7 @@ class Eligibility:
                 self.recognitions[clean(short)] = row["recognition"]
         constraints = {row["constraint"]: _constraint(row) for row in rows["constraints"]}
         self.levels = {c.level: c.level_label for c in constraints.values() if c.level}
-        self.policies = {}
+        self.policies: dict = {}
         for row in rows["benefits"]:
             policy = self.policies.setdefault(
                 row["policy"],
@@ -253,7 +253,7 @@ class Eligibility:
             groups[group.iri] = group
             if row["policy"] in self.policies:
                 self.policies[row["policy"]].groups.append(group)
-        criteria = {}
+        criteria: dict = {}
         for row in rows["criteria"]:
             criterion = criteria.get(row["criterion"])
             if criterion is None:
@@ -869,7 +869,7 @@ def evaluate(profile_data: Any, store: Any, cfg: queries.Settings) -> dict[str, 
         benefits = [evaluate_benefit(benefit, policy, profile, known, results) for benefit in policy.benefits]
         for benefit in benefits:
             counts[benefit["status"]] += 1
-        best = max((benefit["status"] for benefit in benefits), key=RANK.get)
+        best = max((benefit["status"] for benefit in benefits), key=lambda status: RANK[status])
         shown = [
             results[group.iri]
             for group in policy.groups

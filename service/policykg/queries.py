@@ -128,6 +128,7 @@ class CannedQuery:
         terms = [self._term(param, values.get(param.name, param.example)) for param in self.params]
         names = " ".join(f"?{param.name}" for param in self.params)
         block = f"VALUES ({names}) {{ ({' '.join(str(term) for term in terms)}) }}"
+        assert self.values_span is not None  # a query with parameters opens with its VALUES block
         start, end = self.values_span
         return self.text[:start] + block + self.text[end:]
 
@@ -232,7 +233,7 @@ def _param(path, lineno, value):
     return Param(name, kind, example, description)
 
 
-def load(path: str | Path, base_iri: str = config.DEFAULTS["BASE_IRI"]) -> CannedQuery:
+def load(path: str | Path, base_iri: str = config.CANONICAL_BASE) -> CannedQuery:
     """One canned query from its file; a malformed file raises BuildError naming it.
 
     Files are written with the canonical base (`https://w3id.org/policykg/`), like the data; a
@@ -263,7 +264,7 @@ def load(path: str | Path, base_iri: str = config.DEFAULTS["BASE_IRI"]) -> Canne
 class Catalog:
     """Every `*.rq` in a folder (not its subfolders), by name."""
 
-    def __init__(self, directory: str | Path, base_iri: str = config.DEFAULTS["BASE_IRI"]):
+    def __init__(self, directory: str | Path, base_iri: str = config.CANONICAL_BASE):
         files = sorted(Path(directory).glob("*.rq"))
         self._queries = {path.stem: load(path, base_iri) for path in files}
 

@@ -24,9 +24,11 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import weakref
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph
 from SPARQLWrapper import JSON, N3, POST, SPARQLWrapper
@@ -47,14 +49,14 @@ class Result:
     """A query's answer, whatever the store. Cached and shared between callers: do not mutate."""
 
     form: str  # select | ask | graph
-    variables: list = field(default_factory=list)
-    rows: list = field(default_factory=list)  # variable → SPARQL 1.1 JSON term
+    variables: list[str] = field(default_factory=list)
+    rows: list[dict[str, dict[str, str]]] = field(default_factory=list)  # variable → SPARQL 1.1 JSON term
     boolean: bool | None = None
-    triples: list = field(default_factory=list)  # N-Triples lines
+    triples: list[str] = field(default_factory=list)  # N-Triples lines
     truncated: bool = False
 
 
-def open_store(cfg):
+def open_store(cfg: queries.Settings) -> "Store":
     """The store `cfg["STORE"]` names, over the data of the build in `cfg["BUILD_DIR"]`."""
     manifest = artifact.manifest(cfg)
     version = manifest["data_version"] if manifest else None
@@ -81,29 +83,29 @@ class Newest:
     `BUILD_DIR` holds a newer data version and, if so, answers from it from then on. The store
     it replaces is closed as soon as no request still uses it. Same interface as a store."""
 
-    def __init__(self, cfg):
+    def __init__(self, cfg: queries.Settings):
         self.cfg = cfg
         self.current = open_store(cfg)
         self._looked = time.monotonic()
         self._lock = threading.Lock()
 
     @property
-    def kind(self):
+    def kind(self) -> str | None:
         return self.current.kind
 
-    def data_version(self):
+    def data_version(self) -> str | None:
         return self.newest().data_version()
 
-    def query(self, sparql, **limits):
+    def query(self, sparql: str, **limits: Any) -> Result:
         return self.newest().query(sparql, **limits)
 
-    def triple_count(self):
+    def triple_count(self) -> int:
         return self.newest().triple_count()
 
-    def close(self):
+    def close(self) -> None:
         self.current.close()
 
-    def newest(self):
+    def newest(self) -> "Store":
         every = self.cfg["RELOAD_SECONDS"]
         if every > 0 and time.monotonic() - self._looked >= every:
             with self._lock:
@@ -127,19 +129,27 @@ class Newest:
 class Store:
     """Limits and the answer cache; subclasses run the query (`_run`)."""
 
-    kind = None
+    kind: str | None = None
 
-    def __init__(self, cfg, version):
+    def __init__(self, cfg: queries.Settings, version: str | None):
         self.cfg = cfg
         self._version = version
         # Answers are cached only when we know which data the store holds.
         self._cache: LRU[Result] = LRU(cfg["CACHE_SIZE"] if version else 0)
         self._count_query = queries.internal(cfg, "triple_count").bind()
 
-    def data_version(self):
+    def data_version(self) -> str | None:
         return self._version
 
-    def query(self, sparql, *, timeout=None, row_cap=None, default_graphs=None, named_graphs=None):
+    def query(
+        self,
+        sparql: str,
+        *,
+        timeout: float | None = None,
+        row_cap: int | None = None,
+        default_graphs: Iterable[str] | None = None,
+        named_graphs: Iterable[str] | None = None,
+    ) -> Result:
         """Run `sparql`; `default_graphs`/`named_graphs` (IRIs) set the dataset as in the protocol."""
         seconds = min(_positive(timeout, self.cfg["QUERY_TIMEOUT"], "timeout"), self.cfg["QUERY_TIMEOUT"])
         # The row cap protects clients; the service's own queries (dumps, lexicons) may raise it.
@@ -153,14 +163,17 @@ class Store:
             self._cache.put(key, result)
         return result
 
-    def triple_count(self):
+    def triple_count(self) -> int:
         """Triples in the default graph (the whole closure)."""
         return int(self.query(self._count_query).rows[0]["triples"]["value"])
 
-    def close(self):
+    def _run(self, sparql, seconds, cap, default_graphs, named_graphs) -> Result:
+        raise NotImplementedError
+
+    def close(self) -> None:
         self.closer()()
 
-    def closer(self):
+    def closer(self) -> Callable[[], None]:
         """What releases this store's resources, without holding on to the store itself."""
         return _nothing
 
@@ -318,7 +331,7 @@ class _Pool:
         self._lock = threading.Lock()
         self._owner = None  # the process that started the workers
         self._workers = []
-        self._idle = queue.SimpleQueue()
+        self._idle: queue.SimpleQueue = queue.SimpleQueue()
 
     def run(self, request, seconds):
         deadline = time.monotonic() + seconds
