@@ -82,7 +82,7 @@ def worker(copies, requests):
         store.bulk_load(path=scratch / "data.nt", format=pyoxigraph.RdfFormat.N_TRIPLES)
         rules.saturate(store, rules.load())
         started = time.perf_counter()
-        counts = fulltext.build_index(store, scratch / "fulltext", config.DEFAULTS["BASE_IRI"])
+        counts = fulltext.build_index(store, scratch / "fulltext", config.ROOT, config.DEFAULTS["BASE_IRI"])
         built = time.perf_counter() - started
         rss_build = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
         del store

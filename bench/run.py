@@ -33,7 +33,7 @@ import pyoxigraph
 import rdflib
 from rdflib.plugins.sparql import prepareQuery
 
-from policykg import config, graph, queries, store
+from policykg import build, config, queries, store
 
 BIN = Path(sys.executable).parent
 ACCEPT = {
@@ -48,7 +48,7 @@ def main():
     options = arguments()
     with tempfile.TemporaryDirectory(prefix="policykg-bench-") as scratch:
         cfg = config.settings({"BUILD_DIR": str(Path(scratch) / "build")})
-        manifest = graph.ensure_built(cfg)
+        manifest = build.build(cfg)
         workload = workload_of(cfg)
         http_rows = {}
         with (

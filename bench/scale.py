@@ -5,11 +5,11 @@ N handbooks' worth of data (bench/synthetic.py: the handbook's policies repeated
 IRIs, ontology and code lists once). For each N, in a fresh interpreter each:
 - rules in Oxigraph: bulk-load the N-Triples, run the rules to their fixpoint (what the rules
   add, owlrl's trivia among it);
-- rules as the build runs them: `graph.infer(asserted, "rules")`, rdflib graph in and out,
+- rules as the build runs them: `build.infer(asserted, "rules", root)`, rdflib graph in and out,
   trivia removed;
-- owlrl: `graph.infer(asserted, "owlrl")`, stopped after --cap seconds and then not tried on
+- owlrl: `build.infer(asserted, "owlrl", root)`, stopped after --cap seconds and then not tried on
   larger N.
-The two `graph.infer` runs start from the same rdflib graph (parsing it is not timed) and must
+The two `build.infer` runs start from the same rdflib graph (parsing it is not timed) and must
 give the same triples (sha256 of their sorted N-Triples). Times are CPU seconds of the worker
 process, which other jobs on a shared machine disturb far less than wall-clock time; the cap
 is on CPU time too. Prints one Markdown table; docs/inference.md records a run.
@@ -33,7 +33,7 @@ import synthetic
 from rdflib import Graph
 from run import machine
 
-from policykg import graph, rules
+from policykg import build, config, inference
 
 
 def main():
@@ -104,7 +104,7 @@ def engine_worker(kind, path, cap):
     store.bulk_load(path=path, format=pyoxigraph.RdfFormat.N_TRIPLES)
     loaded = time.process_time()
     before = len(store)
-    rounds = rules.saturate(store, rules.load())
+    rounds = inference.saturate(store, inference.load(inference.folder(config.ROOT)))
     return {
         "load": loaded - started,
         "seconds": time.process_time() - loaded,
@@ -123,12 +123,12 @@ def infer_worker(engine, path, cap):
     signal.setitimer(signal.ITIMER_PROF, cap)
     started = time.process_time()
     try:
-        inferred = graph.infer(asserted, engine)
+        inferred = build.infer(asserted, engine, config.ROOT)
     except TimeoutError:
         return {"timeout": cap}
     seconds = time.process_time() - started
     signal.setitimer(signal.ITIMER_PROF, 0)
-    digest = hashlib.sha256(graph.ntriples(inferred).encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(build.ntriples(inferred).encode("utf-8")).hexdigest()
     return {"seconds": seconds, "inferred": len(inferred), "digest": digest}
 
 

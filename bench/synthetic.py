@@ -14,10 +14,10 @@ from pathlib import Path
 import pyoxigraph
 from rdflib import RDF
 
-from policykg import config, graph
+from policykg import build, config
 
-MINTED = re.compile(r"<(" + re.escape(graph.CANONICAL_BASE) + r"id/(?!concept/)[^>]*)>")
-POLICY = f"<{RDF.type}> <{graph.CANONICAL_BASE}def/Policy> .\n"
+MINTED = re.compile(r"<(" + re.escape(build.CANONICAL_BASE) + r"id/(?!concept/)[^>]*)>")
+POLICY = f"<{RDF.type}> <{build.CANONICAL_BASE}def/Policy> .\n"
 BLANK = re.compile(r"(^|\s)_:", re.MULTILINE)
 
 
@@ -25,7 +25,7 @@ def write(path, copies, root=config.ROOT):
     """Write the ontology, code lists and `copies` renamed copies of `data/*.ttl` to `path`
     (N-Triples); return the numbers of triples and of policies written."""
     root = Path(root)
-    schema = _ntriples(sorted(path for path in root.glob("ontology/*.ttl") if graph.is_graph_file(path)))
+    schema = _ntriples(sorted(path for path in root.glob("ontology/*.ttl") if build.is_graph_file(path)))
     data = _ntriples(sorted(root.glob("data/*.ttl")))
     if BLANK.search(data):
         raise ValueError("the data has blank nodes, which the copies would share; give them IRIs")
@@ -47,7 +47,7 @@ def _ntriples(paths):
     """The triples of `paths` (Turtle) as N-Triples text, one triple a line."""
     store = pyoxigraph.Store()
     for path in paths:
-        store.load(path=path, format=pyoxigraph.RdfFormat.TURTLE, base_iri=graph.CANONICAL_BASE)
+        store.load(path=path, format=pyoxigraph.RdfFormat.TURTLE, base_iri=build.CANONICAL_BASE)
     return store.dump(format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=pyoxigraph.DefaultGraph()).decode(
         "utf-8"
     )

@@ -37,10 +37,10 @@ def wait_for_http(url, seconds=20.0):
 @pytest.fixture(scope="session")
 def built_cfg(tmp_path_factory):
     """Settings whose BUILD_DIR holds a fresh build of the real project."""
-    from policykg import graph
+    from policykg import build
 
     cfg = config.settings({"BUILD_DIR": str(tmp_path_factory.mktemp("build"))})
-    graph.ensure_built(cfg)
+    build.build(cfg)
     return cfg
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from policykg import browse, config, errors
+from policykg import browse, config, errors, wording
 
 BASE = "https://w3id.org/policykg/"
 EXPECTED = config.ROOT / "tests" / "expected"
@@ -44,12 +44,12 @@ def links(response):
     ],
 )
 def test_yuan(value, text):
-    assert browse.yuan(value) == text
+    assert wording.yuan(value) == text
 
 
 @pytest.mark.parametrize("rate, text", [(0.6, "60%"), (Decimal("0.10"), "10%"), (0.105, "10.5%")])
 def test_percent(rate, text):
-    assert browse.percent(rate) == text
+    assert wording.percent(rate) == text
 
 
 PER_ITEM = {"code": "per-item", "label": "每件（每项）"}
@@ -92,7 +92,7 @@ def test_amount_text(amount, text):
     ],
 )
 def test_pages_text(first, last, text):
-    assert browse.pages_text(first, last) == text
+    assert wording.pages(first, last) == text
 
 
 # --- Paths and filters (no store) ---------------------------------------------------------------

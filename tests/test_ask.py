@@ -6,11 +6,11 @@ from decimal import Decimal
 
 import pytest
 
-from policykg import ask, errors, queries, store
+from policykg import ask, cli, config, errors, queries, store
 from policykg.app import close, create_app
 from policykg.views import ask as ask_view
 
-ROOT = ask.config.ROOT
+ROOT = config.ROOT
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +70,7 @@ def test_every_canned_query_has_an_intent():
 
 
 def test_question_set_keeps_exact_typing_variants():
-    text = (ROOT / "tests/ask/questions.tsv").read_text("utf-8")
+    text = ask.QUESTIONS.read_text("utf-8")
     for variant in (
         "临政字[2020]113号",
         "临政字(2020)113号",
@@ -151,8 +151,8 @@ def test_superlatives_below_are_not_mapped_to_at_least(words):
 
 def test_the_tokenizer_writes_nothing_and_prints_nothing(embedded, built_cfg, tmp_path, monkeypatch, capfd):
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    monkeypatch.setattr(ask, "_base", {})
-    monkeypatch.setattr(ask, "_lexicons", {})
+    ask.STOCK_DICTIONARY.clear()
+    ask.LEXICONS.clear()
     built = ask.lexicon(embedded, built_cfg)
     assert built.tokenizer.lcut("好品山东的联系电话")[0] == "好品山东"
     assert list(tmp_path.iterdir()) == []
@@ -289,19 +289,19 @@ def cli_build(built_cfg, monkeypatch):
 
 
 def test_command_line_answers(cli_build, capsys):
-    assert ask.main(["哪些政策依据临政字[2020]113号"]) == 0
+    assert cli.main(["ask", "哪些政策依据临政字[2020]113号"]) == 0
     out, err = capsys.readouterr()
     assert out.startswith("依据 临政字〔2020〕113号 的政策有 1 项：知识产权奖补资助。")
     assert "VALUES (?number)" in out and err == ""
 
 
 def test_command_line_evaluates(cli_build, capsys):
-    assert ask.main(["--evaluate"]) == 0
+    assert cli.main(["ask", "--evaluate"]) == 0
     out, _ = capsys.readouterr()
     assert out.splitlines()[-1].startswith("score ")
 
 
 def test_command_line_bad_question_exits_2(cli_build, capsys):
-    assert ask.main(["   "]) == 2
+    assert cli.main(["ask", "   "]) == 2
     _, err = capsys.readouterr()
     assert "q is required" in err and "Traceback" not in err

@@ -9,7 +9,7 @@ import pyoxigraph
 import pytest
 from rdflib import OWL, RDF, RDFS, XSD, Graph, Literal, URIRef
 
-from policykg import config, graph, rules
+from policykg import artifact, build, config, inference
 from policykg.errors import BuildError
 
 FIXTURES = Path(__file__).parent / "fixtures/build"
@@ -42,6 +42,8 @@ def quad(triple, graph_name, base=CANONICAL):
 def project(tmp_path):
     root = tmp_path / "project"
     shutil.copytree(FIXTURES / "good", root)
+    # The project's own inference rules (the build reads them from its ROOT).
+    shutil.copytree(inference.folder(config.ROOT), inference.folder(root))
     return root
 
 
@@ -73,7 +75,7 @@ def add_fault(project, name, folder):
 
 
 def test_good_build_writes_the_artifact(cfg, project):
-    manifest = graph.build(cfg)
+    manifest = build.build(cfg)
     build_dir = Path(cfg["BUILD_DIR"])
     assert sorted(path.name for path in build_dir.iterdir()) == [
         "asserted.nt",
@@ -81,8 +83,8 @@ def test_good_build_writes_the_artifact(cfg, project):
         "manifest.json",
         "store",
     ]
-    assert graph.load_manifest(cfg) == manifest
-    assert not graph.is_stale(cfg)
+    assert artifact.manifest(cfg) == manifest
+    assert not build.is_stale(cfg)
 
     assert set(manifest) == {"data_version", "built_at", "base_iri", "inputs", "counts", "seconds"}
     assert re.fullmatch(r"[0-9a-f]{16}", manifest["data_version"])
@@ -97,10 +99,10 @@ def test_good_build_writes_the_artifact(cfg, project):
         ).hexdigest(),
         **{
             f"queries/rules/{path.name}": hashlib.sha256(path.read_bytes()).hexdigest()
-            for path in rules.FOLDER.glob("*.ru")
+            for path in sorted(inference.folder(project).glob("*.ru"))
         },
-        "service/policykg/rules.py": hashlib.sha256(Path(rules.__file__).read_bytes()).hexdigest(),
-        "service/policykg/graph.py": hashlib.sha256(Path(graph.__file__).read_bytes()).hexdigest(),
+        "service/policykg/inference.py": hashlib.sha256(Path(inference.__file__).read_bytes()).hexdigest(),
+        "service/policykg/build.py": hashlib.sha256(Path(build.__file__).read_bytes()).hexdigest(),
     }
     assert set(manifest["seconds"]) == {"parse", "reason", "shacl", "checks", "write"}
     assert all(seconds >= 0 for seconds in manifest["seconds"].values())
@@ -120,7 +122,7 @@ def test_good_build_writes_the_artifact(cfg, project):
 
 
 def test_store_holds_closure_and_both_parts(cfg):
-    counts = graph.build(cfg)["counts"]
+    counts = build.build(cfg)["counts"]
     store = pyoxigraph.Store.read_only(str(Path(cfg["BUILD_DIR"]) / "store"))
     default = pyoxigraph.DefaultGraph()
     asserted_graph = pyoxigraph.NamedNode(iri("graph/asserted"))
@@ -142,7 +144,7 @@ def test_store_holds_closure_and_both_parts(cfg):
 
 
 def test_inferred_holds_no_trivia(cfg):
-    graph.build(cfg)
+    build.build(cfg)
     assert read_lines(cfg, "inferred.nt") == sorted(
         line(triple) for triple in (SUBCLASS, INVERSE, TRANSITIVE)
     )
@@ -164,56 +166,55 @@ def test_inferred_holds_no_trivia(cfg):
     ],
 )
 def test_is_trivia(triple, trivia):
-    assert graph.is_trivia(triple) is trivia
+    assert build.is_trivia(triple) is trivia
 
 
 def test_rebuild_without_change_does_not_rewrite(cfg):
-    first = graph.build(cfg)
+    first = build.build(cfg)
     before = mtimes(Path(cfg["BUILD_DIR"]))
-    assert graph.build(cfg) == first
-    assert graph.ensure_built(cfg) == first
+    assert build.build(cfg) == first
     assert mtimes(Path(cfg["BUILD_DIR"])) == before
 
-    forced = graph.build(cfg, force=True)
+    forced = build.build(cfg, force=True)
     assert forced["data_version"] == first["data_version"]
     manifest = Path(cfg["BUILD_DIR"]) / "manifest.json"
     assert manifest.stat().st_mtime_ns != before[manifest]
 
 
 def test_changed_input_rebuilds(cfg, project):
-    first = graph.build(cfg)
+    first = build.build(cfg)
     with (project / "data/data.ttl").open("a", encoding="utf-8") as data:
         data.write('org:city pkg:partOf org:province .\norg:province a pkg:Body ; rdfs:label "山东省"@zh .\n')
-    assert graph.is_stale(cfg)
-    second = graph.ensure_built(cfg)
+    assert build.is_stale(cfg)
+    second = build.build(cfg)
     assert second["data_version"] != first["data_version"]
     assert second["inputs"]["data/data.ttl"] != first["inputs"]["data/data.ttl"]
     assert second["counts"]["asserted"] == first["counts"]["asserted"] + 3
     assert line(("id/org/office", "def/partOf", "id/org/province")) in read_lines(cfg, "inferred.nt")
-    assert not graph.is_stale(cfg)
+    assert not build.is_stale(cfg)
 
 
 def test_changed_base_iri_makes_the_build_stale(cfg):
-    graph.build(cfg)
-    assert graph.is_stale(dict(cfg, BASE_IRI=OTHER_BASE))
+    build.build(cfg)
+    assert build.is_stale(dict(cfg, BASE_IRI=OTHER_BASE))
 
 
 def test_syntax_error_names_file_and_line_and_keeps_previous_artifact(cfg, project, tmp_path):
-    graph.build(cfg)
+    build.build(cfg)
     before = snapshot(Path(cfg["BUILD_DIR"]))
     add_fault(project, "syntax-error.ttl", "data")
     with pytest.raises(BuildError, match=r"^data/syntax-error\.ttl line 6: newline found in string literal$"):
-        graph.build(cfg)
+        build.build(cfg)
     assert snapshot(Path(cfg["BUILD_DIR"])) == before
     assert sorted(path.name for path in tmp_path.iterdir()) == ["build", "project"]
 
 
 def test_shacl_violation_names_focus_node_and_keeps_previous_artifact(cfg, project):
-    graph.build(cfg)
+    build.build(cfg)
     before = snapshot(Path(cfg["BUILD_DIR"]))
     add_fault(project, "shacl-violation.ttl", "data")
     with pytest.raises(BuildError) as raised:
-        graph.build(cfg)
+        build.build(cfg)
     assert str(raised.value).splitlines() == [
         "ontology/shapes.ttl: the data does not conform",
         f"  focus node <{iri('id/policy/orphan-award')}> · path <{iri('def/administeredBy')}> · 每项政策须有主管机构",
@@ -226,7 +227,7 @@ def test_shacl_violations_are_capped(cfg, project):
     with (project / "data/data.ttl").open("a", encoding="utf-8") as data:
         data.write(awards)
     with pytest.raises(BuildError) as raised:
-        graph.build(cfg)
+        build.build(cfg)
     lines = str(raised.value).splitlines()
     assert len(lines) == 22
     assert lines[1].startswith(f"  focus node <{iri('id/policy/award-00')}>")
@@ -234,11 +235,11 @@ def test_shacl_violations_are_capped(cfg, project):
 
 
 def test_failing_check_names_check_and_rows_and_keeps_previous_artifact(cfg, project):
-    graph.build(cfg)
+    build.build(cfg)
     before = snapshot(Path(cfg["BUILD_DIR"]))
     add_fault(project, "hotlines-not-normalized.rq", "queries/checks")
     with pytest.raises(BuildError) as raised:
-        graph.build(cfg)
+        build.build(cfg)
     assert str(raised.value).splitlines() == [
         "check queries/checks/hotlines-not-normalized.rq (咨询电话未规范化): 1 row(s)",
         f'  ?policy = <{iri("id/policy/quality-award")}> · ?hotline = "0539-5977806"',
@@ -247,24 +248,24 @@ def test_failing_check_names_check_and_rows_and_keeps_previous_artifact(cfg, pro
 
 
 def test_failed_write_keeps_previous_artifact(cfg, monkeypatch, tmp_path):
-    graph.build(cfg)
+    build.build(cfg)
     before = snapshot(Path(cfg["BUILD_DIR"]))
-    real_write = graph._write
+    real_write = build._write
 
     def write_then_fail(*args):
         real_write(*args)
         raise OSError("disk full")
 
-    monkeypatch.setattr(graph, "_write", write_then_fail)
+    monkeypatch.setattr(build, "_write", write_then_fail)
     with pytest.raises(OSError, match="disk full"):
-        graph.build(cfg, force=True)
+        build.build(cfg, force=True)
     assert snapshot(Path(cfg["BUILD_DIR"])) == before
     assert sorted(path.name for path in tmp_path.iterdir()) == ["build", "project"]
 
 
 def test_other_base_iri_rewrites_iris(cfg):
     cfg = dict(cfg, BASE_IRI=OTHER_BASE)
-    manifest = graph.build(cfg)
+    manifest = build.build(cfg)
     assert manifest["base_iri"] == OTHER_BASE
     asserted, inferred = read_lines(cfg, "asserted.nt"), read_lines(cfg, "inferred.nt")
     assert not [text for text in asserted + inferred if CANONICAL in text]
@@ -280,7 +281,7 @@ def test_rebase_moves_only_canonical_iris():
         (URIRef(iri("id/a")), URIRef(iri("def/amount")), Literal("5", datatype=URIRef(iri("def/cny"))))
     )
     source.add((URIRef(iri("id/a")), RDFS.seeAlso, URIRef("https://w3id.org/other/b")))
-    moved = graph.rebase(source, OTHER_BASE)
+    moved = build.rebase(source, OTHER_BASE)
     assert set(moved) == {
         (
             URIRef(iri("id/a", OTHER_BASE)),
@@ -289,20 +290,20 @@ def test_rebase_moves_only_canonical_iris():
         ),
         (URIRef(iri("id/a", OTHER_BASE)), RDFS.seeAlso, URIRef("https://w3id.org/other/b")),
     }
-    assert graph.rebase(source, CANONICAL) is source
+    assert build.rebase(source, CANONICAL) is source
 
 
 def test_input_files_list_the_build_inputs(cfg, project):
     (project / "data/source").mkdir()
     (project / "data/source/ignored.ttl").write_text("not turtle", encoding="utf-8")
-    assert graph.input_files(cfg) == [
+    assert build.input_files(cfg) == [
         project / "ontology/onto.ttl",
         project / "ontology/shapes.ttl",
         project / "data/data.ttl",
         project / "queries/checks/unlabelled-bodies.rq",
-        *sorted(rules.FOLDER.glob("*.ru")),
-        Path(rules.__file__).resolve(),
-        Path(graph.__file__).resolve(),
+        *sorted(inference.folder(project).glob("*.ru")),
+        Path(inference.__file__).resolve(),
+        Path(build.__file__).resolve(),
     ]
 
 
@@ -310,21 +311,21 @@ def test_input_files_list_the_build_inputs(cfg, project):
     not (config.ROOT / "data/handbook.ttl").exists(), reason="data/handbook.ttl is being written"
 )
 def test_real_project_builds_and_conforms(built_cfg):
-    manifest = graph.load_manifest(built_cfg)
+    manifest = artifact.manifest(built_cfg)
     assert "data/handbook.ttl" in manifest["inputs"]
     assert manifest["counts"]["inferred"] > 0
-    assert not graph.is_stale(built_cfg)
+    assert not build.is_stale(built_cfg)
 
 
 def test_concurrent_builds_run_one_after_the_other(cfg, monkeypatch):
-    real_build, calls = graph._build, []
+    real_build, calls = build._build, []
 
     def counted(*args):
         calls.append(args)
         return real_build(*args)
 
-    monkeypatch.setattr(graph, "_build", counted)
+    monkeypatch.setattr(build, "_build", counted)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        manifests = list(pool.map(lambda _: graph.ensure_built(cfg), range(2)))
+        manifests = list(pool.map(lambda _: build.build(cfg), range(2)))
     assert len(calls) == 1
-    assert manifests[0] == manifests[1] == graph.load_manifest(cfg)
+    assert manifests[0] == manifests[1] == artifact.manifest(cfg)

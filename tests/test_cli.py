@@ -13,7 +13,7 @@ import pyoxigraph
 import pytest
 from conftest import free_port, wait_for_http
 
-from policykg import cli, graph, queries, store
+from policykg import artifact, cli, queries, store
 
 FIXTURES = Path(__file__).parent / "fixtures" / "store"
 CLI = FIXTURES / "cli"
@@ -24,7 +24,7 @@ PLAIN = CLI / "plain"  # query files without a header
 def built(built_cfg, monkeypatch):
     """The session's real build, as the command line finds it (POLICYKG_BUILD_DIR)."""
     monkeypatch.setenv("POLICYKG_BUILD_DIR", built_cfg["BUILD_DIR"])
-    return graph.load_manifest(built_cfg)
+    return artifact.manifest(built_cfg)
 
 
 def run(capsys, *argv):
@@ -224,7 +224,7 @@ def test_serve_runs_the_installed_script(built_cfg, tmp_path):
         wait_for_http(f"http://127.0.0.1:{port}/healthz")
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as response:
             health = json.load(response)
-        assert health["data_version"] == graph.load_manifest(built_cfg)["data_version"]
+        assert health["data_version"] == artifact.manifest(built_cfg)["data_version"]
         long_query = "# " + "x" * 6000 + "\nASK { ?s ?p ?o }"  # a GET request line of ~6 KB
         url = f"http://127.0.0.1:{port}/sparql?" + urllib.parse.urlencode({"query": long_query})
         request = urllib.request.Request(url, headers={"Accept": "application/sparql-results+json"})

@@ -11,7 +11,7 @@ import pytest
 import rdflib
 from rdflib.compare import isomorphic
 
-from policykg import config, graph, linked, queries
+from policykg import artifact, config, linked, queries
 from policykg.app import close, create_app
 
 FORMATS = {
@@ -44,7 +44,7 @@ def test_round_trip(app, part, fmt):
     assert response.status_code == 200
     assert response.mimetype == FORMATS[fmt][0]
     dumped = parse(response.data, fmt)
-    counts = graph.load_manifest(app.config)["counts"]
+    counts = artifact.manifest(app.config)["counts"]
     assert len(dumped) == counts["total" if part == "closure" else part]
     assert isomorphic(dumped, store_graph(app, part))
 

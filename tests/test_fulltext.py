@@ -26,7 +26,7 @@ def graph_store(built_cfg):
 @pytest.fixture(scope="module")
 def folder(graph_store, tmp_path_factory):
     folder = tmp_path_factory.mktemp("fulltext") / "fulltext"
-    counts = fulltext.build_index(graph_store, folder, BASE)
+    counts = fulltext.build_index(graph_store, folder, config.ROOT, BASE)
     assert counts["policies"] == 10 and counts["clauses"] > 100
     return folder
 
@@ -223,7 +223,7 @@ def test_equal_scores_keep_the_policy_lists_order(index, built_cfg, tmp_path):
     for k in range(3):
         text = data if k == 0 else minted.sub(lambda match, k=k: f"<{match[1]}-c{k}>", data)
         copies.load(text.encode("utf-8"), format=pyoxigraph.RdfFormat.N_TRIPLES)
-    fulltext.build_index(copies, tmp_path / "fulltext", BASE)
+    fulltext.build_index(copies, tmp_path / "fulltext", config.ROOT, BASE)
     searcher = fulltext.Searcher(tmp_path / "fulltext")
     order = sparql_policies(copies)
     assert len(order) == 30
@@ -272,7 +272,7 @@ def test_markup_in_the_data_never_comes_out_unescaped(graph_store, tmp_path):
     label = pyoxigraph.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
     text = '<script>alert("专利")</script> & <b>专利</b>'
     store.add(pyoxigraph.Quad(benefit, label, pyoxigraph.Literal(text, language="zh")))
-    fulltext.build_index(store, tmp_path / "fulltext", BASE)
+    fulltext.build_index(store, tmp_path / "fulltext", config.ROOT, BASE)
     searcher = fulltext.Searcher(tmp_path / "fulltext")
     hits = searcher.search("script").hits + searcher.clauses("script 专利 b", limit=100).hits
     assert hits and any("script" in hit.text for hit in hits)
@@ -301,7 +301,7 @@ def results(searcher):
 
 def test_the_same_graph_gives_the_same_index(graph_store, folder, index, tmp_path):
     again = tmp_path / "again"
-    fulltext.build_index(graph_store, again, BASE)
+    fulltext.build_index(graph_store, again, config.ROOT, BASE)
     assert (again / fulltext.NAMES_FILE).read_bytes() == (folder / fulltext.NAMES_FILE).read_bytes()
     assert results(fulltext.Searcher(again)) == results(index)
     assert index._searcher.num_segments == 1  # one segment in insertion order: ties keep it

@@ -9,7 +9,7 @@ import time
 import pytest
 import rdflib
 
-from policykg import config, graph, linked
+from policykg import build, config, linked
 from policykg.app import close, create_app
 
 TURTLE = {"Accept": "text/turtle"}
@@ -101,7 +101,7 @@ def test_tel_iris_are_not_checked(app):
 def other_base(tmp_path_factory):
     """The project built for another base IRI, served on a host that is not that base's."""
     cfg = config.settings({"BUILD_DIR": str(tmp_path_factory.mktemp("other-base")), "BASE_IRI": OTHER_BASE})
-    graph.ensure_built(cfg)
+    build.build(cfg)
     app = create_app(dict(cfg, STORE="embedded", TESTING=True))
     yield app
     close(app)

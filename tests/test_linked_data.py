@@ -12,7 +12,7 @@ import rdflib
 from rdflib.compare import isomorphic
 from werkzeug.http import parse_options_header
 
-from policykg import graph, linked
+from policykg import artifact, linked
 
 BASE = "https://w3id.org/policykg/"
 PKG = rdflib.Namespace(BASE + "def/")
@@ -199,7 +199,7 @@ def test_cors(web):
 def test_etag_last_modified_and_304(web, built_cfg, path):
     first = web.get(path, headers={"Accept": "text/turtle"})
     tag, modified = first.headers["ETag"], first.headers["Last-Modified"]
-    built = graph.load_manifest(built_cfg)["built_at"]
+    built = artifact.manifest(built_cfg)["built_at"]
     assert first.last_modified.strftime("%Y-%m-%dT%H:%M:%SZ") == built
     again = web.get(path, headers={"Accept": "text/turtle", "If-None-Match": tag})
     assert again.status_code == 304 and again.data == b""
@@ -335,9 +335,8 @@ def test_generic_page_links_labels_and_lists_every_property(web, monkeypatch):
 
 
 def test_html_comes_from_the_browser_pages_when_they_have_one(web, monkeypatch):
-    fake = types.ModuleType("policykg.views.pages")
-    fake.render_resource = lambda iri: "<p>政策页</p>" if "/id/policy/" in iri else None
-    monkeypatch.setitem(sys.modules, "policykg.views.pages", fake)
+    fake = lambda iri: "<p>政策页</p>" if "/id/policy/" in iri else None  # noqa: E731
+    monkeypatch.setitem(web.application.extensions, "policykg.resource_page", fake)
     page = web.get(DOC, headers={"Accept": "text/html"})
     assert page.status_code == 200 and page.data == "<p>政策页</p>".encode()
     assert page.headers["Link"] and page.headers["ETag"]
@@ -346,17 +345,14 @@ def test_html_comes_from_the_browser_pages_when_they_have_one(web, monkeypatch):
 
 
 def test_the_real_browser_pages_answer_for_policies(web):
-    pages = pytest.importorskip("policykg.views.pages")
-    if not hasattr(pages, "render_resource"):
-        pytest.skip("views/pages.py has no render_resource yet")
     response = web.get(DOC, headers={"Accept": BROWSER})
     assert response.status_code == 200 and response.mimetype == "text/html"
     assert "中国、省质量奖奖励" in response.get_data(as_text=True)
     assert f'<{DOC}.ttl>; rel="alternate"' in response.headers["Link"]
 
 
-def test_pages_module_without_the_function_falls_back(web, monkeypatch):
-    monkeypatch.setitem(sys.modules, "policykg.views.pages", types.ModuleType("policykg.views.pages"))
+def test_an_app_without_resource_pages_falls_back(web, monkeypatch):
+    monkeypatch.delitem(web.application.extensions, "policykg.resource_page")
     response = web.get(DOC + ".html")
     assert response.status_code == 200 and b"<table>" in response.data
 
@@ -433,7 +429,7 @@ def test_every_term_iri_resolves_to_the_ontology(web):
 def test_void_counts_come_from_the_data(web, built_cfg):
     g = parse(web.get("/.well-known/void", headers={"Accept": "text/turtle"}))
     dataset = rdflib.URIRef(BASE + ".well-known/void#dataset")
-    counts = graph.load_manifest(built_cfg)["counts"]
+    counts = artifact.manifest(built_cfg)["counts"]
     assert (dataset, rdflib.RDF.type, VOID.Dataset) in g and (dataset, rdflib.RDF.type, DCAT.Dataset) in g
     assert g.value(dataset, VOID.triples).toPython() == counts["total"]
     subsets = {g.value(s, VOID.triples).toPython() for s in g.objects(dataset, VOID.subset)}
@@ -452,7 +448,7 @@ def test_void_counts_come_from_the_data(web, built_cfg):
     assert {BASE + "def/", "http://data.europa.eu/m8g/", "http://schema.org/"} <= vocabularies
     assert g.value(dataset, DCTERMS.license) == rdflib.URIRef("https://creativecommons.org/licenses/by/4.0/")
     assert g.value(g.value(dataset, DCTERMS.publisher), rdflib.FOAF.name) is not None
-    built = graph.load_manifest(built_cfg)["built_at"]
+    built = artifact.manifest(built_cfg)["built_at"]
     assert g.value(dataset, DCTERMS.modified).toPython().strftime("%Y-%m-%dT%H:%M:%SZ") == built
     assert g.value(dataset, DCTERMS.source) == rdflib.URIRef(BASE + "id/handbook/linyi-amr-2023")
 

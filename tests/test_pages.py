@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from policykg import config, graph
+from policykg import build, config
 from policykg.app import close, create_app
 from policykg.views import pages
 
@@ -269,7 +269,7 @@ def hostile_client(tmp_path_factory):
     (root / "data").mkdir()
     (root / "data" / "handbook.ttl").write_text(handbook, "utf-8")
     cfg = config.settings({"ROOT": str(root), "BUILD_DIR": str(root / "build"), "STORE": "embedded"})
-    graph.build(cfg)
+    build.build(cfg)
     app = create_app(dict(cfg, TESTING=True))
     yield app.test_client()
     close(app)

@@ -14,7 +14,7 @@ import pytest
 import rdflib
 from werkzeug.http import parse_options_header
 
-from policykg import graph, negotiate
+from policykg import artifact, negotiate
 
 SELECT = "SELECT * WHERE { ?s ?p ?o } LIMIT 3"
 ASK = "ASK { ?s a ?c }"
@@ -100,7 +100,7 @@ def triples_of(body, fmt):
 
 @pytest.fixture
 def counts(built_cfg):
-    return graph.load_manifest(built_cfg)["counts"]
+    return artifact.manifest(built_cfg)["counts"]
 
 
 # ---- queries, by every method, in every format ------------------------------------------

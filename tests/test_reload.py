@@ -6,7 +6,7 @@ import shutil
 import time
 from pathlib import Path
 
-from policykg import config, graph
+from policykg import build, config
 from policykg.app import close, create_app
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -17,7 +17,7 @@ def test_the_service_follows_a_rebuild(tmp_path):
     for folder in ("ontology", "data", "queries"):
         shutil.copytree(ROOT / folder, project / folder)
     cfg = config.settings({"ROOT": str(project), "BUILD_DIR": str(tmp_path / "build"), "RELOAD_SECONDS": 0.2})
-    graph.build(cfg)
+    build.build(cfg)
     app = create_app(dict(cfg, TESTING=True))
     client = app.test_client()
     try:
@@ -38,7 +38,7 @@ def test_the_service_follows_a_rebuild(tmp_path):
             ),
             "utf-8",
         )
-        after = graph.build(cfg)["data_version"]
+        after = build.build(cfg)["data_version"]
         assert after != before
         time.sleep(0.3)
 

@@ -10,7 +10,7 @@ import pytest
 from rdflib import OWL, RDF, RDFS, Graph
 from rdflib.collection import Collection
 
-from policykg import config, graph, rules
+from policykg import artifact, build, config, inference
 from policykg.errors import BuildError
 
 PREFIXES = """\
@@ -99,7 +99,7 @@ CASES = {
 }
 
 # What the ontology and data may use: axioms the rules read, and terms from which OWL 2 RL
-# derives nothing that `graph.infer` keeps on a consistent graph (declarations, annotations,
+# derives nothing that `build.infer` keeps on a consistent graph (declarations, annotations,
 # disjointness: see docs/inference.md on consistency).
 RULE_TERMS = {
     RDFS.subClassOf,
@@ -133,7 +133,7 @@ def turtle(text):
 @pytest.fixture(scope="module")
 def handbook():
     cfg = config.settings()
-    return graph.parse([path for path in graph.input_files(cfg) if graph.is_graph_file(path)], config.ROOT)
+    return build.parse([path for path in build.input_files(cfg) if build.is_graph_file(path)], config.ROOT)
 
 
 @pytest.fixture(scope="module")
@@ -144,10 +144,10 @@ def builds(tmp_path_factory):
         folder = tmp_path_factory.mktemp(engine)
         with pytest.MonkeyPatch.context() as patch:
             if engine == "rules":
-                patch.setattr(graph.owlrl, "DeductiveClosure", None)
-            graph.build(
+                patch.setattr(build.owlrl, "DeductiveClosure", None)
+            build.build(
                 config.settings(
-                    {"BUILD_DIR": str(folder), "INFERENCE": engine, "BASE_IRI": graph.CANONICAL_BASE}
+                    {"BUILD_DIR": str(folder), "INFERENCE": engine, "BASE_IRI": build.CANONICAL_BASE}
                 )
             )
         folders[engine] = folder
@@ -155,29 +155,29 @@ def builds(tmp_path_factory):
 
 
 def test_every_rule_has_a_title_and_a_case():
-    loaded = rules.load()
+    loaded = inference.load(inference.folder(config.ROOT))
     assert {rule.name for rule in loaded} == set(CASES)
     for rule in loaded:
         assert rule.title != rule.name, f"{rule.name}.ru has no '#+ title:' line"
 
 
 def test_rules_name_no_term_of_ours():
-    for rule in rules.load():
+    for rule in inference.load(inference.folder(config.ROOT)):
         assert "policykg" not in rule.text and "pkg:" not in rule.text, rule.name
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_each_rule_infers_what_owlrl_infers(name):
     asserted, expected = turtle(CASES[name][0]), set(turtle(CASES[name][1]))
-    assert set(graph.infer(asserted, "rules")) == expected
-    assert set(graph.infer(asserted, "owlrl")) == expected
+    assert set(build.infer(asserted, "rules", config.ROOT)) == expected
+    assert set(build.infer(asserted, "owlrl", config.ROOT)) == expected
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_each_case_needs_its_rule(name):
     asserted, expected = turtle(CASES[name][0]), set(turtle(CASES[name][1]))
-    others = [rule for rule in rules.load() if rule.name != name]
-    derived = {triple for triple in rules.infer(asserted, others) if not graph.is_trivia(triple)}
+    others = [rule for rule in inference.load(inference.folder(config.ROOT)) if rule.name != name]
+    derived = {triple for triple in inference.infer(asserted, others) if not build.is_trivia(triple)}
     assert not expected <= derived
 
 
@@ -191,7 +191,7 @@ def test_the_ontology_uses_only_axioms_the_rules_cover(handbook):
 
 def test_on_the_handbook_the_rules_infer_exactly_what_owlrl_infers(handbook, builds):
     from_owlrl = (builds["owlrl"] / "inferred.nt").read_text(encoding="utf-8").splitlines()
-    from_rules = graph.ntriples(graph.infer(handbook, "rules")).splitlines()
+    from_rules = build.ntriples(build.infer(handbook, "rules", config.ROOT)).splitlines()
     assert from_owlrl and not [line for line in from_owlrl if "_:" in line]
     missing, extra = set(from_owlrl) - set(from_rules), set(from_rules) - set(from_owlrl)
     assert not missing and not extra, f"owlrl only: {sorted(missing)[:10]}\nrules only: {sorted(extra)[:10]}"
@@ -201,7 +201,8 @@ def test_on_the_handbook_the_rules_infer_exactly_what_owlrl_infers(handbook, bui
 def test_on_the_handbook_the_rules_give_every_family_the_queries_use(handbook):
     """Families: a property, or the class of an rdf:type triple (docs/modelling.md's table)."""
     families = {
-        obj if predicate == RDF.type else predicate for _, predicate, obj in graph.infer(handbook, "rules")
+        obj if predicate == RDF.type else predicate
+        for _, predicate, obj in build.infer(handbook, "rules", config.ROOT)
     }
     names = {term.n3(handbook.namespace_manager) for term in families}
     assert {
@@ -225,28 +226,28 @@ def test_on_the_handbook_the_rules_give_every_family_the_queries_use(handbook):
 
 def test_a_build_with_rules_writes_what_a_build_with_owlrl_writes(builds):
     assert (builds["rules"] / "inferred.nt").read_bytes() == (builds["owlrl"] / "inferred.nt").read_bytes()
-    counts = [graph.load_manifest({"BUILD_DIR": str(builds[engine])})["counts"] for engine in builds]
+    counts = [artifact.manifest({"BUILD_DIR": str(builds[engine])})["counts"] for engine in builds]
     assert counts[0] == counts[1]
 
 
 def test_auto_picks_owlrl_for_small_graphs_and_rules_for_large(monkeypatch):
     asserted = turtle(CASES["subclass"][0])
     expected = set(turtle(CASES["subclass"][1]))
-    monkeypatch.setattr(graph.rules, "infer", None)
-    assert set(graph.infer(asserted, "auto")) == expected
+    monkeypatch.setattr(build.inference, "infer", None)
+    assert set(build.infer(asserted, "auto", config.ROOT)) == expected
     monkeypatch.undo()
-    monkeypatch.setattr(graph, "AUTO_RULES_FROM", len(asserted))
-    monkeypatch.setattr(graph.owlrl, "DeductiveClosure", None)
-    assert set(graph.infer(asserted, "auto")) == expected
+    monkeypatch.setattr(build, "AUTO_RULES_FROM", len(asserted))
+    monkeypatch.setattr(build.owlrl, "DeductiveClosure", None)
+    assert set(build.infer(asserted, "auto", config.ROOT)) == expected
 
 
 def test_the_handbook_is_small_enough_for_owlrl_under_auto(handbook):
-    assert len(handbook) < graph.AUTO_RULES_FROM
+    assert len(handbook) < build.AUTO_RULES_FROM
 
 
 def test_an_unknown_engine_is_a_build_error():
     with pytest.raises(BuildError, match="INFERENCE must be owlrl, rules or auto, not 'pellet'"):
-        graph.infer(turtle(""), "pellet")
+        build.infer(turtle(""), "pellet", config.ROOT)
 
 
 def test_the_setting_defaults_to_auto_and_reads_the_environment(monkeypatch):
@@ -264,5 +265,11 @@ def test_fixpoint_takes_as_many_rounds_as_a_chain_needs():
         turtle("ex:partOf a owl:TransitiveProperty . " + chain).serialize(format="nt").encode(),
         format=pyoxigraph.RdfFormat.N_TRIPLES,
     )
-    assert rules.saturate(store, [rule for rule in rules.load() if rule.name == "transitive"]) == 4
+    assert (
+        inference.saturate(
+            store,
+            [rule for rule in inference.load(inference.folder(config.ROOT)) if rule.name == "transitive"],
+        )
+        == 4
+    )
     assert len(store) == 1 + 9 * 8 // 2

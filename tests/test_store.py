@@ -14,7 +14,7 @@ import pyoxigraph
 import pytest
 from conftest import free_port, wait_for_http
 
-from policykg import config, errors, graph, queries, store
+from policykg import artifact, config, errors, queries, store
 
 FIXTURES = Path(__file__).parent / "fixtures" / "store"
 BASE = config.DEFAULTS["BASE_IRI"]
@@ -436,7 +436,7 @@ def test_canned_queries_run_on_both_stores(embedded, remote):
 def test_real_build_on_either_store(app_cfg):
     opened = store.open_store(app_cfg)
     try:
-        manifest = graph.load_manifest(app_cfg)
+        manifest = artifact.manifest(app_cfg)
         assert opened.data_version() == manifest["data_version"]
         assert opened.triple_count() == manifest["counts"]["total"]
     finally:

@@ -4,14 +4,12 @@ and gzip."""
 
 import gzip
 import weakref
-from pathlib import Path
 
 from flask import Flask, Response, current_app, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from . import config, errors, negotiate, queries, render, store
-from .views import api, ask, canned, health, linked, match, pages, sparql
-from .views.pages import protect
+from .views import api, ask, canned, health, linked, match, pages, protect, sparql
 
 # Adding a page: write views/<name>.py with a blueprint `bp`, then list it here.
 BLUEPRINTS = (health.bp, sparql.bp, canned.bp, linked.bp, pages.bp, api.bp, ask.bp, match.bp)
@@ -36,7 +34,9 @@ def create_app(test_config=None):
 
     opened = store.Newest(cfg)
     app.extensions["policykg.store"] = opened
-    app.extensions["policykg.catalog"] = queries.Catalog(Path(cfg["ROOT"]) / "queries", cfg["BASE_IRI"])
+    app.extensions["policykg.catalog"] = queries.canned(cfg)
+    # /doc/… of a policy, document or body is its browser page (views/linked.py asks for it).
+    app.extensions["policykg.resource_page"] = pages.render_resource
     # Stops the store's worker processes when the app is collected or the interpreter exits.
     app.extensions["policykg.close"] = weakref.finalize(app, opened.close)
 

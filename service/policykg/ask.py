@@ -23,19 +23,20 @@ exclude it. The canned queries ask “at least”, so 超过 50 万 binds 500000
 mapped. See docs/ask-and-match.md.
 """
 
-import argparse
 import json
 import logging
 import re
-import threading
 import unicodedata
 import warnings
 from dataclasses import dataclass, field
 from decimal import Decimal
 from difflib import SequenceMatcher
 from pathlib import Path
+from typing import Any
 
-from policykg import cli, config, docnumber, errors, queries, render
+from policykg import docnumber, errors, queries, render, wording
+from policykg.cache import LRU, PerVersion
+from policykg.names import clean, short_name
 
 with warnings.catch_warnings():
     # jieba 0.42 imports pkg_resources and compiles a non-raw regex: newer tools warn about both.
@@ -44,8 +45,9 @@ with warnings.catch_warnings():
 jieba.setLogLevel(logging.WARNING)
 
 MAX_QUESTION = 500
-QUESTIONS = config.ROOT / "tests" / "ask" / "questions.tsv"
-LEXICON_QUERY = Path("queries/internal/ask-lexicon.rq")
+# The question set the parser is scored on (`policykg ask --evaluate`); ships with the package.
+QUESTIONS = Path(__file__).parent / "evaluation" / "questions.tsv"
+LEXICON_QUERY = "ask-lexicon"
 # A name the user dictionary gets: frequent enough that jieba keeps it whole.
 NAME_FREQUENCY = 100000
 CUE_WEIGHTS = {"strong": 3, "weak": 1}
@@ -61,25 +63,8 @@ SUGGESTIONS = 3
 # Cleaning and numbers
 # ---------------------------------------------------------------------------------------------
 
-QUOTES = str.maketrans("", "", "“”‘’\"'《》「」『』〈〉")
-CJK_SPACE = re.compile(r"(?<=[^\x00-\x7f])\s+|\s+(?=[^\x00-\x7f])")
 QUOTED = re.compile(r"[“\"「『《]([^”\"」』》]{2,40})[”\"」』》]")
 
-DIGITS = {
-    "零": 0,
-    "〇": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
 CN_NUMBER = "[零〇一二两三四五六七八九十百千]+"
 NUMBER = rf"(?P<num>\d+(?:,\d{{3}})*(?:\.\d+)?|{CN_NUMBER})"
 
@@ -180,50 +165,11 @@ PERCENT = re.compile(
 )
 
 
-def chinese_number(text):
-    """The value of a Chinese numeral below 10 000 (五十, 一百, 两千, 十二), or None."""
-    total, digit = 0, None
-    for char in text:
-        if char in DIGITS:
-            digit = DIGITS[char]
-        elif char in SMALL_UNITS:
-            total += (1 if digit is None else digit) * SMALL_UNITS[char]
-            digit = None
-        else:
-            return None
-    return total + (digit or 0)
-
-
 def _number(text):
     if text[0].isdigit():
         return Decimal(text.replace(",", ""))
-    value = chinese_number(text)
+    value = wording.chinese_number(text)
     return None if value is None else Decimal(value)
-
-
-def clean(text):
-    """NFKC, lower case, without Chinese quotation marks or spaces next to Chinese characters."""
-    text = unicodedata.normalize("NFKC", text).lower().translate(QUOTES)
-    return CJK_SPACE.sub("", text).strip()
-
-
-def short_name(label):
-    """The words inside “…” of a label (“泰山品质”认证 → 泰山品质), or None."""
-    match = re.search(r"“([^”]{2,})”", label)
-    return match.group(1) if match else None
-
-
-def yuan(value):
-    """An amount of money as people write it: 50 万元, 4000 元, 500000.01 元."""
-    value = Decimal(value)
-    if value >= 10000 and value % 10000 == 0:
-        return f"{_plain(value / 10000)} 万元"
-    return f"{_plain(value)} 元"
-
-
-def _plain(value):
-    text = f"{value:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 # ---------------------------------------------------------------------------------------------
@@ -245,14 +191,15 @@ class Lexicon:
     """Names from the graph and a tokenizer whose dictionary holds them (one per data version)."""
 
     def __init__(self, rows):
-        self.names = {}  # cleaned name → [Entity]
+        self.names: dict = {}  # cleaned name → [Entity]
         self.policy_labels = {}
         self.numbers = set()  # every key a document number answers to
         for row in rows:
             value = {key: render.plain(term) for key, term in row.items()}
             names = {clean(value["name"])}
-            if value["kind"] in ("policy", "recognition", "body") and short_name(value["name"]):
-                names.add(clean(short_name(value["name"])))
+            short = short_name(value["name"])
+            if value["kind"] in ("policy", "recognition", "body") and short:
+                names.add(clean(short))
             for name in names:
                 entity = Entity(
                     value["kind"],
@@ -271,7 +218,7 @@ class Lexicon:
 
     def entities(self, text, tokens):
         """Every entity named in `text`: whole tokens, longer names anywhere, close policy names."""
-        found = {}
+        found: dict = {}
         for name, entities in self.names.items():
             if name in tokens or (len(name) >= 4 and _contains(text, name)):
                 for entity in entities:
@@ -315,53 +262,40 @@ def _contains(text, name):
     return re.search(rf"(?<![a-z]){re.escape(name)}", text) is not None
 
 
-_base = {}
-_base_lock = threading.Lock()
+# jieba's stock dictionary (word → frequency, total), read once per process.
+STOCK_DICTIONARY: LRU[tuple] = LRU(1)
+# The lexicon of each data version (a tokenizer holds ~15 MB).
+LEXICONS: PerVersion["Lexicon"] = PerVersion("ask.lexicons")
+
+
+def _stock_dictionary():
+    found = STOCK_DICTIONARY.get("stock")
+    if found is None:
+        stock = jieba.Tokenizer()
+        found = stock.gen_pfdict(stock.get_dict_file())
+        STOCK_DICTIONARY.put("stock", found)
+    return found
 
 
 def _tokenizer(words):
     """A jieba tokenizer: its stock dictionary, read once per process and never cached on disk
     (jieba would write `jieba.cache` in the temporary folder), plus `words`."""
-    with _base_lock:
-        if not _base:
-            stock = jieba.Tokenizer()
-            _base["freq"], _base["total"] = stock.gen_pfdict(stock.get_dict_file())
+    freq, total = _stock_dictionary()
     tokenizer = jieba.Tokenizer()
-    tokenizer.FREQ, tokenizer.total = dict(_base["freq"]), _base["total"]
+    tokenizer.FREQ, tokenizer.total = dict(freq), total
     tokenizer.initialized = True
     for word in sorted(words):
         tokenizer.add_word(word, NAME_FREQUENCY)
     return tokenizer
 
 
-_lexicons = {}
-_lexicons_lock = threading.Lock()
-
-
-def lexicon(store, cfg):
+def lexicon(store: Any, cfg: queries.Settings) -> Lexicon:
     """The lexicon for the store's data, built once per data version (every time when unknown)."""
-    version = store.data_version()
-    key = (cfg["ROOT"], version)
-    with _lexicons_lock:
-        if version is not None and key in _lexicons:
-            return _lexicons[key]
-    rows = internal_rows(store, cfg, LEXICON_QUERY)
-    built = Lexicon(rows)
-    if version is not None:
-        with _lexicons_lock:
-            _lexicons[key] = built
-    return built
-
-
-def internal_rows(store, cfg, relative):
-    """The rows of an internal query; a row cap that cuts them is an error, not a silent gap."""
-    query = queries.load(Path(cfg["ROOT"]) / relative, cfg["BASE_IRI"])
-    result = store.query(query.bind())
-    if result.truncated:
-        raise errors.ServiceError(
-            f"{relative.name} 的结果超过了行数上限 ROW_CAP (the answer exceeds ROW_CAP)", 500
-        )
-    return result.rows
+    return LEXICONS.get(
+        (cfg["ROOT"], cfg["BASE_IRI"]),
+        store.data_version(),
+        lambda: Lexicon(queries.internal_rows(store, cfg, LEXICON_QUERY)),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -430,7 +364,7 @@ def read(question, lexicon):
     text = clean(raw)
     reading = Reading(question, text, numbers=numbers)
     reading.quoted = [match.group(1).strip() for match in QUOTED.finditer(unicodedata.normalize("NFKC", raw))]
-    taken = []
+    taken: list = []
     for pattern in (AMOUNT, BARE_AMOUNT):
         for match in pattern.finditer(text):
             if any(start < match.end() and match.start() < end for start, end in taken):
@@ -438,7 +372,7 @@ def read(question, lexicon):
             value = _number(match["num"])
             if value is None:
                 continue
-            unit = match.groupdict().get("unit")
+            unit = match.groupdict().get("unit") or ""
             reading.amounts.append(Bound(value * MONEY_UNITS.get(unit, 1), _relation(match), match.group(0)))
             taken.append(match.span())
     for match in YEARS.finditer(text):
@@ -473,6 +407,7 @@ class Intent:
     summary: str = ""  # one line: {count} items, {rows}, {items}, and the parameters' display values
     item: str = ""  # how one row reads in {items}
     examples: tuple = ()
+    money: tuple = ()  # columns holding amounts in yuan: each row also gets `<column>Text` in words
 
 
 INTENTS = (
@@ -542,8 +477,9 @@ INTENTS = (
         ),
         param="amount",
         summary="金额{amount}的惠企内容有 {count} 项：{items}。",
-        item="{benefitLabel}",
+        item="{benefitLabel}（{valueText}）",
         examples=("奖励超过50万的有哪些", "50万元以上的奖励"),
+        money=("value",),
     ),
     Intent(
         "rate-benefits",
@@ -787,11 +723,11 @@ def _param_amount(reading, lexicon):
         if bound.relation in ("ge", "gt", "eq"):
             value = bound.value + (FEN if bound.relation == "gt" else 0)
             words = (
-                f"超过 {yuan(bound.value)}（不含本数）"
+                f"超过 {wording.yuan(bound.value)}（不含本数）"
                 if bound.relation == "gt"
-                else f"不低于 {yuan(bound.value)}"
+                else f"不低于 {wording.yuan(bound.value)}"
             )
-            return Found({"amount": _plain(value)}, {"amount": words})
+            return Found({"amount": wording.plain(value)}, {"amount": words})
     return None
 
 
@@ -879,11 +815,7 @@ def choose(reading, lexicon):
 # ---------------------------------------------------------------------------------------------
 
 
-def _catalog(cfg):
-    return queries.Catalog(Path(cfg["ROOT"]) / "queries", cfg["BASE_IRI"])
-
-
-def check_question(question):
+def check_question(question: object) -> str:
     if not isinstance(question, str) or not question.strip():
         raise errors.BadRequest("请输入问题 (q is required)", param="q")
     if len(question) > MAX_QUESTION:
@@ -893,11 +825,13 @@ def check_question(question):
     return question.strip()
 
 
-def answer(question, store, cfg, catalog=None):
+def answer(
+    question: str, store: Any, cfg: queries.Settings, catalog: queries.Catalog | None = None
+) -> dict[str, Any]:
     """The answer to a question: rows, a one-line summary and the SPARQL used; or, when no
     canned query fits, full-text hits and the closest canned questions."""
     question = check_question(question)
-    catalog = catalog or _catalog(cfg)
+    catalog = catalog or queries.canned(cfg)
     words = lexicon(store, cfg)
     reading = read(question, words)
     mapping = choose(reading, words)
@@ -908,6 +842,10 @@ def answer(question, store, cfg, catalog=None):
     result = store.query(sparql)
     columns, rows = render.table(result)
     plain = [{column: render.plain(row.get(column)) for column in columns} for row in rows]
+    for row in plain:
+        for column in mapping.intent.money:
+            if row.get(column):
+                row[f"{column}Text"] = wording.yuan(row[column])
     return {
         "ok": True,
         "question": question,
@@ -974,7 +912,7 @@ def fulltext(reading, store, catalog):
         reverse=True,
     )[:FULLTEXT_TERMS]
     query = catalog.get("where-stated")
-    hits = {}
+    hits: dict = {}
     for term in terms:
         for row in store.query(query.bind({"text": term})).rows:
             plain = {column: render.plain(value) for column, value in row.items()}
@@ -1071,9 +1009,11 @@ class Evaluation:
         return self.hits / self.total if self.total else 0.0
 
 
-def evaluate(store, cfg, path=QUESTIONS, catalog=None):
+def evaluate(
+    store: Any, cfg: queries.Settings, path: str | Path = QUESTIONS, catalog: queries.Catalog | None = None
+) -> Evaluation:
     """How many questions of a set map to their expected canned query and parameters."""
-    catalog = catalog or _catalog(cfg)
+    catalog = catalog or queries.canned(cfg)
     words = lexicon(store, cfg)
     cases = load_cases(path)
     misses = []
@@ -1084,69 +1024,3 @@ def evaluate(store, cfg, path=QUESTIONS, catalog=None):
         if got != case.query or (got and not same_params(catalog.get(got), case.params, params)):
             misses.append((case, got, params))
     return Evaluation(len(cases), len(cases) - len(misses), misses)
-
-
-# ---------------------------------------------------------------------------------------------
-# Command line: `policykg ask`
-# ---------------------------------------------------------------------------------------------
-
-
-def main(argv=None):
-    """`policykg ask "问题"` prints the summary, the rows and the SPARQL; `--evaluate` scores the
-    question set. Exit 0, or 2 on bad input, 1 when the store or build fails (a message, no trace)."""
-    top = argparse.ArgumentParser(prog="policykg ask", description="用中文提问，由预设查询回答")
-    top.add_argument("question", nargs="?", help="问题，如 “哪些奖励要求运行5年以上”")
-    top.add_argument(
-        "--evaluate",
-        nargs="?",
-        const=str(QUESTIONS),
-        metavar="TSV",
-        help=f"score a question set (default {QUESTIONS.relative_to(config.ROOT)})",
-    )
-    top.add_argument("--json", action="store_true", help="print the answer as JSON")
-    top.add_argument("--endpoint", help="a remote SPARQL endpoint instead of the local build")
-    args = top.parse_args(argv)
-    if not args.question and not args.evaluate:
-        top.error("give a question or --evaluate")
-    cfg = config.settings()
-    return cli.guarded("policykg ask", lambda: _run(cfg, args))
-
-
-def _run(cfg, args):
-    with cli.command_store(cfg, args.endpoint) as opened:
-        if args.evaluate:
-            return _print_evaluation(evaluate(opened, cfg, args.evaluate))
-        _print_answer(answer(args.question, opened, cfg), args.json)
-    return 0
-
-
-def _print_evaluation(evaluation):
-    for case, got, params in evaluation.misses:
-        expected = f"{case.query or '-'} {json.dumps(case.params, ensure_ascii=False)}"
-        print(
-            f"MISS  {case.question}\n      expected {expected}\n      got      {got or '-'} "
-            f"{json.dumps(params, ensure_ascii=False)}"
-        )
-    print(f"score {evaluation.hits}/{evaluation.total} = {evaluation.score:.1%}")
-    return 0
-
-
-def _print_answer(result, as_json):
-    if as_json:
-        print(json.dumps(result, ensure_ascii=False, indent=2))
-        return
-    print(result["summary"])
-    if not result["matched"]:
-        for hit in result["fulltext"]:
-            pages = hit["firstPage"] + (f"–{hit['lastPage']}" if hit.get("lastPage") else "")
-            print(f"  原文 第 {pages} 页 {hit.get('clause', '')} {hit['sourceText']}")
-        for item in result["suggestions"]:
-            print(f"  相近的问题：{item['question']}（{item['title']}）")
-        return
-    print()
-    print("\t".join(result["columns"]))
-    for row in result["rows"]:
-        print("\t".join(row[column].replace("\t", " ").replace("\n", " ") for column in result["columns"]))
-    print()
-    print(f"# {result['query']} {json.dumps(result['params'], ensure_ascii=False)}")
-    print(result["sparql"])

@@ -8,12 +8,11 @@ What a request brings (filters, slugs, IRIs) is checked here and bound as typed 
 """
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
-from functools import cache
-from pathlib import Path
+from typing import Any
 
-from . import errors, queries
+from . import errors, queries, wording
 
 # Slugs of our IRIs (`id/<kind>/<slug>`); no dots, so `/doc/policy/x.ttl` is never a slug.
 SLUG = re.compile(r"[A-Za-z0-9_-]+")
@@ -59,31 +58,26 @@ BASIS_ORDER = (
     "per-country",
     "one-off",
 )
-WAN, YI = Decimal(10_000), Decimal(100_000_000)
 
 
 @dataclass(frozen=True)
 class Source:
     """Where the browse functions get their rows: a store, the API queries, the base IRI."""
 
-    store: object
+    store: queries.Queryable
     catalog: queries.Catalog = field(repr=False)
     base: str
     timeout: float
 
-    def rows(self, name, **params):
+    def rows(self, name: str, **params: str) -> list[dict[str, str]]:
         """Rows of query `name` with `params` bound, as {variable: plain value}."""
         result = self.store.query(self.catalog.get(name).bind(params), timeout=self.timeout)
         return [{key: term["value"] for key, term in row.items()} for row in result.rows]
 
 
-def source(store, cfg):
-    return Source(store, api_catalog(cfg["ROOT"], cfg["BASE_IRI"]), cfg["BASE_IRI"], cfg["QUERY_TIMEOUT"])
-
-
-@cache
-def api_catalog(root, base):
-    return queries.Catalog(Path(root) / "queries" / "api", base)
+def source(store: queries.Queryable, cfg: queries.Settings) -> Source:
+    """The browse functions' source: `store` through the API queries of these settings."""
+    return Source(store, queries.api(cfg), cfg["BASE_IRI"], cfg["QUERY_TIMEOUT"])
 
 
 # --- IRIs, paths and references --------------------------------------------------------------
@@ -143,7 +137,7 @@ def renamed(items, name):
 
 def facets(base, rows):
     """{facet: [refs]} from rows of (facet, value, valueLabel[, extra]), without repeats."""
-    found = {}
+    found: dict = {}
     for row in rows:
         if "facet" not in row:
             continue
@@ -156,32 +150,6 @@ def facets(base, rows):
 
 
 # --- Amounts in words ------------------------------------------------------------------------
-
-
-def number(text):
-    """A decimal lexical form as an int when whole, else a float (for JSON)."""
-    value = Decimal(text)
-    return int(value) if value == value.to_integral_value() else float(value)
-
-
-def plain(value):
-    """A Decimal without exponent or trailing zeros: 1.50 → "1.5", 2E+2 → "200"."""
-    return format(value.normalize(), "f")
-
-
-def yuan(value):
-    """An amount of CNY as people write it: 4000 → "4000 元", 2000000 → "200 万元"."""
-    value = Decimal(str(value))
-    if value >= YI:
-        return f"{plain(value / YI)} 亿元"
-    if value >= WAN:
-        return f"{plain(value / WAN)} 万元"
-    return f"{plain(value)} 元"
-
-
-def percent(rate):
-    """A rate as a percentage: 0.6 → "60%"."""
-    return f"{plain(Decimal(str(rate)) * 100)}%"
 
 
 def basis_words(bases):
@@ -197,22 +165,22 @@ def basis_words(bases):
     return "".join(re.sub(r"（.*?）", "", basis["label"]) for basis in ordered)
 
 
-def amount_text(amount):
+def amount_text(amount: Mapping[str, Any]) -> str:
     """One amount in words: "200 万元", "每件最高 4000 元", "一次性 10 万元",
     "实际投保年度保费的 60%，每年最高 20 万元"."""
     per = basis_words(amount.get("bases", ()))
     if amount.get("rate") is not None:
-        share = percent(amount["rate"])
+        share = wording.percent(amount["rate"])
         text = f"{amount['rateBase']}的 {share}" if amount.get("rateBase") else share
         if amount.get("rateUplift") is not None:
-            text += f"，上浮 {percent(amount['rateUplift'])}"
+            text += f"，上浮 {wording.percent(amount['rateUplift'])}"
         if amount.get("maxValue") is not None:
-            return f"{text}，{per}最高 {yuan(amount['maxValue'])}"
+            return f"{text}，{per}最高 {wording.yuan(amount['maxValue'])}"
         return f"{text}（{per}）" if per else text
     if amount.get("value") is not None:
-        return f"{per} {yuan(amount['value'])}" if per else yuan(amount["value"])
+        return f"{per} {wording.yuan(amount['value'])}" if per else wording.yuan(amount["value"])
     if amount.get("maxValue") is not None:
-        return f"{per}最高 {yuan(amount['maxValue'])}"
+        return f"{per}最高 {wording.yuan(amount['maxValue'])}"
     return ""
 
 
@@ -220,15 +188,6 @@ def amount_kind(amount):
     if amount.get("rate") is not None:
         return "rate"
     return "fixed" if amount.get("value") is not None else "capped"
-
-
-def pages_text(first, last=None):
-    """Handbook pages: "第 10–13 页", "第 8 页", or "第 29 页起" when the last page is unknown."""
-    if first is None:
-        return ""
-    if last is None:
-        return f"第 {first} 页起"
-    return f"第 {first} 页" if first == last else f"第 {first}–{last} 页"
 
 
 # --- Policies ---------------------------------------------------------------------------------
@@ -240,7 +199,7 @@ class Filters:
     params: dict  # the values bound into queries/api/policies.rq
 
 
-def read_filters(args, base):
+def read_filters(args: Mapping[str, str], base: str) -> Filters:
     """The policy filters in request arguments (`q`, `minAmount`, the FILTERS by code or slug).
 
     Raises BadRequest naming the parameter for a value that cannot be one."""
@@ -265,7 +224,7 @@ def read_filters(args, base):
     return Filters(given, params)
 
 
-def policies(src, filters):
+def policies(src: Source, filters: Filters) -> list[dict[str, Any]]:
     """The policies matching `filters`, in handbook order, each with its facets and its
     largest amount ("最高可得")."""
     found = {}
@@ -279,8 +238,8 @@ def policies(src, filters):
                 "page": page_path(src.base, row["policy"]),
                 "api": f"/api/policies/{code(row['policy'])}",
                 "firstPage": int(row["firstPage"]) if "firstPage" in row else None,
-                "maxAmount": number(most) if most else None,
-                "maxAmountText": yuan(most) if most else "",
+                "maxAmount": wording.json_number(most) if most else None,
+                "maxAmountText": wording.yuan(most) if most else "",
                 "rows": [],
             }
         found[row["policy"]]["rows"].append(row)
@@ -293,9 +252,9 @@ def policies(src, filters):
     return items
 
 
-def filter_options(src):
+def filter_options(src: Source) -> dict[str, list[dict[str, Any]]]:
     """The values each policy filter can take (used by some policy), with how many use it."""
-    options = {}
+    options: dict = {}
     for row in src.rows("filter-options"):
         option = ref(
             src.base, row["value"], row["valueLabel"], code=code(row["value"]), policies=int(row["policies"])
@@ -306,10 +265,10 @@ def filter_options(src):
     return {facet: sorted(items, key=concept_key) for facet, items in options.items()}
 
 
-def home(src):
+def home(src: Source) -> dict[str, Any]:
     """Every policy, grouped by theme (a policy with two themes is in both)."""
     everything = policies(src, read_filters({}, src.base))
-    themes = {}
+    themes: dict = {}
     for item in everything:
         for theme in item["theme"]:
             themes.setdefault(theme["iri"], dict(theme, policies=[]))["policies"].append(item)
@@ -326,7 +285,7 @@ def _resource(src, kind, slug, missing):
     return target, facts[0], src.rows(f"{kind}-links", **{kind: target})
 
 
-def policy(src, slug):
+def policy(src: Source, slug: str) -> dict[str, Any]:
     """One policy: its facts, links, benefits with their amounts, and conditions."""
     target, row, link_rows = _resource(src, "policy", slug, "没有这项政策")
     links = facets(src.base, link_rows)
@@ -347,7 +306,7 @@ def policy(src, slug):
             "section": ref(src.base, row["section"], row["sectionLabel"]) if "section" in row else None,
             "firstPage": first,
             "lastPage": last,
-            "pages": pages_text(first, last),
+            "pages": wording.pages(first, last),
         },
         "themes": links.get("theme", []),
         "levels": links.get("level", []),
@@ -363,17 +322,17 @@ def policy(src, slug):
 
 
 def benefits(src, target):
-    amounts = {}
+    amounts: dict = {}
     for row in src.rows("policy-amounts", policy=target):
         per_benefit = amounts.setdefault(row["benefit"], {})
         amount = per_benefit.get(row["amount"])
         if amount is None:
             amount = per_benefit[row["amount"]] = {
                 "iri": row["amount"],
-                "value": number(row["value"]) if "value" in row else None,
-                "maxValue": number(row["maxValue"]) if "maxValue" in row else None,
-                "rate": number(row["rate"]) if "rate" in row else None,
-                "rateUplift": number(row["rateUplift"]) if "rateUplift" in row else None,
+                "value": wording.json_number(row["value"]) if "value" in row else None,
+                "maxValue": wording.json_number(row["maxValue"]) if "maxValue" in row else None,
+                "rate": wording.json_number(row["rate"]) if "rate" in row else None,
+                "rateUplift": wording.json_number(row["rateUplift"]) if "rateUplift" in row else None,
                 "rateBase": row.get("rateBase"),
                 "tier": row.get("tier"),
                 "level": row.get("level"),
@@ -402,7 +361,7 @@ def benefits(src, target):
                 "applicants": split(row.get("applicants")),
                 "sourceText": row["sourceText"],
                 "note": row.get("note"),
-                "pages": pages_text(first, last),
+                "pages": wording.pages(first, last),
                 "amounts": listed,
                 "tiered": len(listed) > 1 or any(a["tier"] or a["level"] for a in listed),
             }
@@ -416,7 +375,7 @@ def split(joined):
 
 def conditions(src, target):
     """Condition groups, gathered under the applicant types they are for."""
-    groups = {}
+    groups: dict = {}
     for row in src.rows("policy-conditions", policy=target):
         group = groups.get(row["group"])
         if group is None:
@@ -436,9 +395,9 @@ def conditions(src, target):
             "iri": row["criterion"],
             "clause": row.get("clause"),
             "sourceText": row["sourceText"],
-            "pages": pages_text(first, last),
+            "pages": wording.pages(first, last),
         }
-    sections = {}
+    sections: dict = {}
     for group in sorted(groups.values(), key=lambda g: natural(g["iri"])):
         applicants = sorted(group.pop("applicants").values(), key=concept_key)
         group["criteria"] = sorted(group["criteria"].values(), key=lambda c: natural(c["iri"]))
@@ -450,7 +409,7 @@ def conditions(src, target):
 # --- Documents, bodies, hotlines ------------------------------------------------------------
 
 
-def document(src, slug):
+def document(src: Source, slug: str) -> dict[str, Any]:
     """One legal document, the bodies that issued it and the policies resting on it."""
     target, row, link_rows = _resource(src, "document", slug, "没有这份文件")
     links = facets(src.base, link_rows)
@@ -472,11 +431,11 @@ def document(src, slug):
     }
 
 
-def organisation(src, slug):
+def organisation(src: Source, slug: str) -> dict[str, Any]:
     """One body: its names, its place in the hierarchy, its documents and policies."""
     target, row, rows = _resource(src, "organisation", slug, "没有这个机关")
     links = facets(src.base, rows)
-    below = {}  # documents issued by bodies under this one, with those bodies
+    below: dict = {}  # documents issued by bodies under this one, with those bodies
     for link in rows:
         if link["facet"] == "subDocument":
             item = below.setdefault(
@@ -505,9 +464,9 @@ def organisation(src, slug):
     }
 
 
-def hotlines(src):
+def hotlines(src: Source) -> list[dict[str, Any]]:
     """Every hotline with the policies it answers for."""
-    found = {}
+    found: dict = {}
     for row in src.rows("hotlines"):
         line = found.setdefault(
             row["hotline"],
@@ -527,16 +486,16 @@ def hotlines(src):
 # --- The SPARQL editor -------------------------------------------------------------------------
 
 
-def vocabulary(src, prefixes):
+def vocabulary(src: Source, prefixes: dict[str, str]) -> dict[str, Any]:
     """What the editor completes: `prefixes` (name → namespace) and the graph's classes and
     properties with their labels."""
-    terms = {"class": [], "property": []}
+    terms: dict = {"class": [], "property": []}
     for row in src.rows("vocabulary"):
         terms[row["kind"]].append({"iri": row["term"], "label": row.get("label")})
     return {"prefixes": prefixes, "classes": terms["class"], "properties": terms["property"]}
 
 
-def labels(src, iris):
+def labels(src: Source, iris: list[str]) -> dict[str, str]:
     """{IRI: Chinese label} for those of `iris` (ours only) that have one."""
     ours = list(dict.fromkeys(value for value in iris if value.startswith(src.base)))
     if len(ours) > MAX_LABELS:

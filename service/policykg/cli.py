@@ -1,4 +1,6 @@
-"""The `policykg` command: build, serve, query, load, dump.
+"""The `policykg` command: build, serve, query, load, dump, ask, match.
+
+The edge of the package: it imports the library, nothing in the library imports it.
 
 Settings come from `POLICYKG_*` environment variables (see `config.py`). Bad arguments or
 input print a message on stderr and exit with 2; a failed build or an unavailable store
@@ -6,7 +8,7 @@ exits with 1. Never a traceback.
 """
 
 import argparse
-import importlib
+import json
 import os
 import re
 import sys
@@ -14,24 +16,28 @@ import unicodedata
 from contextlib import contextmanager
 from pathlib import Path
 
-from policykg import config, errors, graph, linked, queries, render, store
+from policykg import ask, build, config, errors, linked, match, queries, render, store
 
 FORMATS = ("table", "json", "csv")
 DUMP_FORMATS = ("ttl", "nt", "jsonld")
 TITLE = re.compile(r"^#\+\s*title:", re.MULTILINE)
 
-
-# Commands whose module parses its own arguments.
-DELEGATED = {"ask": "policykg.ask", "match": "policykg.match"}
+# How a verdict or a condition's status reads in `policykg match`.
+MARKS = {
+    "eligible": "✔ 符合",
+    "not-eligible": "✘ 不符合",
+    "unknown": "？ 待定",
+    match.MET: "✔",
+    match.UNMET: "✘",
+    match.UNKNOWN: "？",
+}
 
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
-    if argv and argv[0] in DELEGATED:
-        return importlib.import_module(DELEGATED[argv[0]]).main(argv[1:])
     args = parser().parse_args(argv)
     cfg = config.settings()
-    return guarded("policykg", lambda: args.run(cfg, args))
+    return guarded(f"policykg {args.command}", lambda: args.run(cfg, args))
 
 
 def guarded(name, run):
@@ -63,7 +69,7 @@ def command_store(cfg, endpoint=None):
     if endpoint:
         cfg = dict(cfg, STORE="remote", ENDPOINT=endpoint)
     else:
-        graph.ensure_built(cfg)
+        build.build(cfg)
     opened = store.open_store(dict(cfg, QUERY_WORKERS=1))  # one command: one worker
     try:
         yield opened
@@ -77,7 +83,7 @@ def parser():
 
     build_ = commands.add_parser("build", help="build the graph: parse, OWL-RL closure, SHACL, checks")
     build_.add_argument("--force", action="store_true", help="rebuild even when the inputs did not change")
-    build_.set_defaults(run=build)
+    build_.set_defaults(run=build_command)
 
     serve_ = commands.add_parser("serve", help="serve the web application (gunicorn)")
     serve_.add_argument("--host", default="127.0.0.1")
@@ -115,10 +121,28 @@ def parser():
     dump_.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
     dump_.set_defaults(run=dump)
 
-    commands.add_parser("ask", help="answer a question in Chinese from the graph (policykg ask --help)")
-    commands.add_parser(
-        "match", help="match an enterprise profile against every policy (policykg match --help)"
+    ask_ = commands.add_parser(
+        "ask", help="answer a question in Chinese from the graph (用中文提问，由预设查询回答)"
     )
+    ask_.add_argument("question", nargs="?", help="问题，如 “哪些奖励要求运行5年以上”")
+    ask_.add_argument(
+        "--evaluate",
+        nargs="?",
+        const=str(ask.QUESTIONS),
+        metavar="TSV",
+        help="score a question set (default: the one shipped with the package)",
+    )
+    ask_.add_argument("--json", action="store_true", help="print the answer as JSON")
+    ask_.add_argument("--endpoint", help="a remote SPARQL endpoint instead of the local build")
+    ask_.set_defaults(run=ask_command)
+
+    match_ = commands.add_parser(
+        "match", help="match an enterprise profile against every policy (企业（或个人）画像的政策资格匹配)"
+    )
+    match_.add_argument("profile", help="画像 JSON 文件，- 为标准输入")
+    match_.add_argument("--json", action="store_true", help="print the answer as JSON")
+    match_.add_argument("--endpoint", help="a remote SPARQL endpoint instead of the local build")
+    match_.set_defaults(run=match_command)
     return top
 
 
@@ -135,8 +159,8 @@ def _pair(text):
     return name, value
 
 
-def build(cfg, args):
-    manifest = graph.build(cfg, force=args.force)
+def build_command(cfg, args):
+    manifest = build.build(cfg, force=args.force)
     counts = manifest["counts"]
     steps = ", ".join(f"{step} {seconds:.2f}" for step, seconds in manifest["seconds"].items())
     print(f"data version  {manifest['data_version']}  (built {manifest['built_at']})")
@@ -146,7 +170,7 @@ def build(cfg, args):
 
 
 def serve(cfg, args):
-    graph.ensure_built(cfg)
+    build.build(cfg)
     if args.dev:
         from policykg.app import create_app
 
@@ -195,8 +219,7 @@ def _query_text(cfg, name_or_file, values):
         if values:
             raise errors.BadRequest(f"{path} 没有声明参数 (declares no parameters): {', '.join(values)}")
         return text
-    catalog = queries.Catalog(Path(cfg["ROOT"]) / "queries", cfg["BASE_IRI"])
-    return catalog.get(name_or_file).bind(values)
+    return queries.canned(cfg).get(name_or_file).bind(values)
 
 
 def _width(text):
@@ -222,7 +245,7 @@ def _write_table(result):
 
 def _write_json(result):
     if result.form == "graph":
-        print(render.jsonld(render.Graph(render.triples(result))).decode("utf-8"))
+        print(render.jsonld(render.Triples(render.triples(result))).decode("utf-8"))
     else:
         print(render.sparql_json(result))
 
@@ -235,7 +258,7 @@ def load(cfg, args):
     endpoint = args.endpoint or cfg["GSP_ENDPOINT"]
     if not endpoint:
         raise errors.BadRequest("需要 --endpoint 或 POLICYKG_GSP_ENDPOINT (give --endpoint GSP_URL)")
-    graph.ensure_built(cfg)
+    build.build(cfg)
     manifest = store.load_remote(cfg, endpoint)
     counts = manifest["counts"]
     print(
@@ -246,7 +269,7 @@ def load(cfg, args):
 
 def dump(cfg, args):
     """The same bytes as the service's /dumps/ (canonical literals, our prefixes)."""
-    manifest = graph.ensure_built(cfg)
+    manifest = build.build(cfg)
     part = "closure" if args.inferred else "asserted"
     body = linked.dump(cfg, manifest["data_version"], part, args.format)
     if args.output:
@@ -255,3 +278,113 @@ def dump(cfg, args):
         sys.stdout.flush()
         sys.stdout.buffer.write(body)
         sys.stdout.buffer.flush()
+
+
+# --- policykg ask ------------------------------------------------------------------------------
+
+
+def ask_command(cfg, args):
+    """`policykg ask "问题"` prints the summary, the rows and the SPARQL; `--evaluate` scores a
+    question set."""
+    if not args.question and not args.evaluate:
+        raise errors.BadRequest("请输入问题或 --evaluate (give a question or --evaluate)")
+    with command_store(cfg, args.endpoint) as opened:
+        if args.evaluate:
+            _print_evaluation(ask.evaluate(opened, cfg, args.evaluate))
+        else:
+            _print_answer(ask.answer(args.question, opened, cfg), args.json)
+
+
+def _print_evaluation(evaluation):
+    for case, got, params in evaluation.misses:
+        expected = f"{case.query or '-'} {json.dumps(case.params, ensure_ascii=False)}"
+        print(
+            f"MISS  {case.question}\n      expected {expected}\n      got      {got or '-'} "
+            f"{json.dumps(params, ensure_ascii=False)}"
+        )
+    print(f"score {evaluation.hits}/{evaluation.total} = {evaluation.score:.1%}")
+
+
+def _print_answer(result, as_json):
+    if as_json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    print(result["summary"])
+    if not result["matched"]:
+        for hit in result["fulltext"]:
+            pages = hit["firstPage"] + (f"–{hit['lastPage']}" if hit.get("lastPage") else "")
+            print(f"  原文 第 {pages} 页 {hit.get('clause', '')} {hit['sourceText']}")
+        for item in result["suggestions"]:
+            print(f"  相近的问题：{item['question']}（{item['title']}）")
+        return
+    print()
+    print("\t".join(result["columns"]))
+    for row in result["rows"]:
+        print("\t".join(row[column].replace("\t", " ").replace("\n", " ") for column in result["columns"]))
+    print()
+    print(f"# {result['query']} {json.dumps(result['params'], ensure_ascii=False)}")
+    print(result["sparql"])
+
+
+# --- policykg match ----------------------------------------------------------------------------
+
+
+def match_command(cfg, args):
+    """`policykg match profile.json` (or - for standard input) prints each policy and benefit
+    with its verdict, the conditions that fail or cannot be judged, and the amounts; `--json`
+    prints the whole answer."""
+    text = sys.stdin.read() if args.profile == "-" else Path(args.profile).read_text(encoding="utf-8")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise errors.BadRequest(f"画像不是有效的 JSON：{error}") from None
+    with command_store(cfg, args.endpoint) as opened:
+        result = match.evaluate(data, opened, cfg)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        _print_verdicts(result)
+
+
+def _print_verdicts(result):
+    for note in result["warnings"]:
+        print(f"注意：{note}")
+    if result["ignored"]:
+        print(f"已忽略的字段：{'、'.join(result['ignored'])}")
+    counts = result["counts"]
+    print(f"符合 {counts['eligible']} 项，不符合 {counts['not-eligible']} 项，待定 {counts['unknown']} 项")
+    for policy in result["policies"]:
+        print(f"\n{MARKS[policy['status']]}  {policy['label']}（{policy['pages']['text']}）")
+        groups = {group["group"]: group for group in policy["groups"]}
+        for benefit in policy["benefits"]:
+            amount = f"  — {benefit['amount']['text']}" if benefit["amount"] else ""
+            print(f"  {MARKS[benefit['status']]}  {benefit['label']}{amount}")
+            for condition in benefit["conditions"]:
+                if condition["status"] == match.MET:
+                    continue
+                print(f"      {MARKS[condition['status']]} {condition.get('label') or condition['reason']}")
+                named = [condition] + [
+                    item for route in condition.get("routes", ()) for item in route["groups"]
+                ]
+                for item in named:
+                    for line in _failing(groups.get(item.get("group"))):
+                        print(f"          {line}")
+
+
+def _failing(group):
+    """Lines for the criteria of a group that are not met: each with its reasons, and those that
+    need a person's judgement counted on one line."""
+    if not group:
+        return []
+    lines, judged = [], []
+    for criterion in group["criteria"]:
+        if criterion["status"] == match.MET:
+            continue
+        if not criterion["checks"]:
+            judged.append(criterion["clause"])
+            continue
+        reasons = [item["reason"] for item in criterion["checks"] if item["status"] != match.MET]
+        lines.append(f"{MARKS[criterion['status']]} {criterion['clause']} {'；'.join(reasons)}")
+    if judged:
+        lines.append(f"{MARKS[match.UNKNOWN]} {match.JUDGEMENT}：{'、'.join(judged)}")
+    return lines

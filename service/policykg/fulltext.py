@@ -1,6 +1,6 @@
 """Full-text search: a tantivy index built with the artifact, read by any number of processes.
 
-`build_index(store, folder, base_iri)` reads every searchable text of the graph through
+`build_index(store, folder, root, base_iri)` reads every searchable text of the graph through
 `queries/internal/fulltext-*.rq` and writes the index to `folder` (the build's `fulltext/`).
 It holds two kinds of document:
 - one per *clause or thing* of a policy: its labels, its definition, its how-to-apply text,
@@ -200,9 +200,9 @@ def _schema():
     return builder.build()
 
 
-def _rows(store, name, base_iri):
-    """The rows of `queries/internal/<name>.rq` as dicts of plain values."""
-    query = queries.load(config.ROOT / QUERIES / f"{name}.rq", base_iri)
+def _rows(store, name, root, base_iri):
+    """The rows of `<root>/queries/internal/<name>.rq` as dicts of plain values."""
+    query = queries.load(Path(root) / QUERIES / f"{name}.rq", base_iri)
     solutions = store.query(query.bind())
     names = [variable.value for variable in solutions.variables]
     return [{key: row[key].value if row[key] is not None else None for key in names} for row in solutions]
@@ -255,14 +255,14 @@ KIND_ORDER = (
 )
 
 
-def build_index(store, folder, base_iri=config.DEFAULTS["BASE_IRI"]):
+def build_index(store, folder, root, base_iri=config.DEFAULTS["BASE_IRI"]):
     """Write the full-text index of the graph in `store` (a pyoxigraph store) to `folder`,
     replacing what is there; return the numbers of policies and clauses indexed."""
     folder = Path(folder)
-    policies = _rows(store, "fulltext-policies", base_iri)
-    things = _things(_rows(store, "fulltext-texts", base_iri))
+    policies = _rows(store, "fulltext-policies", root, base_iri)
+    things = _things(_rows(store, "fulltext-texts", root, base_iri))
     facets = {}
-    for row in _rows(store, "fulltext-facets", base_iri):
+    for row in _rows(store, "fulltext-facets", root, base_iri):
         facets.setdefault(row["policy"], {}).setdefault(row["facet"], set()).add(row["value"])
 
     analyzer = Analyzer(names(title for thing in things.values() for title in thing.titles))

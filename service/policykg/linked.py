@@ -11,7 +11,6 @@ Everything that depends only on the data is cached per data version (the data is
 the `version` arguments are those cache keys.
 """
 
-import functools
 import gzip
 import json
 from dataclasses import dataclass
@@ -22,25 +21,31 @@ import rdflib
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 from rdflib.collection import Collection
 
-from . import errors, graph, negotiate, queries, render
+from . import build, errors, negotiate, queries, render
+from .cache import PerVersion
+from .namespaces import (
+    DCAT,
+    DCTERMS,
+    FOAF,
+    FORMATS,
+    IANA,
+    OWL,
+    PROV,
+    RDF,
+    RDF_LANG_STRING,
+    RDFS,
+    SD,
+    SKOS,
+    VOID,
+    XSD,
+    XSD_STRING,
+)
 
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-OWL = "http://www.w3.org/2002/07/owl#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-DCTERMS = "http://purl.org/dc/terms/"
-DCAT = "http://www.w3.org/ns/dcat#"
-VOID = "http://rdfs.org/ns/void#"
-FOAF = "http://xmlns.com/foaf/0.1/"
-PROV = "http://www.w3.org/ns/prov#"
-SD = "http://www.w3.org/ns/sparql-service-description#"
-IANA = "http://www.iana.org/assignments/media-types/"
 RDF_TYPE = NamedNode(RDF + "type")
 LABELS = (RDFS + "label", SKOS + "prefLabel")
 
 # Prefixes the dataset description needs beyond those the project's Turtle files declare.
-DESCRIPTION_PREFIXES = {"void": VOID, "sd": SD, "formats": negotiate.W3C, "dcat": DCAT}
+DESCRIPTION_PREFIXES = {"void": VOID, "sd": SD, "formats": FORMATS, "dcat": DCAT}
 
 # The dumps: parts of the build, and the formats each is offered in.
 PARTS = ("asserted", "inferred", "closure")
@@ -91,16 +96,24 @@ def href(iri, base):
     return "/" + rest
 
 
-@functools.lru_cache(maxsize=8)
-def _prefixes(root, base, version):
+# What depends only on one data version, kept for the newest versions.
+PREFIXES: PerVersion[dict] = PerVersion("linked.prefixes", 4)
+ONTOLOGIES: PerVersion[rdflib.Graph] = PerVersion("linked.ontology", 4)
+ONTOLOGY_TRIPLES: PerVersion[tuple] = PerVersion("linked.ontology-triples", 4)
+TERM_LABELS: PerVersion[dict] = PerVersion("linked.term-labels", 4)
+DUMPS: PerVersion[bytes] = PerVersion("linked.dumps", 2 * len(PARTS) * len(DUMP_FORMATS) * 2)
+CACHES = (PREFIXES, ONTOLOGIES, ONTOLOGY_TRIPLES, TERM_LABELS, DUMPS)
+
+
+def _prefixes(root, base):
     found = {}
-    for path in graph.input_files({"ROOT": root}):
-        if graph.is_graph_file(path):  # the knowledge graph's files, not the SHACL shapes
+    for path in build.input_files({"ROOT": root}):
+        if build.is_graph_file(path):  # the knowledge graph's files, not the SHACL shapes
             parsed = pyoxigraph.parse(path=str(path), format=pyoxigraph.RdfFormat.TURTLE)
             for _ in parsed:
                 pass
             found.update(parsed.prefixes)
-    canonical = graph.CANONICAL_BASE
+    canonical = build.CANONICAL_BASE
     return {
         name: base + iri[len(canonical) :] if iri.startswith(canonical) else iri
         for name, iri in sorted(found.items())
@@ -110,7 +123,8 @@ def _prefixes(root, base, version):
 
 def prefixes(cfg, version):
     """The prefixes the knowledge graph's Turtle files declare, moved to the configured base."""
-    return dict(_prefixes(cfg["ROOT"], cfg["BASE_IRI"], version))
+    root, base = cfg["ROOT"], cfg["BASE_IRI"]
+    return dict(PREFIXES.get((root, base), version, lambda: _prefixes(root, base)))
 
 
 def context(cfg, version):
@@ -132,14 +146,9 @@ def compact(iri, names):
 # ---------------------------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=32)
-def _query(root, name, base):
-    return queries.load(Path(root) / "queries/internal" / f"{name}.rq", base)
-
-
 def run(store, cfg, name, **params):
     """Run `queries/internal/<name>.rq` with `params` bound; the store's Result."""
-    return store.query(_query(cfg["ROOT"], name, cfg["BASE_IRI"]).bind(params))
+    return store.query(queries.internal(cfg, name).bind(params))
 
 
 def jsonld(triples, cfg, version, first=None):
@@ -161,7 +170,7 @@ def serialize(fmt, triples, cfg, version, first=None, names=None):
     and RDF/XML write `names` (default: every prefix), JSON-LD always uses the published context."""
     if fmt.name == "jsonld":
         return jsonld(triples, cfg, version, first)
-    return fmt.render(render.Graph(triples, names or prefixes(cfg, version)))
+    return fmt.render(render.Triples(triples, names or prefixes(cfg, version)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -208,7 +217,7 @@ def term_view(term, triples, cfg, names, terms):
     if isinstance(term, BlankNode):
         return {"text": str(term)}
     datatype = term.datatype.value
-    shown = "" if datatype in (XSD + "string", RDF + "langString") else compact(datatype, names)
+    shown = "" if datatype in (XSD_STRING, RDF_LANG_STRING) else compact(datatype, names)
     return {"text": term.value, "lang": term.language or "", "datatype": shown}
 
 
@@ -247,42 +256,39 @@ def resource_page(iri, triples, cfg, version):
 # ---------------------------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=4)
-def _ontology(root, base, version):
+def _ontology(root, base):
     path = Path(root) / "ontology/policy.ttl"
-    parsed = rdflib.Graph().parse(path, format="turtle", publicID=graph.CANONICAL_BASE)
-    return graph.rebase(parsed, base)
+    parsed = rdflib.Graph().parse(path, format="turtle", publicID=build.CANONICAL_BASE)
+    return build.rebase(parsed, base)
 
 
 def ontology(cfg, version):
     """`ontology/policy.ttl` as an rdflib graph, its IRIs under the configured base. Do not mutate."""
-    return _ontology(cfg["ROOT"], cfg["BASE_IRI"], version)
-
-
-@functools.lru_cache(maxsize=4)
-def _ontology_triples(root, base, version):
-    text = _ontology(root, base, version).serialize(format="nt")
-    return tuple(quad.triple for quad in pyoxigraph.parse(text, format=pyoxigraph.RdfFormat.N_TRIPLES))
+    root, base = cfg["ROOT"], cfg["BASE_IRI"]
+    return ONTOLOGIES.get((root, base), version, lambda: _ontology(root, base))
 
 
 def ontology_triples(cfg, version):
     """The ontology as pyoxigraph triples, for the RDF writers."""
-    return list(_ontology_triples(cfg["ROOT"], cfg["BASE_IRI"], version))
+
+    def make():
+        text = ontology(cfg, version).serialize(format="nt")
+        return tuple(quad.triple for quad in pyoxigraph.parse(text, format=pyoxigraph.RdfFormat.N_TRIPLES))
+
+    return list(ONTOLOGY_TRIPLES.get((cfg["ROOT"], cfg["BASE_IRI"]), version, make))
 
 
 def term_labels(cfg, version):
     """{IRI: Chinese label} of the ontology's terms (for showing properties by name)."""
-    return dict(_term_labels(cfg["ROOT"], cfg["BASE_IRI"], version))
 
+    def make():
+        return {
+            str(s): str(o)
+            for s, o in ontology(cfg, version).subject_objects(rdflib.RDFS.label)
+            if getattr(o, "language", None) == "zh"
+        }
 
-@functools.lru_cache(maxsize=4)
-def _term_labels(root, base, version):
-    onto = _ontology(root, base, version)
-    return tuple(
-        (str(s), str(o))
-        for s, o in onto.subject_objects(rdflib.RDFS.label)
-        if getattr(o, "language", None) == "zh"
-    )
+    return dict(TERM_LABELS.get((cfg["ROOT"], cfg["BASE_IRI"]), version, make))
 
 
 def defines(cfg, version, iri):
@@ -420,13 +426,15 @@ def parse_dump_name(name):
 
 def dump(cfg, version, part, fmt, compressed=False):
     """The bytes of one dump; cached per data version, since they never change within one."""
-    return _dump(cfg["BUILD_DIR"], cfg["ROOT"], cfg["BASE_IRI"], version, part, fmt, compressed)
+    build_dir, root, base = cfg["BUILD_DIR"], cfg["ROOT"], cfg["BASE_IRI"]
+    key = (build_dir, root, base, part, fmt, compressed)
+    return DUMPS.get(key, version, lambda: _dump(build_dir, root, base, version, part, fmt, compressed))
 
 
-@functools.lru_cache(maxsize=2 * len(PARTS) * len(DUMP_FORMATS))
 def _dump(build_dir, root, base, version, part, fmt, compressed):
     if compressed:
-        return gzip.compress(_dump(build_dir, root, base, version, part, fmt, False), mtime=0)
+        cfg = {"ROOT": root, "BASE_IRI": base, "BUILD_DIR": build_dir}
+        return gzip.compress(dump(cfg, version, part, fmt, False), mtime=0)
     files = ["asserted", "inferred"] if part == "closure" else [part]
     folder = Path(build_dir)
     if not all((folder / f"{name}.nt").is_file() for name in files):

@@ -26,22 +26,21 @@ is. The rules of evaluation (see docs/ask-and-match.md):
   notation), else “需要基数”, with the cap.
 """
 
-import argparse
-import json
 import math
-import sys
-import threading
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
+from typing import Any
 
-from policykg import ask, cli, config, errors, render
+from policykg import errors, queries, render, wording
+from policykg.cache import PerVersion
+from policykg.names import clean, short_name
+from policykg.namespaces import XSD
 
 MET, UNMET, UNKNOWN = "met", "unmet", "unknown"
 VERDICT = {MET: "eligible", UNMET: "not-eligible", UNKNOWN: "unknown"}
 RANK = {MET: 2, UNKNOWN: 1, UNMET: 0, "eligible": 2, "unknown": 1, "not-eligible": 0}
 QUERIES = {
-    name: Path(f"queries/internal/match-{name}.rq")
+    name: f"match-{name}"
     for name in (
         "concepts",
         "places",
@@ -54,7 +53,6 @@ QUERIES = {
     )
 }
 INFO_SCHEME = "id/concept/info"
-XSD = "http://www.w3.org/2001/XMLSchema#"
 TYPES = {XSD + "decimal": "decimal", XSD + "boolean": "boolean"}  # anything else: a place
 BY_LEVEL = "def/CountsByLevel"  # value type: {level notation: count}
 APPLICANT_KEY = "applicant-type"
@@ -78,16 +76,7 @@ def _decimal(value):
 
 
 def _pages(first, last):
-    return {
-        "first": int(first),
-        "last": int(last) if last else None,
-        "text": f"第 {first}–{last} 页" if last and last != first else f"第 {first} 页",
-    }
-
-
-def _number(value):
-    """A Decimal as a JSON number."""
-    return int(value) if value == value.to_integral_value() else float(value)
+    return {"first": int(first), "last": int(last) if last else None, "text": wording.pages(first, last)}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -191,8 +180,9 @@ class Policy:
     groups: list = field(default_factory=list)
 
 
-class Rules:
-    """Concepts, places, recognitions and every policy's benefits and conditions."""
+class Eligibility:
+    """What eligibility is judged by: concepts, places, recognitions and every policy's
+    benefits and conditions, as the graph states them."""
 
     def __init__(self, rows, base_iri):
         info_scheme = base_iri + INFO_SCHEME
@@ -209,21 +199,21 @@ class Rules:
                 self.applicant_labels[row["notation"]] = row["label"]
                 for name in (row["notation"], row.get("name")):
                     if name:
-                        self.applicants[ask.clean(name)] = row["notation"]
+                        self.applicants[clean(name)] = row["notation"]
         self.places, self.place_names = {}, {}
         for row in rows["places"]:
             place = Place(row["place"], row["label"], frozenset(row.get("within", "").split()))
             self.places[place.iri] = place
-            self.place_names[ask.clean(row["name"])] = place
+            self.place_names[clean(row["name"])] = place
         self.recognitions, self.recognition_labels = {}, {}
         for row in rows["recognitions"]:
             self.recognition_labels[row["recognition"]] = row["label"]
-            self.recognitions[ask.clean(row["name"])] = row["recognition"]
-            if short := ask.short_name(row["name"]):
-                self.recognitions[ask.clean(short)] = row["recognition"]
+            self.recognitions[clean(row["name"])] = row["recognition"]
+            if short := short_name(row["name"]):
+                self.recognitions[clean(short)] = row["recognition"]
         constraints = {row["constraint"]: _constraint(row) for row in rows["constraints"]}
         self.levels = {c.level: c.level_label for c in constraints.values() if c.level}
-        self.policies = {}
+        self.policies: dict = {}
         for row in rows["benefits"]:
             policy = self.policies.setdefault(
                 row["policy"],
@@ -263,7 +253,7 @@ class Rules:
             groups[group.iri] = group
             if row["policy"] in self.policies:
                 self.policies[row["policy"]].groups.append(group)
-        criteria = {}
+        criteria: dict = {}
         for row in rows["criteria"]:
             criterion = criteria.get(row["criterion"])
             if criterion is None:
@@ -278,13 +268,13 @@ class Rules:
                 criterion.constraints.append(constraints[row["constraint"]])
 
     def applicant(self, name):
-        return self.applicants.get(ask.clean(name))
+        return self.applicants.get(clean(name))
 
     def place(self, name):
-        return self.place_names.get(ask.clean(name))
+        return self.place_names.get(clean(name))
 
     def recognition(self, name):
-        return self.recognitions.get(ask.clean(name)) or (name if name in self.recognition_labels else None)
+        return self.recognitions.get(clean(name)) or (name if name in self.recognition_labels else None)
 
 
 def _constraint(row):
@@ -335,28 +325,24 @@ def _amount(row, constraints):
     )
 
 
-_rules = {}
-_rules_lock = threading.Lock()
+# The Eligibility of each data version.
+ELIGIBILITY: PerVersion[Eligibility] = PerVersion("match.eligibility")
 
 
-def rules(store, cfg):
-    """The Rules of the store's data, read once per data version (every time when unknown)."""
-    version = store.data_version()
-    key = (cfg["ROOT"], cfg["BASE_IRI"], version)
-    with _rules_lock:
-        if version is not None and key in _rules:
-            return _rules[key]
-    rows = {}
-    for name, path in QUERIES.items():
-        rows[name] = [
-            {column: render.plain(term) for column, term in row.items()}
-            for row in ask.internal_rows(store, cfg, path)
-        ]
-    read = Rules(rows, cfg["BASE_IRI"])
-    if version is not None:
-        with _rules_lock:
-            _rules[key] = read
-    return read
+def eligibility(store: Any, cfg: queries.Settings) -> Eligibility:
+    """The Eligibility of the store's data, read once per data version (every time when unknown)."""
+
+    def read():
+        rows = {
+            name: [
+                {column: render.plain(term) for column, term in row.items()}
+                for row in queries.internal_rows(store, cfg, query)
+            ]
+            for name, query in QUERIES.items()
+        }
+        return Eligibility(rows, cfg["BASE_IRI"])
+
+    return ELIGIBILITY.get((cfg["ROOT"], cfg["BASE_IRI"]), store.data_version(), read)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -509,7 +495,7 @@ def _show(value):
     if isinstance(value, Place):
         return value.label
     if isinstance(value, Decimal):
-        return f"{value.normalize():f}"
+        return wording.plain(value)
     return str(value)
 
 
@@ -801,7 +787,7 @@ def money(benefit, profile, rules, recognitions):
         )
     else:
         text = (
-            (f"最高 {ask.yuan(most)}，" if most is not None else "")
+            (f"最高 {wording.yuan(most)}，" if most is not None else "")
             + "视档次而定："
             + "；".join(
                 f"{tier['tier'] or '—'} {tier['text']}{'（待定）' if tier['status'] == UNKNOWN else ''}"
@@ -810,11 +796,12 @@ def money(benefit, profile, rules, recognitions):
         )
     needs = sorted({tier["needs"] for tier in tiers if tier["needs"]})
     return {
-        "most": _number(most) if most is not None else None,
+        "most": wording.json_number(most) if most is not None else None,
         "text": text,
         "needs": needs,
         "tiers": [
-            dict(tier, most=_number(tier["most"]) if tier["most"] is not None else None) for tier in tiers
+            dict(tier, most=wording.json_number(tier["most"]) if tier["most"] is not None else None)
+            for tier in tiers
         ],
     }
 
@@ -824,17 +811,13 @@ def benefit_tiered(benefit):
     return any(amount.tiers or amount.recognitions for amount in benefit.amounts)
 
 
-def _percent(rate):
-    return f"{_show(rate * 100)}%"
-
-
 def _tier(amount, status, profile):
     bases = f"（{amount.bases}）" if amount.bases else ""
     needs = None
     if amount.rate is not None:
         rate = amount.rate + (amount.uplift or 0)
         uplift = (
-            f"，上浮 {_percent(amount.uplift)}（计算方式未载明，按加 {_show(amount.uplift * 100)} 个百分点计）"
+            f"，上浮 {wording.percent(amount.uplift)}（计算方式未载明，按加 {_show(amount.uplift * 100)} 个百分点计）"
             if amount.uplift
             else ""
         )
@@ -843,21 +826,21 @@ def _tier(amount, status, profile):
             computed = base * rate
             most = min(computed, amount.cap) if amount.cap is not None else computed
             text = (
-                f"{_percent(rate)} × {ask.yuan(base)} = {ask.yuan(computed)}{uplift}"
-                + (f"，上限 {ask.yuan(amount.cap)}" if amount.cap is not None else "")
-                + f"，可得 {ask.yuan(most)}"
+                f"{wording.percent(rate)} × {wording.yuan(base)} = {wording.yuan(computed)}{uplift}"
+                + (f"，上限 {wording.yuan(amount.cap)}" if amount.cap is not None else "")
+                + f"，可得 {wording.yuan(most)}"
             )
         else:
             most, needs = amount.cap, amount.base
             text = (
-                f"按{amount.base_label}的 {_percent(amount.rate)} 计{uplift}，需要基数（{amount.base}）"
-                + (f"，最高 {ask.yuan(amount.cap)}" if amount.cap is not None else "")
+                f"按{amount.base_label}的 {wording.percent(amount.rate)} 计{uplift}，需要基数（{amount.base}）"
+                + (f"，最高 {wording.yuan(amount.cap)}" if amount.cap is not None else "")
             )
         kind = "rate"
     elif amount.value is not None:
-        most, kind, text = amount.value, "fixed", ask.yuan(amount.value)
+        most, kind, text = amount.value, "fixed", wording.yuan(amount.value)
     else:
-        most, kind, text = amount.cap, "cap", f"最高 {ask.yuan(amount.cap)}"
+        most, kind, text = amount.cap, "cap", f"最高 {wording.yuan(amount.cap)}"
     return {
         "amount": amount.iri,
         "tier": amount.tier,
@@ -872,9 +855,9 @@ def _tier(amount, status, profile):
     }
 
 
-def evaluate(profile_data, store, cfg):
+def evaluate(profile_data: Any, store: Any, cfg: queries.Settings) -> dict[str, Any]:
     """The eligibility of a profile (JSON data) for every policy and benefit in the graph."""
-    known = rules(store, cfg)
+    known = eligibility(store, cfg)
     profile = read_profile(profile_data, known)
     results = {
         group.iri: evaluate_group(group, profile, known)
@@ -886,7 +869,7 @@ def evaluate(profile_data, store, cfg):
         benefits = [evaluate_benefit(benefit, policy, profile, known, results) for benefit in policy.benefits]
         for benefit in benefits:
             counts[benefit["status"]] += 1
-        best = max((benefit["status"] for benefit in benefits), key=RANK.get)
+        best = max((benefit["status"] for benefit in benefits), key=lambda status: RANK[status])
         shown = [
             results[group.iri]
             for group in policy.groups
@@ -914,9 +897,9 @@ def evaluate(profile_data, store, cfg):
     }
 
 
-def schema(store, cfg):
+def schema(store: Any, cfg: queries.Settings) -> dict[str, Any]:
     """The profile fields the graph knows: key, label, type."""
-    known = rules(store, cfg)
+    known = eligibility(store, cfg)
     fields = [
         {
             "key": APPLICANT_KEY,
@@ -941,89 +924,3 @@ def schema(store, cfg):
     ]
     places = sorted({place.label for place in known.places.values()})
     return {"fields": fields, "places": places}
-
-
-# ---------------------------------------------------------------------------------------------
-# Command line: `policykg match profile.json`
-# ---------------------------------------------------------------------------------------------
-
-MARKS = {
-    "eligible": "✔ 符合",
-    "not-eligible": "✘ 不符合",
-    "unknown": "？ 待定",
-    MET: "✔",
-    UNMET: "✘",
-    UNKNOWN: "？",
-}
-
-
-def main(argv=None):
-    """`policykg match profile.json` (or - for standard input) prints each policy and benefit
-    with its verdict, the conditions that fail or cannot be judged, and the amounts; `--json`
-    prints the whole answer. Exit 0, or 2 on a bad profile, 1 when the store or build fails."""
-    top = argparse.ArgumentParser(prog="policykg match", description="企业（或个人）画像的政策资格匹配")
-    top.add_argument("profile", help="画像 JSON 文件，- 为标准输入")
-    top.add_argument("--json", action="store_true", help="print the answer as JSON")
-    top.add_argument("--endpoint", help="a remote SPARQL endpoint instead of the local build")
-    args = top.parse_args(argv)
-    cfg = config.settings()
-    return cli.guarded("policykg match", lambda: _run(cfg, args))
-
-
-def _run(cfg, args):
-    text = sys.stdin.read() if args.profile == "-" else Path(args.profile).read_text(encoding="utf-8")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise errors.BadRequest(f"画像不是有效的 JSON：{error}") from None
-    with cli.command_store(cfg, args.endpoint) as opened:
-        result = evaluate(data, opened, cfg)
-    if args.json:
-        print(json.dumps(result, ensure_ascii=False, indent=2))
-    else:
-        _print_result(result)
-    return 0
-
-
-def _print_result(result):
-    for note in result["warnings"]:
-        print(f"注意：{note}")
-    if result["ignored"]:
-        print(f"已忽略的字段：{'、'.join(result['ignored'])}")
-    counts = result["counts"]
-    print(f"符合 {counts['eligible']} 项，不符合 {counts['not-eligible']} 项，待定 {counts['unknown']} 项")
-    for policy in result["policies"]:
-        print(f"\n{MARKS[policy['status']]}  {policy['label']}（{policy['pages']['text']}）")
-        groups = {group["group"]: group for group in policy["groups"]}
-        for benefit in policy["benefits"]:
-            amount = f"  — {benefit['amount']['text']}" if benefit["amount"] else ""
-            print(f"  {MARKS[benefit['status']]}  {benefit['label']}{amount}")
-            for condition in benefit["conditions"]:
-                if condition["status"] == MET:
-                    continue
-                print(f"      {MARKS[condition['status']]} {condition.get('label') or condition['reason']}")
-                named = [condition] + [
-                    item for route in condition.get("routes", ()) for item in route["groups"]
-                ]
-                for item in named:
-                    for line in _failing(groups.get(item.get("group"))):
-                        print(f"          {line}")
-
-
-def _failing(group):
-    """Lines for the criteria of a group that are not met: each with its reasons, and those that
-    need a person's judgement counted on one line."""
-    if not group:
-        return []
-    lines, judged = [], []
-    for criterion in group["criteria"]:
-        if criterion["status"] == MET:
-            continue
-        if not criterion["checks"]:
-            judged.append(criterion["clause"])
-            continue
-        reasons = [item["reason"] for item in criterion["checks"] if item["status"] != MET]
-        lines.append(f"{MARKS[criterion['status']]} {criterion['clause']} {'；'.join(reasons)}")
-    if judged:
-        lines.append(f"{MARKS[UNKNOWN]} {JUDGEMENT}：{'、'.join(judged)}")
-    return lines

@@ -20,8 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from . import errors, render
-
-W3C = "http://www.w3.org/ns/formats/"
+from .namespaces import FORMATS
 
 
 @dataclass(frozen=True)
@@ -40,7 +39,7 @@ FORMATS = (
         "application/sparql-results+json",
         "results",
         render.sparql_json,
-        W3C + "SPARQL_Results_JSON",
+        FORMATS + "SPARQL_Results_JSON",
         ("application/json",),
     ),
     Format(
@@ -48,18 +47,25 @@ FORMATS = (
         "application/sparql-results+xml",
         "results",
         render.sparql_xml,
-        W3C + "SPARQL_Results_XML",
+        FORMATS + "SPARQL_Results_XML",
         ("application/xml", "text/xml"),
     ),
-    Format("csv", "text/csv", "results", render.sparql_csv, W3C + "SPARQL_Results_CSV"),
-    Format("tsv", "text/tab-separated-values", "results", render.sparql_tsv, W3C + "SPARQL_Results_TSV"),
-    Format("ttl", "text/turtle", "graph", render.turtle, W3C + "Turtle", ("application/x-turtle",)),
-    Format("jsonld", "application/ld+json", "graph", render.jsonld, W3C + "JSON-LD", ("application/json",)),
+    Format("csv", "text/csv", "results", render.sparql_csv, FORMATS + "SPARQL_Results_CSV"),
+    Format("tsv", "text/tab-separated-values", "results", render.sparql_tsv, FORMATS + "SPARQL_Results_TSV"),
+    Format("ttl", "text/turtle", "graph", render.turtle, FORMATS + "Turtle", ("application/x-turtle",)),
     Format(
-        "rdf", "application/rdf+xml", "graph", render.rdfxml, W3C + "RDF_XML", ("application/xml", "text/xml")
+        "jsonld", "application/ld+json", "graph", render.jsonld, FORMATS + "JSON-LD", ("application/json",)
     ),
-    Format("nt", "application/n-triples", "graph", render.ntriples, W3C + "N-Triples"),
-    Format("nq", "application/n-quads", "graph", render.nquads, W3C + "N-Quads"),
+    Format(
+        "rdf",
+        "application/rdf+xml",
+        "graph",
+        render.rdfxml,
+        FORMATS + "RDF_XML",
+        ("application/xml", "text/xml"),
+    ),
+    Format("nt", "application/n-triples", "graph", render.ntriples, FORMATS + "N-Triples"),
+    Format("nq", "application/n-quads", "graph", render.nquads, FORMATS + "N-Quads"),
     Format("html", "text/html", "page", render.page, also=("application/xhtml+xml",)),
     Format("json", "application/json", "data", render.data_json),
     Format("json", "application/json", "table", render.data_json),

@@ -6,16 +6,24 @@ replaces that block with one built from validated values serialized as RDF terms
 pyoxigraph, so what a user types can only ever be a term, never query text.
 """
 
+import functools
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any, Protocol
 
 from pyoxigraph import Literal, NamedNode
 
 from policykg import config, docnumber, errors
+from policykg.namespaces import XSD
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
+# The settings (`config.settings`), as the functions that read them take them.
+Settings = Mapping[str, Any]
+
+# The service's own queries (lexicons, eligibility rules, descriptions, VoID), by name.
+INTERNAL = Path("queries/internal")
 
 # The lexical pieces of SPARQL that can hide a brace or a keyword: comments, strings, IRIs,
 # prefixed names (`select:x` is not the SELECT keyword).
@@ -108,7 +116,7 @@ class CannedQuery:
     # Where the opening VALUES block sits in `text` (start, end); None when there are no params.
     values_span: tuple | None = field(repr=False)
 
-    def bind(self, values=None):
+    def bind(self, values: Mapping[str, str] | None = None) -> str:
         """The query text with the opening VALUES block holding `values` (missing → examples)."""
         values = dict(values or {})
         known = {param.name for param in self.params}
@@ -120,6 +128,7 @@ class CannedQuery:
         terms = [self._term(param, values.get(param.name, param.example)) for param in self.params]
         names = " ".join(f"?{param.name}" for param in self.params)
         block = f"VALUES ({names}) {{ ({' '.join(str(term) for term in terms)}) }}"
+        assert self.values_span is not None  # a query with parameters opens with its VALUES block
         start, end = self.values_span
         return self.text[:start] + block + self.text[end:]
 
@@ -224,7 +233,7 @@ def _param(path, lineno, value):
     return Param(name, kind, example, description)
 
 
-def load(path, base_iri=config.DEFAULTS["BASE_IRI"]):
+def load(path: str | Path, base_iri: str = config.CANONICAL_BASE) -> CannedQuery:
     """One canned query from its file; a malformed file raises BuildError naming it.
 
     Files are written with the canonical base (`https://w3id.org/policykg/`), like the data; a
@@ -255,21 +264,63 @@ def load(path, base_iri=config.DEFAULTS["BASE_IRI"]):
 class Catalog:
     """Every `*.rq` in a folder (not its subfolders), by name."""
 
-    def __init__(self, directory, base_iri=config.DEFAULTS["BASE_IRI"]):
+    def __init__(self, directory: str | Path, base_iri: str = config.CANONICAL_BASE):
         files = sorted(Path(directory).glob("*.rq"))
         self._queries = {path.stem: load(path, base_iri) for path in files}
 
-    def names(self):
+    def names(self) -> list[str]:
         return list(self._queries)
 
-    def get(self, name):
+    def get(self, name: str) -> CannedQuery:
         try:
             return self._queries[name]
         except KeyError:
             raise errors.NotFound(f"没有名为 {name} 的查询 (no canned query named {name})") from None
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[CannedQuery]:
         return iter(self._queries.values())
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._queries)
+
+
+@functools.lru_cache(maxsize=16)
+def catalog(directory: str, base_iri: str) -> Catalog:
+    """The catalog of a folder, read once per process (the files ship with the service)."""
+    return Catalog(directory, base_iri)
+
+
+def canned(cfg: Settings) -> Catalog:
+    """The canned queries (`queries/*.rq`) for these settings, read afresh (the app reads them
+    once when it starts and keeps them)."""
+    return Catalog(Path(cfg["ROOT"]) / "queries", cfg["BASE_IRI"])
+
+
+def api(cfg: Settings) -> Catalog:
+    """The queries of the pages and JSON API (`queries/api/*.rq`)."""
+    return catalog(str(Path(cfg["ROOT"]) / "queries" / "api"), cfg["BASE_IRI"])
+
+
+@functools.lru_cache(maxsize=64)
+def _internal(root: str, name: str, base_iri: str) -> CannedQuery:
+    return load(Path(root) / INTERNAL / f"{name}.rq", base_iri)
+
+
+def internal(cfg: Settings, name: str) -> CannedQuery:
+    """`queries/internal/<name>.rq`, read once per process: the one way to load the service's
+    own queries."""
+    return _internal(str(cfg["ROOT"]), name, cfg["BASE_IRI"])
+
+
+class Queryable(Protocol):
+    """What runs a query: a store (`store.Store`, `store.Newest`)."""
+
+    def query(self, sparql: str, **limits: Any) -> Any: ...
+
+
+def internal_rows(store: Queryable, cfg: Settings, name: str, **params: str) -> list[dict]:
+    """The rows of an internal query; a row cap that cuts them is an error, not a silent gap."""
+    result = store.query(internal(cfg, name).bind(params))
+    if result.truncated:
+        raise errors.ServiceError(f"{name}.rq 的结果超过了行数上限 ROW_CAP (the answer exceeds ROW_CAP)", 500)
+    return result.rows

@@ -25,13 +25,12 @@ from dataclasses import dataclass, field
 import pyoxigraph
 from flask import render_template
 
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-RESULTS_NS = "http://www.w3.org/2005/sparql-results#"
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+from .namespaces import SPARQL_RESULTS as RESULTS_NS
+from .namespaces import XML_LANG, XSD_STRING
 
 
 @dataclass
-class Graph:
+class Triples:
     triples: list  # pyoxigraph.Triple
     prefixes: dict = field(default_factory=dict)
 

@@ -24,19 +24,20 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import weakref
-from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph
 from SPARQLWrapper import JSON, N3, POST, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
-from policykg import errors, queries, sandbox
+from policykg import artifact, errors, queries, sandbox
+from policykg.cache import LRU
+from policykg.namespaces import RDF_LANG_STRING, XSD_STRING
 
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 POSITION = re.compile(r"(\d+):(\d+)")
 # Seconds allowed for one Graph Store Protocol upload.
 LOAD_TIMEOUT = 600
@@ -48,16 +49,16 @@ class Result:
     """A query's answer, whatever the store. Cached and shared between callers: do not mutate."""
 
     form: str  # select | ask | graph
-    variables: list = field(default_factory=list)
-    rows: list = field(default_factory=list)  # variable → SPARQL 1.1 JSON term
+    variables: list[str] = field(default_factory=list)
+    rows: list[dict[str, dict[str, str]]] = field(default_factory=list)  # variable → SPARQL 1.1 JSON term
     boolean: bool | None = None
-    triples: list = field(default_factory=list)  # N-Triples lines
+    triples: list[str] = field(default_factory=list)  # N-Triples lines
     truncated: bool = False
 
 
-def open_store(cfg):
+def open_store(cfg: queries.Settings) -> "Store":
     """The store `cfg["STORE"]` names, over the data of the build in `cfg["BUILD_DIR"]`."""
-    manifest = _manifest(cfg)
+    manifest = artifact.manifest(cfg)
     version = manifest["data_version"] if manifest else None
     if cfg["STORE"] == "embedded":
         path = Path(cfg["BUILD_DIR"]) / "store"
@@ -82,29 +83,29 @@ class Newest:
     `BUILD_DIR` holds a newer data version and, if so, answers from it from then on. The store
     it replaces is closed as soon as no request still uses it. Same interface as a store."""
 
-    def __init__(self, cfg):
+    def __init__(self, cfg: queries.Settings):
         self.cfg = cfg
         self.current = open_store(cfg)
         self._looked = time.monotonic()
         self._lock = threading.Lock()
 
     @property
-    def kind(self):
+    def kind(self) -> str | None:
         return self.current.kind
 
-    def data_version(self):
+    def data_version(self) -> str | None:
         return self.newest().data_version()
 
-    def query(self, sparql, **limits):
+    def query(self, sparql: str, **limits: Any) -> Result:
         return self.newest().query(sparql, **limits)
 
-    def triple_count(self):
+    def triple_count(self) -> int:
         return self.newest().triple_count()
 
-    def close(self):
+    def close(self) -> None:
         self.current.close()
 
-    def newest(self):
+    def newest(self) -> "Store":
         every = self.cfg["RELOAD_SECONDS"]
         if every > 0 and time.monotonic() - self._looked >= every:
             with self._lock:
@@ -114,7 +115,7 @@ class Newest:
         return self.current
 
     def _follow(self):
-        manifest = _manifest(self.cfg)
+        manifest = artifact.manifest(self.cfg)
         if manifest is None or manifest["data_version"] == self.current.data_version():
             return
         try:
@@ -125,30 +126,30 @@ class Newest:
         weakref.finalize(replaced, replaced.closer())
 
 
-# `graph` is imported where it is used: query workers import this module, and need none of the
-# build's libraries (rdflib, owlrl, pyshacl).
-def _manifest(cfg):
-    from policykg import graph
-
-    return graph.load_manifest(cfg)
-
-
 class Store:
     """Limits and the answer cache; subclasses run the query (`_run`)."""
 
-    kind = None
+    kind: str | None = None
 
-    def __init__(self, cfg, version):
+    def __init__(self, cfg: queries.Settings, version: str | None):
         self.cfg = cfg
         self._version = version
         # Answers are cached only when we know which data the store holds.
-        self._cache = _Cache(cfg["CACHE_SIZE"] if version else 0)
-        self._count_query = (Path(cfg["ROOT"]) / "queries/internal/triple_count.rq").read_text("utf-8")
+        self._cache: LRU[Result] = LRU(cfg["CACHE_SIZE"] if version else 0)
+        self._count_query = queries.internal(cfg, "triple_count").bind()
 
-    def data_version(self):
+    def data_version(self) -> str | None:
         return self._version
 
-    def query(self, sparql, *, timeout=None, row_cap=None, default_graphs=None, named_graphs=None):
+    def query(
+        self,
+        sparql: str,
+        *,
+        timeout: float | None = None,
+        row_cap: int | None = None,
+        default_graphs: Iterable[str] | None = None,
+        named_graphs: Iterable[str] | None = None,
+    ) -> Result:
         """Run `sparql`; `default_graphs`/`named_graphs` (IRIs) set the dataset as in the protocol."""
         seconds = min(_positive(timeout, self.cfg["QUERY_TIMEOUT"], "timeout"), self.cfg["QUERY_TIMEOUT"])
         # The row cap protects clients; the service's own queries (dumps, lexicons) may raise it.
@@ -162,14 +163,17 @@ class Store:
             self._cache.put(key, result)
         return result
 
-    def triple_count(self):
+    def triple_count(self) -> int:
         """Triples in the default graph (the whole closure)."""
         return int(self.query(self._count_query).rows[0]["triples"]["value"])
 
-    def close(self):
+    def _run(self, sparql, seconds, cap, default_graphs, named_graphs) -> Result:
+        raise NotImplementedError
+
+    def close(self) -> None:
         self.closer()()
 
-    def closer(self):
+    def closer(self) -> Callable[[], None]:
         """What releases this store's resources, without holding on to the store itself."""
         return _nothing
 
@@ -181,31 +185,6 @@ def _positive(value, default, name):
     if value <= 0:
         raise errors.BadRequest(f"{name} 应为正数 ({name} must be positive)", param=name)
     return value
-
-
-class _Cache:
-    """A bounded least-recently-used map, safe across threads."""
-
-    def __init__(self, size):
-        self._size = size
-        self._items = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key):
-        with self._lock:
-            if key not in self._items:
-                return None
-            self._items.move_to_end(key)
-            return self._items[key]
-
-    def put(self, key, value):
-        if self._size <= 0:
-            return
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
 
 
 def _time_limit(seconds):
@@ -353,7 +332,7 @@ class _Pool:
         self._lock = threading.Lock()
         self._owner = None  # the process that started the workers
         self._workers = []
-        self._idle = queue.SimpleQueue()
+        self._idle: queue.SimpleQueue = queue.SimpleQueue()
 
     def run(self, request, seconds):
         deadline = time.monotonic() + seconds
@@ -501,7 +480,7 @@ def _remote_term(term):
 def load_remote(cfg, gsp_endpoint):
     """Put the build into a SPARQL 1.1 Graph Store Protocol endpoint: the closure as the default
     graph, and the named graphs `<BASE>graph/asserted` and `<BASE>graph/inferred`."""
-    manifest = _manifest(cfg)
+    manifest = artifact.manifest(cfg)
     if manifest is None:
         raise errors.BuildError(f"{cfg['BUILD_DIR']}: 没有构建结果 (no build; run `policykg build`)")
     folder = Path(cfg["BUILD_DIR"])

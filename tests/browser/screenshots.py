@@ -13,7 +13,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from policykg import config, graph
+from policykg import config
 from policykg.app import close, create_app
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -62,7 +62,7 @@ def main():
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as build:
         cfg = config.settings({"BUILD_DIR": build, "STORE": "embedded"})
-        graph.ensure_built(cfg)
+        build.build(cfg)
         app = create_app(cfg)
         base, stop = serve(app)
         try:

@@ -1,12 +1,26 @@
-"""What every view shares: the app's store and catalog, answering in a chosen format, and
-conditional requests (an answer is fixed for one data version, so it carries an ETag).
+"""What every view shares: the app's store and catalog, the browse data source, answering in a
+chosen format (`respond`) with its twins, the pages' security headers, and conditional
+requests (an answer is fixed for one data version, so it carries an ETag).
 
-Each module in this package is one blueprint (`bp`); `app.BLUEPRINTS` lists them.
+Each module in this package is one blueprint (`bp`); `app.BLUEPRINTS` lists them. A view uses
+only what is here, never another view's functions: what two views need lives here, and what
+the app wires between them (the browser page of a resource) it puts in `app.extensions`.
 """
 
 import hashlib
+from urllib.parse import urlencode
 
 from flask import Response, current_app, request
+from werkzeug.http import is_resource_modified
+
+from .. import browse, negotiate
+
+# Scripts, styles, images, fonts and requests from this origin only; no plugins, no framing.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
 
 
 def get_store():
@@ -17,13 +31,52 @@ def get_catalog():
     return current_app.extensions["policykg.catalog"]
 
 
-def answer(fmt, payload, links=()):
+def data_source():
+    """Where the browser pages and the JSON API read their data (`browse.Source`)."""
+    return browse.source(get_store(), current_app.config)
+
+
+def root(path):
+    """`path` under the application's root (it may be mounted below `/`)."""
+    return request.script_root + path
+
+
+def resource_page(iri):
+    """The browser page of `iri` (a response) when the app has one for its kind, else None.
+
+    The app factory wires the function that makes it (`views.pages.render_resource`)."""
+    render_resource = current_app.extensions.get("policykg.resource_page")
+    page = render_resource(iri) if render_resource else None
+    return page
+
+
+def respond(fmt, payload, links=()):
     """The response for `payload` rendered in `fmt`; `links` are (href, media type) alternates."""
     response = Response(fmt.render(payload), mimetype=fmt.media_type)
     if links:
         response.headers["Link"] = ", ".join(
             f'<{href}>; rel="alternate"; type="{media_type}"' for href, media_type in links
         )
+    return response
+
+
+def twins(path, kinds, current, params=None):
+    """(href, media type) of the other formats of this answer, one per extension."""
+    query = f"?{urlencode(params)}" if params else ""
+    seen, links = {current.name}, []
+    for fmt in negotiate.offered(kinds):
+        if fmt.name not in seen:
+            seen.add(fmt.name)
+            links.append((f"{path}.{fmt.name}{query}", fmt.media_type))
+    return links
+
+
+def protect(response, csp=CSP):
+    """The security headers of a page: its content policy (a page may have set a looser one),
+    no type sniffing, no referrer outside this site."""
+    response.headers.setdefault("Content-Security-Policy", csp)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
     return response
 
 
@@ -39,17 +92,21 @@ def etag(*parts):
     return digest.hexdigest()[:32]
 
 
-def not_modified(tag):
-    """A 304 when the client already holds the answer tagged `tag`, else None."""
-    if tag is None or not request.if_none_match.contains_weak(tag):
+def not_modified(tag, when=None):
+    """A 304 when the client already holds the answer tagged `tag` (or, when it sent no ETag,
+    one as new as `when`, a datetime), else None."""
+    if (tag is None and when is None) or is_resource_modified(request.environ, etag=tag, last_modified=when):
         return None
-    return cacheable(Response(status=304), tag)
+    return cacheable(Response(status=304), tag, when)
 
 
-def cacheable(response, tag):
-    """Mark `response` as reusable for CACHE_SECONDS and revalidated by its (weak) ETag.
+def cacheable(response, tag, when=None):
+    """Mark `response` as reusable for CACHE_SECONDS and revalidated by its (weak) ETag and
+    its Last-Modified `when`.
 
     Weak, because gzip may change the bytes but never the answer."""
+    if when is not None:
+        response.last_modified = when
     if tag is None:
         return response
     response.set_etag(tag, weak=True)

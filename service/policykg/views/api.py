@@ -13,20 +13,12 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, request
 
-from .. import browse, guard, negotiate
-from . import answer, cacheable, etag, get_catalog, get_store, not_modified
+from .. import browse, guard, negotiate, queries
+from . import cacheable, data_source, etag, get_catalog, not_modified, respond, root
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 JSON = negotiate.by_name("json", ("data",))
-
-
-def data_source():
-    return browse.source(get_store(), current_app.config)
-
-
-def root(path):
-    return request.script_root + path
 
 
 def reply(build, links=()):
@@ -34,7 +26,7 @@ def reply(build, links=()):
     tag = etag("api", request.full_path)
     if response := not_modified(tag):
         return response
-    return cacheable(answer(JSON, {"ok": True, **build()}, links), tag)
+    return cacheable(respond(JSON, {"ok": True, **build()}, links), tag)
 
 
 def described(kind, slug):
@@ -102,6 +94,6 @@ def prefixes():
     """The namespace prefixes our own queries declare (canned and API), by name."""
     cfg = current_app.config
     found = {}
-    for query in (*get_catalog(), *browse.api_catalog(cfg["ROOT"], cfg["BASE_IRI"])):
+    for query in (*get_catalog(), *queries.api(cfg)):
         found.update(guard.check(query.text, cfg).prefixes)
     return dict(sorted(found.items()))

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, current_app, request
 
 from .. import ask, negotiate, render
-from . import answer, cacheable, etag, get_catalog, get_store, not_modified
+from . import cacheable, etag, get_catalog, get_store, not_modified, respond
 
 bp = Blueprint("ask", __name__)
 
@@ -41,7 +41,7 @@ def question():
     fmt = negotiate.choose(request, KINDS)
     text = request.args.get("q", "")
     if not text.strip() and fmt.kind == "page":
-        return answer(
+        return respond(
             fmt,
             render.Page(
                 "ask.html", {"title": "问答", "question": "", "result": None, "examples": examples()}
@@ -73,7 +73,7 @@ def question():
         )
     else:
         payload = result
-    return cacheable(answer(fmt, payload, links), tag)
+    return cacheable(respond(fmt, payload, links), tag)
 
 
 def examples():

@@ -4,12 +4,10 @@ Every answer names its twins (`Link: <…>; rel="alternate"`) and the pages link
 visibly. Parameters come from the query string and are bound by `CannedQuery.bind`.
 """
 
-from urllib.parse import urlencode
-
 from flask import Blueprint, current_app, request, url_for
 
 from .. import negotiate, render
-from . import answer, cacheable, etag, get_catalog, get_store, not_modified
+from . import cacheable, etag, get_catalog, get_store, not_modified, respond, twins
 
 bp = Blueprint("canned", __name__)
 
@@ -28,7 +26,7 @@ def index():
         payload = render.Page("queries.html", {"title": "预设查询", "queries": items, "links": links})
     else:
         payload = {"ok": True, "queries": items}
-    return answer(fmt, payload, links)
+    return respond(fmt, payload, links)
 
 
 def summary(query):
@@ -83,18 +81,7 @@ def show(name):
             "truncated": result.truncated,
             "sparql": sparql,
         }
-    response = answer(fmt, payload, links)
+    response = respond(fmt, payload, links)
     if result.truncated:
         response.headers["X-PolicyKG-Truncated"] = "true"
     return cacheable(response, tag)
-
-
-def twins(path, kinds, current, params=None):
-    """(href, media type) of the other formats of this answer, one per extension."""
-    query = f"?{urlencode(params)}" if params else ""
-    seen, links = {current.name}, []
-    for fmt in negotiate.offered(kinds):
-        if fmt.name not in seen:
-            seen.add(fmt.name)
-            links.append((f"{path}.{fmt.name}{query}", fmt.media_type))
-    return links

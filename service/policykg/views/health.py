@@ -2,7 +2,7 @@
 
 from flask import Blueprint, Response, current_app
 
-from .. import graph, render
+from .. import artifact, render
 from . import get_store
 
 bp = Blueprint("health", __name__)
@@ -11,7 +11,7 @@ bp = Blueprint("health", __name__)
 @bp.get("/healthz")
 def healthz():
     cfg, store = current_app.config, get_store()
-    manifest = graph.load_manifest(cfg) or {}
+    manifest = artifact.manifest(cfg) or {}
     body = {
         "ok": True,
         "status": 200,

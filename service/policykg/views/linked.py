@@ -14,18 +14,15 @@ revalidation); CORS, `Vary: Accept` and gzip come from the app. The work is in `
 """
 
 import functools
-import importlib
 import io
 import json
 import re
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, current_app, make_response, redirect, request, send_file, url_for
-from werkzeug.http import is_resource_modified
 
-from .. import errors, graph, linked, negotiate, render
-from . import answer, cacheable, etag, get_store
-from .canned import twins
+from .. import artifact, errors, linked, negotiate, render
+from . import cacheable, etag, get_store, not_modified, resource_page, respond, twins
 
 bp = Blueprint("linked", __name__)
 
@@ -33,20 +30,6 @@ bp = Blueprint("linked", __name__)
 TERM_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 
 KINDS = ("graph", "page")
-
-
-def browser_page(iri):
-    """The browser page `views/pages.py` gives `iri` (`render_resource`), or None when there is
-    no such module or function or it has no page for this kind of thing."""
-    try:
-        pages = importlib.import_module(f"{__package__}.pages")
-    except ModuleNotFoundError as error:
-        if error.name != f"{__package__}.pages":
-            raise
-        return None
-    render_resource = getattr(pages, "render_resource", None)
-    page = render_resource(iri) if render_resource else None
-    return make_response(page) if page is not None else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -81,17 +64,22 @@ def description(rest):
     path = url_for("linked.description", rest=name)
     links = twins(path, KINDS, fmt)
     if fmt.kind == "page":
-        response = browser_page(iri) or answer(
-            fmt,
-            render.Page(
-                "resource.html", dict(linked.resource_page(iri, triples, cfg, version()), links=links)
-            ),
+        page = resource_page(iri)
+        response = (
+            make_response(page)
+            if page is not None
+            else respond(
+                fmt,
+                render.Page(
+                    "resource.html", dict(linked.resource_page(iri, triples, cfg, version()), links=links)
+                ),
+            )
         )
     else:
         response = rdf(fmt, triples, first=iri)
     link(response, links, iri)
     response.headers["Content-Location"] = f"{path}.{fmt.name}"
-    return stamped(response, tag, when)
+    return cacheable(response, tag, when)
 
 
 def not_found(iri):
@@ -117,12 +105,12 @@ def ontology(ext=None):
     if fmt.kind == "page":
         doc = linked.ontology_doc(cfg, version())
         title = doc["title"].get("zh") or doc["iri"]
-        response = answer(fmt, render.Page("ontology.html", {"title": title, "doc": doc, "links": links}))
+        response = respond(fmt, render.Page("ontology.html", {"title": title, "doc": doc, "links": links}))
     else:
         response = rdf(fmt, linked.ontology_triples(cfg, version()), first=base() + "def/")
     link(response, links)
     response.headers["Content-Location"] = f"/def.{fmt.name}"
-    return stamped(response, tag, when)
+    return cacheable(response, tag, when)
 
 
 @bp.get("/def/<term>")
@@ -147,7 +135,7 @@ def context():
     if response := not_modified(tag, when):
         return response
     body = json.dumps(linked.context(current_app.config, version()), ensure_ascii=False, indent=2)
-    return stamped(Response(body, mimetype="application/ld+json"), tag, when)
+    return cacheable(Response(body, mimetype="application/ld+json"), tag, when)
 
 
 @bp.get("/dumps/<name>")
@@ -156,7 +144,7 @@ def dump(name):
     media type, sent with `Content-Encoding: gzip` when the client accepts it."""
     part, fmt_name, compressed = linked.parse_dump_name(name)
     cfg = current_app.config
-    data_version = (graph.load_manifest(cfg) or {}).get("data_version")
+    data_version = (artifact.manifest(cfg) or {}).get("data_version")
     if data_version is None:
         raise errors.StoreUnavailable(f"{cfg['BUILD_DIR']} 中没有构建结果，无法提供数据下载 (no build)")
     encoded = not compressed and request.accept_encodings.quality("gzip") > 0
@@ -190,11 +178,11 @@ def dataset(ext=None):
         return response
     stats = linked.statistics(get_store(), cfg)
     urls = linked.addresses(root)
-    manifest = graph.load_manifest(cfg)
+    manifest = artifact.manifest(cfg)
     path = "/" + linked.VOID_PATH
     links = twins(path, KINDS, fmt)
     if fmt.kind == "page":
-        response = answer(
+        response = respond(
             fmt,
             render.Page(
                 "dataset.html",
@@ -222,7 +210,7 @@ def dataset(ext=None):
         response = rdf(fmt, triples, names=linked.void_prefixes(cfg, version()))
     link(response, links)
     response.headers["Content-Location"] = f"{path}.{fmt.name}"
-    return stamped(response, tag, when)
+    return cacheable(response, tag, when)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -240,7 +228,7 @@ def version():
 
 def built_at():
     """When the data was built (the manifest's `built_at`), for Last-Modified; None if unknown."""
-    stamp = (graph.load_manifest(current_app.config) or {}).get("built_at")
+    stamp = (artifact.manifest(current_app.config) or {}).get("built_at")
     if not stamp:
         return None
     return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
@@ -259,17 +247,3 @@ def link(response, alternates, described=None):
     # A page from `pages.render_resource` already names its JSON twin: keep it.
     present = [value.strip() for value in response.headers.get("Link", "").split(", ") if value.strip()]
     response.headers["Link"] = ", ".join(present + [value for value in values if value not in present])
-
-
-def not_modified(tag, when):
-    """A 304 when the client's copy is current (by ETag, or by date when it sent no ETag)."""
-    if (tag is None and when is None) or is_resource_modified(request.environ, etag=tag, last_modified=when):
-        return None
-    return stamped(Response(status=304), tag, when)
-
-
-def stamped(response, tag, when):
-    """ETag (weak: gzip may change the bytes, never the answer), Last-Modified, caching."""
-    if when is not None:
-        response.last_modified = when
-    return cacheable(response, tag)

@@ -12,7 +12,7 @@ from flask import Blueprint, current_app, request
 from werkzeug.datastructures import MultiDict
 
 from .. import errors, match, negotiate, render
-from . import answer, get_store
+from . import get_store, respond
 
 bp = Blueprint("match", __name__)
 
@@ -36,8 +36,8 @@ def form():
     fmt = negotiate.choose(request, PAGE_FIRST)
     schema = match.schema(get_store(), current_app.config)
     if fmt.kind == "page":
-        return answer(fmt, _page(schema, MultiDict(), None))
-    return answer(fmt, dict({"ok": True, "example": EXAMPLE}, **schema))
+        return respond(fmt, _page(schema, MultiDict(), None))
+    return respond(fmt, dict({"ok": True, "example": EXAMPLE}, **schema))
 
 
 @bp.post("/match.json")
@@ -50,8 +50,8 @@ def check():
     profile = _json_body() if request.is_json else _form_profile(request.form, schema)
     result = match.evaluate(profile, store, cfg)
     if fmt.kind == "page":
-        return answer(fmt, _page(schema, MultiDict() if request.is_json else request.form, result))
-    return answer(fmt, result)
+        return respond(fmt, _page(schema, MultiDict() if request.is_json else request.form, result))
+    return respond(fmt, result)
 
 
 def _page(schema, form, result):

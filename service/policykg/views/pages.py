@@ -12,17 +12,11 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, request
 
-from .. import browse, errors, negotiate, render
-from . import answer, cacheable, etag, get_catalog, get_store, not_modified
+from .. import browse, errors, negotiate, render, wording
+from . import CSP, cacheable, data_source, etag, get_catalog, not_modified, protect, respond, root
 
 bp = Blueprint("pages", __name__)
 
-# Scripts, styles, images, fonts and requests from this origin only; no plugins, no framing.
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; "
-    "form-action 'self'; frame-ancestors 'none'"
-)
 # The editor (YASGUI, CodeMirror, DataTables) sets style attributes and injects <style>
 # elements as it draws, which CSP treats as inline styles. Scripts stay 'self' only.
 EDITOR_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
@@ -31,31 +25,13 @@ AMOUNT_STEPS = (10_000, 50_000, 100_000, 200_000, 500_000, 1_000_000)
 HTML = negotiate.by_name("html", ("page",))
 
 
-def data_source():
-    return browse.source(get_store(), current_app.config)
-
-
-def root(path):
-    """`path` under the application's root (it may be mounted below `/`)."""
-    return request.script_root + path
-
-
 def page(template, context, links=(), csp=CSP):
     """The HTML response for `template`, cacheable for this data version, naming its twins."""
     tag = etag("page", request.full_path, template)
     response = not_modified(tag)
     if response is None:
-        response = cacheable(answer(HTML, render.Page(template, dict(context, links=links)), links), tag)
+        response = cacheable(respond(HTML, render.Page(template, dict(context, links=links)), links), tag)
     return protect(response, csp)
-
-
-def protect(response, csp=CSP):
-    """The security headers of a page: its content policy, no type sniffing, no referrer
-    outside this site. Kept on a page `render_resource` gives another view."""
-    response.headers.setdefault("Content-Security-Policy", csp)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "same-origin"
-    return response
 
 
 @bp.get("/")
@@ -70,10 +46,10 @@ def policies():
     filters = browse.read_filters(request.args, src.base)
     results = browse.policies(src, filters)
     query = f"?{urlencode(filters.given)}" if filters.given else ""
-    steps = [(str(value), browse.yuan(value)) for value in AMOUNT_STEPS]
+    steps = [(str(value), wording.yuan(value)) for value in AMOUNT_STEPS]
     given = filters.given.get("minAmount")
     if given and given not in dict(steps):
-        steps.append((given, browse.yuan(given)))
+        steps.append((given, wording.yuan(given)))
     return page(
         "policies.html",
         {

@@ -13,7 +13,8 @@ from flask import Blueprint, current_app, request
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
 from .. import errors, guard, negotiate, render
-from . import answer, cacheable, etag, get_store, not_modified
+from ..namespaces import FORMATS, RDF, SD, VOID
+from . import cacheable, etag, get_store, not_modified, respond
 
 bp = Blueprint("sparql", __name__)
 
@@ -22,10 +23,8 @@ DIRECT = "application/sparql-query"
 UPDATE = "application/sparql-update"
 KINDS = {"select": "results", "ask": "results", "graph": "graph"}
 
-SD = "http://www.w3.org/ns/sparql-service-description#"
-VOID = "http://rdfs.org/ns/void#"
-RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-SD_PREFIXES = {"sd": SD, "void": VOID, "formats": negotiate.W3C}
+RDF_TYPE = NamedNode(RDF + "type")
+SD_PREFIXES = {"sd": SD, "void": VOID, "formats": FORMATS}
 
 
 @bp.route("/sparql", methods=["GET", "POST"])
@@ -59,10 +58,10 @@ def endpoint():
     if fmt.kind == "results":
         payload = result
     elif fmt.kind == "graph":
-        payload = render.Graph(render.triples(result), inspection.prefixes)
+        payload = render.Triples(render.triples(result), inspection.prefixes)
     else:
         payload = render.Page("query.html", page_context(query, result))
-    response = answer(fmt, payload)
+    response = respond(fmt, payload)
     if result.truncated:
         response.headers["X-PolicyKG-Truncated"] = "true"
     return cacheable(response, tag)
@@ -146,8 +145,8 @@ def describe():
         triples = description(
             request.base_url, get_store().triple_count(), guard.own_graphs(current_app.config)
         )
-        payload = render.Graph(triples, SD_PREFIXES)
-    return cacheable(answer(fmt, payload), tag)
+        payload = render.Triples(triples, SD_PREFIXES)
+    return cacheable(respond(fmt, payload), tag)
 
 
 def description(endpoint, triple_count, graphs):

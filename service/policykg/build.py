@@ -29,7 +29,7 @@ from rdflib import OWL, RDF, RDFS, SH, XSD, Graph, Literal, URIRef
 from rdflib.exceptions import ParserError
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
-from . import config, rules
+from . import artifact, config, inference
 from .errors import BuildError
 
 CANONICAL_BASE = config.CANONICAL_BASE
@@ -43,15 +43,15 @@ AUTO_RULES_FROM = 20_000
 
 
 def input_files(cfg):
-    """Every file whose content decides the build: the project's inputs, and the build's own
-    code and inference rules (they ship with the package, not with the project)."""
+    """Every file whose content decides the build: the project's inputs (with its inference
+    rules), and the build's own code."""
     root = Path(cfg["ROOT"])
     return [
         *sorted(root.glob("ontology/*.ttl")),
         *sorted(root.glob("data/*.ttl")),
         *sorted(root.glob("queries/checks/*.rq")),
-        *sorted(rules.FOLDER.glob("*.ru")),
-        Path(rules.__file__).resolve(),
+        *sorted(inference.folder(root).glob("*.ru")),
+        Path(inference.__file__).resolve(),
         Path(__file__).resolve(),
     ]
 
@@ -61,19 +61,9 @@ def is_graph_file(path):
     return path.suffix == ".ttl" and path.name != "shapes.ttl"
 
 
-def load_manifest(cfg):
-    path = Path(cfg["BUILD_DIR"]) / "manifest.json"
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
-
-
 def is_stale(cfg):
-    manifest = load_manifest(cfg)
+    manifest = artifact.manifest(cfg)
     return manifest is None or manifest.get("data_version") != _fingerprint(cfg)[1]
-
-
-def ensure_built(cfg):
-    """The manifest of an up-to-date artifact, building it first if it is missing or stale."""
-    return build(cfg)
 
 
 def build(cfg, force=False):
@@ -87,7 +77,7 @@ def build(cfg, force=False):
     target.parent.mkdir(parents=True, exist_ok=True)
     with _locked(target.parent):
         inputs, version = _fingerprint(cfg)
-        manifest = load_manifest(cfg)
+        manifest = artifact.manifest(cfg)
         if manifest and manifest.get("data_version") == version and not force:
             return manifest
         return _build(cfg, target, inputs, version)
@@ -99,7 +89,7 @@ def _build(cfg, target, inputs, version):
     with _timed(seconds, "parse"):
         asserted = parse([path for path in input_files(cfg) if is_graph_file(path)], root)
     with _timed(seconds, "reason"):
-        inferred = infer(asserted, cfg["INFERENCE"])
+        inferred = infer(asserted, cfg["INFERENCE"], root)
         closure = asserted + inferred
     with _timed(seconds, "shacl"):
         validate_shapes(closure, root)
@@ -118,7 +108,7 @@ def _build(cfg, target, inputs, version):
             "counts": {"asserted": len(asserted), "inferred": len(inferred), "total": len(closure)},
             "seconds": {step: round(value, 3) for step, value in seconds.items()},
         }
-        (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), "utf-8")
+        (staging / artifact.MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), "utf-8")
         _swap(staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -140,10 +130,10 @@ def parse(paths, root):
     return graph
 
 
-def infer(asserted, engine="owlrl"):
+def infer(asserted, engine, root):
     """What the OWL-RL closure adds to `asserted`, without owlrl's trivia.
 
-    `engine` (the INFERENCE setting): "owlrl", the reference; "rules", `queries/rules/*.ru` run
+    `engine` (the INFERENCE setting): "owlrl", the reference; "rules", `<root>/queries/rules/*.ru` run
     in Oxigraph (the same triples, checked against owlrl by tests/test_rules.py, and far
     faster at scale: docs/inference.md); "auto", owlrl below AUTO_RULES_FROM asserted
     triples and the rules from there on.
@@ -158,7 +148,7 @@ def infer(asserted, engine="owlrl"):
         )
         added = (triple for triple in closure if triple not in asserted)
     elif engine == "rules":
-        added = rules.infer(asserted)
+        added = inference.infer(asserted, inference.load(inference.folder(root)))
     else:
         raise BuildError(f"INFERENCE must be owlrl, rules or auto, not {engine!r}")
     inferred = Graph()

@@ -2,7 +2,7 @@
 
 Each `queries/rules/*.ru` is one rule, read from the ontology's own axioms (sub-class,
 sub-property, inverse, transitive, symmetric, property chains, domain, range), never from the
-names of our terms. `infer` gives what the rules add to a graph; `graph.infer` removes the same
+names of our terms. `infer` gives what the rules add to a graph; `build.infer` removes the same
 trivia from it as from owlrl's closure, and tests/test_rules.py checks the two agree.
 """
 
@@ -13,9 +13,8 @@ from pathlib import Path
 import pyoxigraph
 from rdflib import URIRef
 
-from . import config
-
-FOLDER = config.ROOT / "queries/rules"
+# Where a project keeps its rules, under its root (the ROOT setting).
+RULES = Path("queries/rules")
 
 
 @dataclass(frozen=True)
@@ -25,7 +24,12 @@ class Rule:
     text: str
 
 
-def load(folder=FOLDER):
+def folder(root):
+    """The rules folder of the project at `root`."""
+    return Path(root) / RULES
+
+
+def load(folder):
     """Every rule in `folder`, in file-name order."""
     rules = []
     for path in sorted(Path(folder).glob("*.ru")):
@@ -49,12 +53,12 @@ def saturate(store, rules):
         size = grown
 
 
-def infer(asserted, rules=None):
+def infer(asserted, rules):
     """The triples (rdflib terms) the rules add to the rdflib graph `asserted`, owlrl's trivia among them."""
     terms, given = _Terms(), set(asserted)
     store = pyoxigraph.Store()
     store.extend(pyoxigraph.Quad(*(terms.to_oxigraph(term) for term in triple)) for triple in given)
-    saturate(store, load() if rules is None else rules)
+    saturate(store, rules)
     closure = (
         (terms.to_rdflib(quad.subject), terms.to_rdflib(quad.predicate), terms.to_rdflib(quad.object))
         for quad in store

@@ -1,0 +1,100 @@
+"""Bounded caches: one least-recently-used map, and the per-data-version cache built on it.
+
+`LRU` bounds what it holds by a weight (by default 1 per entry: a count; a `weigh` function
+such as `len` of a body bounds it by bytes instead). `PerVersion` keeps what is derived from
+one data version of the graph (a lexicon, the eligibility rules…) for the few newest versions
+only, so a service that follows rebuilds does not keep every version it ever served. Every
+cache can be emptied with `clear()` (tests do, instead of patching private state).
+"""
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Generic, TypeVar
+
+Value = TypeVar("Value")
+
+# Data versions a per-version cache keeps: the one served and the one it replaced.
+VERSIONS_KEPT = 2
+
+
+def _one(_value: object) -> int:
+    return 1
+
+
+class LRU(Generic[Value]):
+    """A bounded least-recently-used map, safe across threads: at most `limit` in total
+    weight (0: keeps nothing); the least recently used entries go first."""
+
+    def __init__(self, limit: int, weigh: Callable[[Value], int] = _one):
+        self.limit = limit
+        self._weigh = weigh
+        self._items: OrderedDict[Hashable, tuple[Value, int]] = OrderedDict()
+        self._weight = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Value | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is None:
+                return None
+            self._items.move_to_end(key)
+            return found[0]
+
+    def put(self, key: Hashable, value: Value) -> None:
+        weight = self._weigh(value)
+        if self.limit <= 0 or weight > self.limit:
+            return
+        with self._lock:
+            if key in self._items:
+                self._weight -= self._items.pop(key)[1]
+            self._items[key] = (value, weight)
+            self._weight += weight
+            while self._weight > self.limit:
+                _, (_, dropped) = self._items.popitem(last=False)
+                self._weight -= dropped
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._weight = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __contains__(self, key: Hashable) -> bool:
+        return key in self._items
+
+    @property
+    def weight(self) -> int:
+        return self._weight
+
+
+class PerVersion(Generic[Value]):
+    """What is made from one data version, made once; the `size` most recently used
+    (key, version) entries are kept (default: one key for the served version and the one it
+    replaced).
+
+    `get(key, version, make)` returns the value for (`key`, `version`), calling `make()` the
+    first time; when the version is unknown (None: a remote store without a build) nothing is
+    kept and `make()` runs every time. Two threads asking at once may both make it; the data is
+    read-only, so either answer is right."""
+
+    def __init__(self, name: str, size: int = VERSIONS_KEPT):
+        self.name = name
+        self._entries: LRU[Value] = LRU(size)
+
+    def get(self, key: Hashable, version: str | None, make: Callable[[], Value]) -> Value:
+        if version is None:
+            return make()
+        found = self._entries.get((key, version))
+        if found is None:
+            found = make()
+            self._entries.put((key, version), found)
+        return found
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)

@@ -1,0 +1,65 @@
+"""The bounded caches: least recently used goes first, a weight can bound by bytes, a
+per-version cache keeps only the newest versions and nothing when the version is unknown."""
+
+from policykg.cache import LRU, PerVersion
+
+
+def test_lru_drops_the_least_recently_used():
+    cache = LRU(2)
+    cache.put("a", 1)
+    cache.put("b", 2)
+    assert cache.get("a") == 1  # a is now the most recent
+    cache.put("c", 3)
+    assert cache.get("b") is None and cache.get("a") == 1 and cache.get("c") == 3
+    assert len(cache) == 2
+
+
+def test_lru_bounded_by_weight():
+    cache = LRU(10, weigh=len)
+    cache.put("a", b"123456")
+    cache.put("b", b"1234")
+    assert cache.weight == 10
+    cache.put("c", b"12")
+    assert "a" not in cache and cache.weight == 6
+    cache.put("huge", b"x" * 11)  # heavier than the whole cache: not kept, nothing dropped
+    assert "huge" not in cache and cache.weight == 6
+    cache.put("b", b"1")  # replacing an entry counts its new weight only
+    assert cache.weight == 3
+
+
+def test_lru_of_size_zero_keeps_nothing_and_clear_empties():
+    empty = LRU(0)
+    empty.put("a", 1)
+    assert empty.get("a") is None
+    cache = LRU(3)
+    cache.put("a", 1)
+    cache.clear()
+    assert cache.get("a") is None and len(cache) == 0 and cache.weight == 0
+
+
+def test_per_version_makes_once_and_keeps_the_newest_versions():
+    made = []
+    cache = PerVersion("test", size=2)
+
+    def make(version):
+        return lambda: made.append(version) or f"lexicon {version}"
+
+    assert cache.get("root", "v1", make("v1")) == "lexicon v1"
+    assert cache.get("root", "v1", make("v1")) == "lexicon v1"
+    assert made == ["v1"]
+    cache.get("root", "v2", make("v2"))
+    cache.get("root", "v3", make("v3"))  # a third rebuild: v1 goes
+    assert len(cache) == 2
+    cache.get("root", "v1", make("v1"))
+    assert made == ["v1", "v2", "v3", "v1"]
+
+
+def test_per_version_keeps_nothing_for_an_unknown_version():
+    made = []
+    cache = PerVersion("test")
+    for _ in range(2):
+        cache.get("root", None, lambda: made.append(1) or "fresh")
+    assert made == [1, 1] and len(cache) == 0
+    cache.get("root", "v1", lambda: "kept")
+    cache.clear()
+    assert len(cache) == 0
