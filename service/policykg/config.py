@@ -60,6 +60,9 @@ DEFAULTS: dict[str, str | int | float] = {
     "SERVE_THREADS": 4,
     # Seconds clients and proxies may reuse an answer before asking again (with its ETag).
     "CACHE_SECONDS": 60,
+    # Embedded store: "on" runs query processes under a seccomp filter that forbids network
+    # sockets (docs/security.md); "off" only where the filter cannot be installed.
+    "SANDBOX": "on",
 }
 
 

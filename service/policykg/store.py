@@ -245,7 +245,7 @@ class EmbeddedStore(Store):
 
     def __init__(self, cfg, version, path):
         super().__init__(cfg, version)
-        self._pool = _Pool(path, cfg["QUERY_WORKERS"])
+        self._pool = _Pool(path, cfg["QUERY_WORKERS"], cfg.get("SANDBOX", "on"))
 
     def _run(self, sparql, seconds, cap, default_graphs, named_graphs):
         status, value = self._pool.run((sparql, cap, default_graphs, named_graphs), seconds)
@@ -301,11 +301,12 @@ WORKER = "import sys; from policykg.store import _serve; _serve(sys.argv[1], int
 class _Worker:
     """One query process and the pipe to it."""
 
-    def __init__(self, path):
+    def __init__(self, path, sandbox):
         self.connection, child = multiprocessing.connection.Pipe()
         self.process = subprocess.Popen(
             [sys.executable, "-c", WORKER, path, str(child.fileno())],
             pass_fds=[child.fileno()],
+            env=dict(os.environ, POLICYKG_SANDBOX=sandbox),  # the setting, whatever set it
             start_new_session=True,  # Ctrl-C in a terminal is for the server, which stops its workers
         )
         child.close()
@@ -326,9 +327,10 @@ class _Worker:
 class _Pool:
     """Query workers, started on first use; a worker that overruns its deadline is replaced."""
 
-    def __init__(self, path, size):
+    def __init__(self, path, size, sandbox="on"):
         self._path = path
         self._size = size
+        self._sandbox = sandbox
         self._lock = threading.Lock()
         self._owner = None  # the process that started the workers
         self._workers = []
@@ -357,7 +359,7 @@ class _Pool:
             # Workers started by another process (a parent we were forked from) are not ours.
             if self._owner == os.getpid():
                 return
-            self._workers = [_Worker(self._path) for _ in range(self._size)]
+            self._workers = [_Worker(self._path, self._sandbox) for _ in range(self._size)]
             self._idle = queue.SimpleQueue()
             for worker in self._workers:
                 self._idle.put(worker)
@@ -368,7 +370,7 @@ class _Pool:
         with self._lock:
             if worker not in self._workers:
                 return  # the pool was closed meanwhile, and close() stops it
-            fresh = _Worker(self._path)
+            fresh = _Worker(self._path, self._sandbox)
             self._workers[self._workers.index(worker)] = fresh
         worker.stop()
         self._idle.put(fresh)
