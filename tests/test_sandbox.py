@@ -24,12 +24,15 @@ def fresh_store(built_cfg):
     opened.close()
 
 
-def test_control_without_the_sandbox_the_store_calls_out(fresh_store, listener, monkeypatch):
-    """POLICYKG_SANDBOX=off: the same query does connect, so the listener can tell."""
-    monkeypatch.setenv("POLICYKG_SANDBOX", "off")
+def test_control_without_the_sandbox_the_store_calls_out(built_cfg, listener):
+    """SANDBOX=off: the same query does connect, so the listener can tell."""
     port, connected = listener
-    with pytest.raises(errors.ServiceError):
-        fresh_store.query(service(port), timeout=3)
+    opened = store.open_store(dict(built_cfg, CACHE_SIZE=0, QUERY_WORKERS=1, SANDBOX="off"))
+    try:
+        with pytest.raises(errors.ServiceError):
+            opened.query(service(port), timeout=3)
+    finally:
+        opened.close()
     assert connected(wait=0)
 
 
