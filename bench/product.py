@@ -74,7 +74,7 @@ COUNT = (Path(__file__).parent / "count.rq").read_text(encoding="utf-8")
 
 def main():
     options = arguments()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that the servers are stopped
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # as Ctrl-C: servers stopped, report
     scratch = Path(tempfile.mkdtemp(prefix="policykg-product-", dir=options.scratch))
     results, started = [], time.monotonic()
     try:
@@ -119,7 +119,7 @@ def arguments():
     options.requests = options.requests or (3 if quick else 20)
     options.route_seconds = options.route_seconds or (3.0 if quick else 30.0)
     if quick:
-        options.build_timeout = min(options.build_timeout, 60.0)
+        options.build_timeout = min(options.build_timeout, 90.0)
         options.dump_requests = min(options.dump_requests, 1)
     return options
 
@@ -151,6 +151,7 @@ def measure(folder, size, options):
         progress("serve")
         server = stack.enter_context(PolicykgServer(env, options))
         result["start"] = server.cold_start(page_path(project["iris"]["policy"][0]))
+        warm_up(server.url, project["iris"]["policy"], options)
         result["routes"], texts = routes(server.url, project["iris"], options)
         progress("oxigraph serve")
         oxigraph = stack.enter_context(OxigraphServer(folder / "oxigraph", options))
@@ -217,15 +218,19 @@ def build(env, folder, timeout):
             [str(BIN / "policykg"), "build"], env=env, stdout=out, stderr=out, start_new_session=True
         )
     started, peak, usage, status = time.monotonic(), 0, None, None
-    while True:
-        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-        if pid:
-            break
-        if time.monotonic() - started > timeout:
-            status, usage = kill_group(process.pid)
-            break
-        peak = max(peak, tree_memory(process.pid)["rss"])
-        time.sleep(0.2)
+    try:
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() - started > timeout:
+                status, usage = kill_group(process.pid)
+                break
+            peak = max(peak, tree_memory(process.pid)["rss"])
+            time.sleep(0.2)
+    except BaseException:  # Ctrl-C: the build must not outlive the benchmark
+        kill_group(process.pid)
+        raise
     process.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
     seconds = time.monotonic() - started
     peak = max(peak, usage.ru_maxrss * 1024)
@@ -345,7 +350,6 @@ class OxigraphServer(Server):
             str(self.location),
             "--bind",
             f"127.0.0.1:{self.port}",
-            "--union-default-graph",
             "--timeout-s",
             str(int(self.options.request_timeout)),
         ]
@@ -469,6 +473,15 @@ def hammer(url, requests, options, clients=1, count=None):
         "statuses": statuses,
         "rate": len(latencies) / wall if wall else 0,
     }
+
+
+def warm_up(url, policies, options):
+    """Untimed: a policy page from every web worker (several clients at once, so that each worker
+    gets some), so that the routes measure requests, not workers starting their query processes."""
+    clients = options.workers or 2 * (os.cpu_count() or 1) + 1
+    requests = [("GET", page_path(iri), None, {}) for iri in spread(policies, 4 * clients)]
+    patient = argparse.Namespace(**{**vars(options), "route_seconds": options.start_timeout})
+    hammer(url, requests, patient, clients, len(requests))
 
 
 def page_path(iri):
