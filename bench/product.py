@@ -80,8 +80,9 @@ def main():
     try:
         for size in options.sizes:
             progress(f"== {size} handbook(s)")
-            result = measure(scratch / f"n{size}", size, options)
-            results.append(result)
+            result = {"size": size}
+            results.append(result)  # filled in as measured, so that Ctrl-C prints what was
+            measure(result, scratch / f"n{size}", options)
             if not result["build"]["finished"]:
                 results += [{"size": later, "skipped": True} for later in options.sizes if later > size]
                 break
@@ -129,7 +130,8 @@ def arguments():
 # ---------------------------------------------------------------------------------------------
 
 
-def measure(folder, size, options):
+def measure(result, folder, options):
+    size = result["size"]
     project = write_project(folder / "project", size)
     env = dict(
         os.environ,
@@ -137,29 +139,30 @@ def measure(folder, size, options):
         POLICYKG_BUILD_DIR=str(folder / "build"),
         POLICYKG_CACHE_SIZE="0",
     )
-    result = {"size": size, "policies": len(project["iris"]["policy"]), "data_bytes": project["bytes"]}
+    result.update(policies=len(project["iris"]["policy"]), data_bytes=project["bytes"])
     progress("build")
     result["build"] = build(env, folder, options.build_timeout)
     if not result["build"]["finished"]:
-        return result
+        return
     progress("rebuild after one handbook changed")
     edit_one_triple(project["last"])
     result["rebuild"] = build(env, folder, options.build_timeout)
     if not result["rebuild"]["finished"]:
-        return result
+        return
     with ExitStack() as stack:
         progress("serve")
         server = stack.enter_context(PolicykgServer(env, options))
         result["start"] = server.cold_start(page_path(project["iris"]["policy"][0]))
         warm_up(server.url, project["iris"]["policy"], options)
-        result["routes"], texts = routes(server.url, project["iris"], options)
+        result["routes"] = {}
+        texts = routes(result["routes"], server.url, project["iris"], options)
         progress("oxigraph serve")
         oxigraph = stack.enter_context(OxigraphServer(folder / "oxigraph", options))
         result["load_seconds"] = load_oxigraph(env, oxigraph.url + "/store", options)
-        result["sparql"] = compare(server.url + "/sparql", oxigraph.url + "/query", texts, options)
+        result["sparql"] = {}
+        compare(result["sparql"], server.url + "/sparql", oxigraph.url + "/query", texts, options)
         result["rss"] = tree_memory(server.process.pid)
         result["oxigraph_rss"] = tree_memory(oxigraph.process.pid)
-    return result
 
 
 def write_project(root, size):
@@ -494,8 +497,9 @@ def spread(items, count):
     return [items[(i * step) % len(items)] for i in range(count)]
 
 
-def routes(url, iris, options):
-    """{route: hammer result}, and the canned queries' bound SPARQL texts {query: [text, …]}."""
+def routes(results, url, iris, options):
+    """Fill `results` {route: hammer result}; return the canned queries' bound SPARQL texts
+    {query: [text, …]}."""
     n = options.requests
     html = {"Accept": "text/html"}
     get = lambda path, headers=html: ("GET", path, None, headers)  # noqa: E731
@@ -531,11 +535,10 @@ def routes(url, iris, options):
         "`/dumps/asserted.nt`": [get("/dumps/asserted.nt", {})] * min(n, options.dump_requests),
         "`/api/policies`": [get("/api/policies", {"Accept": "application/json"})] * n,
     }
-    results = {}
     for name, requests in work.items():
         progress(f"  {name}")
         results[name] = hammer(url, requests, options)
-    return results, sparql_texts(url, canned, options)
+    return sparql_texts(url, canned, options)
 
 
 def bound(params, i):
@@ -589,9 +592,8 @@ def sparql_texts(url, canned, options):
     return texts
 
 
-def compare(policykg, oxigraph, texts, options):
-    """{query: (policykg, oxigraph)}: the same SPARQL requests to both servers."""
-    rows = {}
+def compare(rows, policykg, oxigraph, texts, options):
+    """Fill `rows` {query: (policykg, oxigraph)}: the same SPARQL requests to both servers."""
     for name, bound_texts in texts.items():
         progress(f"  SPARQL {name}")
         requests = [
@@ -604,7 +606,6 @@ def compare(policykg, oxigraph, texts, options):
             for i in range(options.requests)
         ]
         rows[name] = tuple(hammer(url, requests, options, options.clients) for url in (policykg, oxigraph))
-    return rows
 
 
 # ---------------------------------------------------------------------------------------------
