@@ -538,6 +538,7 @@ def routes(results, url, iris, options):
     for name, requests in work.items():
         progress(f"  {name}")
         results[name] = hammer(url, requests, options)
+    progress("  the canned queries' SPARQL")
     return sparql_texts(url, canned, options)
 
 
@@ -575,7 +576,10 @@ def sparql_texts(url, canned, options):
     from the canned route's JSON (`sparql`); a query that does not answer is left out."""
     texts = {}
     for query in canned:
+        deadline = time.monotonic() + options.route_seconds
         for i in range(options.requests):
+            if time.monotonic() > deadline:
+                break
             path = f"{query['url']}.json?{urllib.parse.urlencode(bound(query['params'], i))}"
             try:
                 status, body = fetch(url, "GET", path, timeout=options.request_timeout)
