@@ -37,6 +37,9 @@ from policykg import errors, queries
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+# xsd:boolean's canonical forms, for servers that answer with the other legal ones (Virtuoso: 1/0).
+BOOLEAN_FORMS = {"1": "true", "0": "false"}
 POSITION = re.compile(r"(\d+):(\d+)")
 # Seconds allowed for one Graph Store Protocol upload.
 LOAD_TIMEOUT = 600
@@ -490,10 +493,13 @@ def _server_message(error):
 
 
 def _remote_term(term):
-    """A server's JSON term written as our own: `literal` only, no xsd:string/rdf:langString."""
+    """A server's JSON term written as our own: `literal` only, no xsd:string/rdf:langString,
+    booleans in canonical form."""
     term = dict(term, type="literal") if term["type"] == "typed-literal" else dict(term)
     if term.get("datatype") in (XSD_STRING, RDF_LANG_STRING):
         del term["datatype"]
+    if term.get("datatype") == XSD_BOOLEAN:
+        term["value"] = BOOLEAN_FORMS.get(term["value"], term["value"])
     return term
 
 
