@@ -1,0 +1,144 @@
+"""Virtuoso (Debian's `virtuoso-opensource`) as a remote store for the tests: started on 127.0.0.1
+with free ports and a temporary database, loaded with the build by Virtuoso's bulk loader, stopped
+by the fixture. Tests skip, saying why, where Virtuoso is not installed or does not start.
+
+Virtuoso has no separate default graph: a query without a dataset reads the union of every graph
+the user may read, as a bag (a triple in two graphs is matched twice). So the closure is not
+loaded a third time as a "default graph" as on Oxigraph: only the named graphs `graph/asserted`
+and `graph/inferred` (disjoint, each triple in one) are loaded, and graph-level security hides
+Virtuoso's own system graphs from the anonymous SPARQL user. The default graph is then exactly the
+closure, and `default-graph-uri`, `named-graph-uri` and `FROM` pick graphs as in any store.
+See docs/stores.md."""
+
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from policykg import graph
+
+BINARY = shutil.which("virtuoso-t")
+ISQL = shutil.which("isql-vt") or shutil.which("isql-v")  # Debian's isql is unixODBC's, not Virtuoso's
+START_SECONDS = 60
+SETUP = Path(__file__).with_name("fixtures") / "virtuoso" / "load.sql"
+
+# Both listeners on loopback only; no zeroconf, no plugins, no replication. Answers are never cut
+# short by Virtuoso (ResultSetMaxRows 0: no cap; the store applies ROW_CAP), and its own time limit
+# is above the client's, since Virtuoso answers a query past it with partial results.
+INI = """\
+[Database]
+DatabaseFile = {db}/virtuoso.db
+ErrorLogFile = {db}/virtuoso.log
+LockFile = {db}/virtuoso.lck
+TransactionFile = {db}/virtuoso.trx
+xa_persistent_file = {db}/virtuoso.pxa
+[TempDatabase]
+DatabaseFile = {db}/virtuoso-temp.db
+TransactionFile = {db}/virtuoso-temp.trx
+[Parameters]
+ServerPort = 127.0.0.1:{sql_port}
+DisableUnixSocket = 1
+DirsAllowed = {db}, {data}
+NumberOfBuffers = 10000
+MaxDirtyBuffers = 6000
+[HTTPServer]
+ServerPort = 127.0.0.1:{http_port}
+ServerRoot = {db}
+ServerThreads = 10
+Charset = UTF-8
+[SPARQL]
+ResultSetMaxRows = 0
+MaxQueryExecutionTime = 600
+"""
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Virtuoso:
+    """One Virtuoso server on a fresh database in `folder`."""
+
+    def __init__(self, folder, data):
+        self.folder = Path(folder)
+        self.sql_port, self.http_port = free_port(), free_port()
+        self.base = f"http://127.0.0.1:{self.http_port}"
+        ini = INI.format(db=self.folder, data=data, sql_port=self.sql_port, http_port=self.http_port)
+        (self.folder / "virtuoso.ini").write_text(ini, encoding="utf-8")
+        self.process = subprocess.Popen(
+            [BINARY, "+foreground", "+configfile", str(self.folder / "virtuoso.ini")],
+            cwd=self.folder,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def wait(self, seconds=START_SECONDS):
+        """True once both listeners answer; False if the server exits or is not up in time."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and self.process.poll() is None:
+            try:
+                with socket.create_connection(("127.0.0.1", self.sql_port), timeout=1):
+                    pass
+                with urllib.request.urlopen(f"{self.base}/sparql?query=ASK%7B%7D", timeout=2):
+                    return True
+            except OSError:
+                time.sleep(0.2)
+        return False
+
+    def log(self):
+        path = self.folder / "virtuoso.log"
+        return path.read_text("utf-8", "replace")[-600:] if path.exists() else "(no log)"
+
+    def isql(self, script, **values):
+        """Run an SQL script file through isql, `values` as its `$U{name}` macros; fail on an error."""
+        macros = [f"{name}={value}" for name, value in values.items()]
+        done = subprocess.run(
+            [ISQL, f"127.0.0.1:{self.sql_port}", "dba", "dba", "VERBOSE=OFF", "BANNER=OFF", str(script)]
+            + (["-u", *macros] if macros else []),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        if done.returncode or "*** Error" in done.stderr:
+            raise RuntimeError(f"isql {script.name}: {done.stderr.strip() or done.returncode}")
+        return done.stdout
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def load_build(server, cfg):
+    """Load the build's asserted and inferred graphs with the bulk loader and hide every other graph."""
+    folder = Path(cfg["BUILD_DIR"]).resolve()
+    base = graph.load_manifest(cfg)["base_iri"]
+    failed = server.isql(
+        SETUP, folder=folder, asserted=f"{base}graph/asserted", inferred=f"{base}graph/inferred"
+    )
+    if failed.strip():
+        raise RuntimeError(f"Virtuoso's bulk loader failed: {failed.strip()}")
+
+
+@pytest.fixture(scope="session")
+def virtuoso_server(built_cfg, tmp_path_factory):
+    """A real Virtuoso on 127.0.0.1 holding the build; yields its base URL (`/sparql` is the endpoint)."""
+    if not (BINARY and ISQL):
+        pytest.skip("Virtuoso is not installed (Debian: apt-get install virtuoso-opensource)")
+    server = Virtuoso(tmp_path_factory.mktemp("virtuoso"), Path(built_cfg["BUILD_DIR"]).resolve())
+    try:
+        if not server.wait():
+            pytest.skip(f"Virtuoso did not start within {START_SECONDS} s: {server.log()}")
+        load_build(server, built_cfg)
+        yield server.base
+    finally:
+        server.stop()
