@@ -10,6 +10,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+import virtuoso
 from virtuoso import virtuoso_server  # noqa: F401  (a fixture)
 
 from policykg import config
@@ -73,6 +74,15 @@ def oxigraph_server(built_cfg, tmp_path_factory):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def pytest_collection_finish(session):
+    """Virtuoso creates its database while the build runs, when a selected test will use it."""
+    virtuoso.start_early(session.items)
+
+
+def pytest_sessionfinish(session):
+    virtuoso.stop_early()
 
 
 def pytest_generate_tests(metafunc):
