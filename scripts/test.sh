@@ -5,7 +5,8 @@
 #   2. lint (`ruff check`), format (`ruff format --check`) of service/, tests/, bench/; types (mypy: the modules listed in
 #      pyproject's [tool.mypy], or config.py while there is no such section) — each fails the run;
 #   3. the whole pytest suite (extra arguments go to pytest).
-# Needs python3 and, for the browser tests, Debian's chromium (installed here when missing).
+# Needs python3; Debian's chromium (browser tests) and virtuoso-opensource (Virtuoso tests) are
+# installed here when missing and run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +16,15 @@ if ! command -v chromium >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
   else
     echo "chromium is missing: run 'sudo apt-get install chromium fonts-noto-cjk' for the browser tests" >&2
+  fi
+fi
+
+if ! command -v virtuoso-t >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource >/dev/null
+  else
+    echo "virtuoso-t is missing: run 'sudo apt-get install virtuoso-opensource' for the Virtuoso tests" >&2
   fi
 fi
 

@@ -11,6 +11,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+import virtuoso
+from virtuoso import virtuoso_server  # noqa: F401  (a fixture)
 
 from policykg import config
 
@@ -75,7 +77,23 @@ def oxigraph_server(built_cfg, tmp_path_factory):
         process.wait(timeout=10)
 
 
-@pytest.fixture(scope="session", params=["embedded", "remote"])
+def pytest_collection_finish(session):
+    """Virtuoso creates its database while the build runs, when a selected test will use it."""
+    virtuoso.start_early(session.items)
+
+
+def pytest_sessionfinish(session):
+    virtuoso.stop_early()
+
+
+def pytest_generate_tests(metafunc):
+    """Tests on a store run on each kind their module lists in `STORES` (default: embedded, remote)."""
+    if "store_kind" in metafunc.fixturenames:
+        kinds = getattr(metafunc.module, "STORES", ["embedded", "remote"])
+        metafunc.parametrize("store_kind", kinds, indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
 def store_kind(request):
     return request.param
 
@@ -84,6 +102,10 @@ def store_kind(request):
 def app_cfg(built_cfg, store_kind, request):
     if store_kind == "embedded":
         return dict(built_cfg, STORE="embedded")
+    if store_kind == "virtuoso":
+        return dict(
+            built_cfg, STORE="remote", ENDPOINT=request.getfixturevalue("virtuoso_server") + "/sparql"
+        )
     base = request.getfixturevalue("oxigraph_server")
     return dict(built_cfg, STORE="remote", ENDPOINT=f"{base}/query", GSP_ENDPOINT=f"{base}/store")
 

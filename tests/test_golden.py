@@ -3,7 +3,7 @@
 Every `queries/*.rq` must have `tests/expected/<name>.json`: `params` (as a user would type them),
 and `rows` with the columns that matter. Rows are compared as a multiset; a list value stands
 for a "；"-joined cell compared as a set; numbers compare by value; `null` means unbound.
-Runs on both stores (embedded Oxigraph and a real `oxigraph serve`)."""
+Runs on every store: embedded Oxigraph, a real `oxigraph serve` and, where installed, Virtuoso."""
 
 import json
 from decimal import Decimal, InvalidOperation
@@ -16,6 +16,7 @@ from policykg import queries, store
 ROOT = Path(__file__).resolve().parents[1]
 NAMES = sorted(path.stem for path in (ROOT / "queries").glob("*.rq"))
 SEPARATOR = "；"
+STORES = ["embedded", "remote", "virtuoso"]
 
 
 def expected(name):

@@ -1,4 +1,5 @@
-"""SPARQL 1.1 Protocol conformance at /sparql, after the W3C protocol test cases, on both stores.
+"""SPARQL 1.1 Protocol conformance at /sparql, after the W3C protocol test cases, on every store:
+embedded Oxigraph, a real `oxigraph serve` and, where installed, Virtuoso.
 
 Bodies are parsed (JSON, XML, CSV, TSV results; RDF with rdflib), not only status codes.
 """
@@ -24,6 +25,7 @@ COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 BASE = "https://w3id.org/policykg/"
 RESULTS = "{http://www.w3.org/2005/sparql-results#}"
 SD = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
+STORES = ["embedded", "remote", "virtuoso"]
 
 
 def send(client, how, query, headers=None, **params):

@@ -21,4 +21,5 @@ SPARQL_RESULTS = "http://www.w3.org/2005/sparql-results#"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 XSD_STRING = XSD + "string"
+XSD_BOOLEAN = XSD + "boolean"
 RDF_LANG_STRING = RDF + "langString"

@@ -36,8 +36,10 @@ from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperExceptio
 
 from policykg import artifact, errors, queries, sandbox
 from policykg.cache import LRU
-from policykg.namespaces import RDF_LANG_STRING, XSD_STRING
+from policykg.namespaces import RDF_LANG_STRING, XSD_BOOLEAN, XSD_STRING
 
+# xsd:boolean's canonical forms, for servers that answer with the other legal ones (Virtuoso: 1/0).
+BOOLEAN_FORMS = {"1": "true", "0": "false"}
 POSITION = re.compile(r"(\d+):(\d+)")
 # Seconds allowed for one Graph Store Protocol upload.
 LOAD_TIMEOUT = 600
@@ -411,7 +413,7 @@ class RemoteStore(Store):
             response = client.query().response
             body = _read_until(response, deadline, seconds)
         except QueryBadFormed as error:
-            raise _syntax_error(_server_message(error)) from None
+            raise _syntax_error(_located(sparql, _server_message(error))) from None
         except SPARQLWrapperException as error:
             raise self._unavailable(_server_message(error)) from None
         except urllib.error.HTTPError as error:
@@ -425,7 +427,7 @@ class RemoteStore(Store):
         except (OSError, http.client.HTTPException) as error:  # reset, closed mid-answer
             raise self._unavailable(error) from None
         try:
-            return _remote_result(body, response.headers.get_content_type(), cap, is_graph)
+            return _remote_result(body, response.headers.get_content_type(), cap, client.queryType)
         except (ValueError, KeyError, SyntaxError) as error:
             raise self._unavailable(f"无法读取的答复 (unreadable answer): {error}") from None
 
@@ -449,19 +451,36 @@ def _read_until(response, deadline, seconds):
     return b"".join(chunks)
 
 
-def _remote_result(body, media_type, cap, is_graph):
-    if is_graph:
+def _remote_result(body, media_type, cap, query_type):
+    if query_type in ("CONSTRUCT", "DESCRIBE"):
         rdf_format = pyoxigraph.RdfFormat.from_media_type(media_type) or pyoxigraph.RdfFormat.TURTLE
         triples = [_ntriple(quad) for quad in islice(pyoxigraph.parse(body, format=rdf_format), cap + 1)]
         return Result("graph", triples=triples[:cap], truncated=len(triples) > cap)
     answer = json.loads(body)
     if "boolean" in answer:
         return Result("ask", boolean=answer["boolean"])
+    if query_type == "ASK":  # Virtuoso answers ASK as a table: one row for true, none for false
+        return Result("ask", boolean=bool(answer["results"]["bindings"]))
     rows = [
         {name: _remote_term(term) for name, term in binding.items()}
         for binding in answer["results"]["bindings"][: cap + 1]
     ]
     return Result("select", answer["head"]["vars"], rows[:cap], truncated=len(rows) > cap)
+
+
+def _located(sparql, message):
+    """The server's syntax error message, with a line:column from Oxigraph's parser when the
+    server gives none (Virtuoso names the line only), so that every store tells the position."""
+    if POSITION.search(message):
+        return message
+    try:
+        pyoxigraph.Store().query(sparql)  # parsed, not run: the store is empty and the answer unread
+    except SyntaxError as error:
+        if position := POSITION.search(str(error)):
+            return f"{message} (at {position[0]})"
+    except (ValueError, OSError):
+        pass
+    return message
 
 
 def _server_message(error):
@@ -472,10 +491,13 @@ def _server_message(error):
 
 
 def _remote_term(term):
-    """A server's JSON term written as our own: `literal` only, no xsd:string/rdf:langString."""
+    """A server's JSON term written as our own: `literal` only, no xsd:string/rdf:langString,
+    booleans in canonical form."""
     term = dict(term, type="literal") if term["type"] == "typed-literal" else dict(term)
     if term.get("datatype") in (XSD_STRING, RDF_LANG_STRING):
         del term["datatype"]
+    if term.get("datatype") == XSD_BOOLEAN:
+        term["value"] = BOOLEAN_FORMS.get(term["value"], term["value"])
     return term
 
 
