@@ -427,7 +427,9 @@ class RemoteStore(Store):
         except (OSError, http.client.HTTPException) as error:  # reset, closed mid-answer
             raise self._unavailable(error) from None
         try:
-            return _remote_result(body, response.headers.get_content_type(), cap, client.queryType)
+            return _remote_result(
+                body, response.headers.get_content_type(), cap, is_graph, queries.form(sparql)
+            )
         except (ValueError, KeyError, SyntaxError) as error:
             raise self._unavailable(f"无法读取的答复 (unreadable answer): {error}") from None
 
@@ -451,15 +453,15 @@ def _read_until(response, deadline, seconds):
     return b"".join(chunks)
 
 
-def _remote_result(body, media_type, cap, query_type):
-    if query_type in ("CONSTRUCT", "DESCRIBE"):
+def _remote_result(body, media_type, cap, is_graph, form):
+    if is_graph:
         rdf_format = pyoxigraph.RdfFormat.from_media_type(media_type) or pyoxigraph.RdfFormat.TURTLE
         triples = [_ntriple(quad) for quad in islice(pyoxigraph.parse(body, format=rdf_format), cap + 1)]
         return Result("graph", triples=triples[:cap], truncated=len(triples) > cap)
     answer = json.loads(body)
     if "boolean" in answer:
         return Result("ask", boolean=answer["boolean"])
-    if query_type == "ASK":  # Virtuoso answers ASK as a table: one row for true, none for false
+    if form == "ask":  # Virtuoso answers ASK as a table: one row for true, none for false
         return Result("ask", boolean=bool(answer["results"]["bindings"]))
     rows = [
         {name: _remote_term(term) for name, term in binding.items()}
