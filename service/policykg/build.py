@@ -43,8 +43,6 @@ MAX_ROWS = 10
 SHRINK_FLOOR = 0.5
 POLICY = URIRef(CANONICAL_BASE + "def/Policy")
 PARTS = ("asserted", "inferred")
-# INFERENCE=auto: owlrl below this many asserted triples (the handbook has ~3 800), the rules from here on.
-AUTO_RULES_FROM = 20_000
 
 
 def input_files(cfg):
@@ -210,11 +208,11 @@ def infer(asserted, engine, root):
 
     `engine` (the INFERENCE setting): "owlrl", the reference; "rules", `<root>/queries/rules/*.ru` run
     in Oxigraph (the same triples, checked against owlrl by tests/test_rules.py, and far
-    faster at scale: docs/inference.md); "auto", owlrl below AUTO_RULES_FROM asserted
-    triples and the rules from there on.
+    faster: docs/inference.md); "auto", the rules whenever the graph uses only what they cover
+    (`inference.uncovered` is empty: then they give owlrl's triples), owlrl otherwise.
     """
     if engine == "auto":
-        engine = "owlrl" if len(asserted) < AUTO_RULES_FROM else "rules"
+        engine = "owlrl" if inference.uncovered(asserted) else "rules"
     if engine == "owlrl":
         closure = Graph()
         closure += asserted
