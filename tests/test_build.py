@@ -474,3 +474,24 @@ def test_service_answers_503_with_a_message_on_a_damaged_manifest(built_cfg, tmp
         assert client.get("/healthz").status_code == 503
     finally:
         close(app)
+
+
+def test_progress_reports_each_stage_and_file_in_order(cfg):
+    import io
+
+    stream = io.StringIO()
+    build.build(cfg, progress=build.Progress(stream))
+    lines = stream.getvalue().splitlines()
+    assert all(re.match(r"\[ *\d+\.\d s\] ", line) for line in lines)
+    steps = [line.split("] ", 1)[1] for line in lines]
+    assert [step for step in steps if step.endswith(" …")] == [f"{s} …" for s in build_steps()]
+    assert "parse: 2/2 files (data/data.ttl)" in steps
+    assert steps[-1].startswith("write done in ")
+    stream = io.StringIO()
+    build.build(cfg, progress=build.Progress(stream))
+    assert stream.getvalue().splitlines()[-1].endswith("] up to date")
+    build.build(cfg, force=True)  # silent without a stream
+
+
+def build_steps():
+    return ["parse", "reason", "shacl", "checks", "write"]

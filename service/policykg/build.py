@@ -69,12 +69,26 @@ def is_stale(cfg):
     return manifest is None or manifest.get("data_version") != _fingerprint(cfg)[1]
 
 
-def build(cfg, force=False, allow_shrink=False):
+class Progress:
+    """Lines on `stream` (the command's stderr) as a build goes: each stage as it starts and
+    ends, each data file parsed, with the seconds since the build began. Silent without a stream."""
+
+    def __init__(self, stream=None):
+        self.stream, self.started = stream, time.perf_counter()
+
+    def __call__(self, message):
+        if self.stream is not None:
+            print(f"[{time.perf_counter() - self.started:7.1f} s] {message}", file=self.stream, flush=True)
+
+
+def build(cfg, force=False, allow_shrink=False, progress=None):
     """Build the artifact unless it is up to date and intact (or `force`); return its manifest.
 
     A damaged or missing manifest, or an artifact whose files or store no longer match it, is
     rebuilt. A build that falls below SHRINK_FLOOR of the previous artifact's policies or
-    triples is refused (BuildError, the previous artifact stays) unless `allow_shrink`."""
+    triples is refused (BuildError, the previous artifact stays) unless `allow_shrink`.
+    `progress` (a `Progress`) hears how it goes."""
+    progress = progress or Progress()
     if not any(is_graph_file(path) for path in input_files(cfg)):
         raise BuildError(
             f"{cfg['ROOT']}: 没有 ontology/*.ttl 或 data/*.ttl (no ontology or data found); "
@@ -85,9 +99,13 @@ def build(cfg, force=False, allow_shrink=False):
     with _locked(target.parent):
         inputs, version = _fingerprint(cfg)
         manifest = _previous(cfg)
-        if manifest and manifest.get("data_version") == version and not force and is_intact(target, manifest):
-            return manifest
-        return _build(cfg, target, inputs, version, None if allow_shrink else manifest)
+        if manifest and manifest.get("data_version") == version and not force:
+            progress("inputs unchanged: verifying the artifact")
+            if is_intact(target, manifest):
+                progress("up to date")
+                return manifest
+            progress("the artifact does not match its manifest: rebuilding")
+        return _build(cfg, target, inputs, version, None if allow_shrink else manifest, progress)
 
 
 def _previous(cfg):
@@ -148,17 +166,17 @@ def refuse_shrink(previous, counts):
         )
 
 
-def _build(cfg, target, inputs, version, previous):
+def _build(cfg, target, inputs, version, previous, progress):
     root, base = Path(cfg["ROOT"]), cfg["BASE_IRI"]
     seconds = {}
-    with _timed(seconds, "parse"):
-        asserted = parse([path for path in input_files(cfg) if is_graph_file(path)], root)
-    with _timed(seconds, "reason"):
+    with _timed(seconds, "parse", progress):
+        asserted = parse([path for path in input_files(cfg) if is_graph_file(path)], root, progress)
+    with _timed(seconds, "reason", progress):
         inferred = infer(asserted, cfg["INFERENCE"], root)
         closure = asserted + inferred
-    with _timed(seconds, "shacl"):
+    with _timed(seconds, "shacl", progress):
         validate_shapes(closure, root)
-    with _timed(seconds, "checks"):
+    with _timed(seconds, "checks", progress):
         run_checks(ntriples(asserted) + ntriples(inferred), root)
     counts = {
         "asserted": len(asserted),
@@ -167,6 +185,7 @@ def _build(cfg, target, inputs, version, previous):
         "policies": len(set(closure.subjects(RDF.type, POLICY))),
     }
     refuse_shrink(previous, counts)
+    progress("write …")
     started = time.perf_counter()
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
     try:
@@ -183,15 +202,18 @@ def _build(cfg, target, inputs, version, previous):
         }
         (staging / artifact.MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), "utf-8")
         _swap(staging, target)
+        progress(
+            f"write done in {seconds['write']:.1f} s: {counts['total']} triples, {counts['policies']} policies"
+        )
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return manifest
 
 
-def parse(paths, root):
+def parse(paths, root, progress=None):
     """One graph from Turtle files; a syntax error names the file and line."""
     graph = Graph()
-    for path in paths:
+    for done, path in enumerate(paths, 1):
         name = _label(path, root)
         try:
             graph.parse(path, format="turtle", publicID=CANONICAL_BASE)
@@ -200,6 +222,8 @@ def parse(paths, root):
             raise BuildError(f"{name} line {exc.lines + 1}: {exc._why}") from None
         except (SyntaxError, ParserError, ValueError) as exc:
             raise BuildError(f"{name}: {exc}") from None
+        if progress:
+            progress(f"parse: {done}/{len(paths)} files ({name})")
     return graph
 
 
@@ -352,10 +376,12 @@ def _locked(folder):
 
 
 @contextmanager
-def _timed(seconds, step):
+def _timed(seconds, step, progress):
+    progress(f"{step} …")
     started = time.perf_counter()
     yield
     seconds[step] = time.perf_counter() - started
+    progress(f"{step} done in {seconds[step]:.1f} s")
 
 
 def _fingerprint(cfg):
