@@ -1,6 +1,8 @@
 import hashlib
+import json
 import re
 import shutil
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
@@ -86,7 +88,7 @@ def test_good_build_writes_the_artifact(cfg, project):
     assert artifact.manifest(cfg) == manifest
     assert not build.is_stale(cfg)
 
-    assert set(manifest) == {"data_version", "built_at", "base_iri", "inputs", "counts", "seconds"}
+    assert set(manifest) == {"data_version", "built_at", "base_iri", "inputs", "counts", "files", "seconds"}
     assert re.fullmatch(r"[0-9a-f]{16}", manifest["data_version"])
     assert datetime.fromisoformat(manifest["built_at"]).utcoffset().total_seconds() == 0
     assert manifest["base_iri"] == CANONICAL
@@ -114,7 +116,14 @@ def test_good_build_writes_the_artifact(cfg, project):
         "asserted": len(asserted),
         "inferred": len(inferred),
         "total": len(asserted) + len(inferred),
+        "policies": 1,
     }
+    for name in ("asserted.nt", "inferred.nt"):
+        written = (build_dir / name).read_bytes()
+        assert manifest["files"][name] == {
+            "sha256": hashlib.sha256(written).hexdigest(),
+            "triples": len(written.splitlines()),
+        }
     assert line(ASSERTED) in asserted
     for triple in (SUBCLASS, INVERSE, TRANSITIVE):
         assert line(triple) in inferred
@@ -329,3 +338,160 @@ def test_concurrent_builds_run_one_after_the_other(cfg, monkeypatch):
         manifests = list(pool.map(lambda _: build.build(cfg), range(2)))
     assert len(calls) == 1
     assert manifests[0] == manifests[1] == artifact.manifest(cfg)
+
+
+# Faults: a damaged artifact is rebuilt, a sharply smaller build is refused.
+
+
+def test_damaged_manifest_is_rebuilt(cfg):
+    first = build.build(cfg)
+    path = artifact.manifest_path(cfg)
+    for damage in (b'{"data_version": "trunc', b"\xff\xfe not utf-8", b"[1, 2]", b'{"counts": {}}', b""):
+        path.write_bytes(damage)
+        with pytest.raises(artifact.Damaged):
+            artifact.manifest(cfg)
+        assert build.is_stale(cfg)
+        rebuilt = build.build(cfg)
+        assert rebuilt["data_version"] == first["data_version"]
+        assert artifact.manifest(cfg) == rebuilt
+
+
+def test_missing_manifest_is_rebuilt(cfg):
+    first = build.build(cfg)
+    artifact.manifest_path(cfg).unlink()
+    assert artifact.manifest(cfg) is None
+    assert build.build(cfg)["counts"] == first["counts"]
+    assert artifact.manifest_path(cfg).exists()
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param(lambda folder: (folder / "asserted.nt").write_text("", "utf-8"), id="asserted-emptied"),
+        pytest.param(
+            lambda folder: (folder / "inferred.nt").write_text(
+                (folder / "inferred.nt").read_text("utf-8") + "<http://e/s> <http://e/p> <http://e/o> .\n",
+                "utf-8",
+            ),
+            id="inferred-appended",
+        ),
+        pytest.param(lambda folder: (folder / "asserted.nt").unlink(), id="asserted-missing"),
+        pytest.param(lambda folder: shutil.rmtree(folder / "store"), id="store-missing"),
+        pytest.param(
+            lambda folder: [
+                path.write_bytes(b"garbage") for path in (folder / "store").iterdir() if path.is_file()
+            ],
+            id="store-garbage",
+        ),
+    ],
+)
+def test_damaged_artifact_is_rebuilt_not_reused(cfg, damage):
+    first = build.build(cfg)
+    folder = Path(cfg["BUILD_DIR"])
+    assert build.is_intact(folder, first)
+    intact = {name: (folder / name).read_bytes() for name in ("asserted.nt", "inferred.nt")}
+    damage(folder)
+    assert not build.is_intact(folder, first)
+    rebuilt = build.build(cfg)
+    assert build.is_intact(folder, rebuilt)
+    assert {name: (folder / name).read_bytes() for name in intact} == intact
+    store = pyoxigraph.Store.read_only(str(folder / "store"))
+    assert (
+        len(list(store.quads_for_pattern(None, None, None, pyoxigraph.DefaultGraph())))
+        == first["counts"]["total"]
+    )
+
+
+def test_manifest_without_file_records_is_not_trusted(cfg):
+    build.build(cfg)
+    path = artifact.manifest_path(cfg)
+    old = json.loads(path.read_text("utf-8"))
+    del old["files"]
+    path.write_text(json.dumps(old), "utf-8")
+    assert "files" in build.build(cfg)
+
+
+def test_emptied_data_file_is_refused_and_the_old_artifact_keeps_serving(cfg, project):
+    from policykg import store
+
+    shutil.copytree(config.ROOT / "queries/internal", project / "queries/internal")  # the store's own queries
+    first = build.build(cfg)
+    assert first["counts"]["policies"] == 1
+    (project / "data/data.ttl").write_bytes(b"")
+    with pytest.raises(BuildError, match=r"policies 1 → 0.*--allow-shrink"):
+        build.build(cfg)
+    assert artifact.manifest(cfg) == first
+    served = store.open_store(dict(cfg, STORE="embedded"))
+    try:
+        assert served.triple_count() == first["counts"]["total"]
+        assert served.data_version() == first["data_version"]
+    finally:
+        served.close()
+    shrunk = build.build(cfg, allow_shrink=True)
+    assert shrunk["counts"]["policies"] == 0
+    assert artifact.manifest(cfg) == shrunk
+
+
+def test_refuse_shrink_compares_policies_and_triples():
+    previous = {"counts": {"policies": 10, "total": 1000}}
+    build.refuse_shrink(previous, {"policies": 5, "total": 500})
+    build.refuse_shrink(None, {"policies": 0, "total": 0})
+    build.refuse_shrink({"counts": {"total": 1000}}, {"policies": 0, "total": 900})
+    with pytest.raises(BuildError, match="policies 10 → 4"):
+        build.refuse_shrink(previous, {"policies": 4, "total": 1000})
+    with pytest.raises(BuildError, match="total 1000 → 499"):
+        build.refuse_shrink(previous, {"policies": 10, "total": 499})
+
+
+@pytest.mark.parametrize(
+    "damage", [b'{"data_version": "trunc', b"\xff\xfe", b"null"], ids=["json", "utf8", "null"]
+)
+def test_service_answers_503_with_a_message_on_a_damaged_manifest(built_cfg, tmp_path, damage):
+    from policykg.app import close, create_app
+
+    folder = tmp_path / "build"
+    shutil.copytree(built_cfg["BUILD_DIR"], folder)
+    cfg = dict(built_cfg, BUILD_DIR=str(folder), STORE="embedded", RELOAD_SECONDS=0.05, TESTING=True)
+    app = create_app(cfg)
+    client = app.test_client()
+    try:
+        assert client.get("/healthz").status_code == 200
+        (folder / artifact.MANIFEST).write_bytes(damage)
+        time.sleep(0.1)
+        for path in (
+            "/healthz",
+            "/dumps/asserted.nt",
+            "/.well-known/void",
+            "/",
+            "/policies",
+            "/sparql?query=ASK{}",
+        ):
+            response = client.get(path, headers={"Accept": "application/json"})
+            assert response.status_code in (200, 503), path
+            if response.status_code == 503:
+                assert "policykg build" in response.get_json()["error"]
+                assert str(folder) not in response.get_data(as_text=True)
+        assert client.get("/healthz").status_code == 503
+    finally:
+        close(app)
+
+
+def test_progress_reports_each_stage_and_file_in_order(cfg):
+    import io
+
+    stream = io.StringIO()
+    build.build(cfg, progress=build.Progress(stream))
+    lines = stream.getvalue().splitlines()
+    assert all(re.match(r"\[ *\d+\.\d s\] ", line) for line in lines)
+    steps = [line.split("] ", 1)[1] for line in lines]
+    assert [step for step in steps if step.endswith(" …")] == [f"{s} …" for s in build_steps()]
+    assert "parse: 2/2 files (data/data.ttl)" in steps
+    assert steps[-1].startswith("write done in ")
+    stream = io.StringIO()
+    build.build(cfg, progress=build.Progress(stream))
+    assert stream.getvalue().splitlines()[-1].endswith("] up to date")
+    build.build(cfg, force=True)  # silent without a stream
+
+
+def build_steps():
+    return ["parse", "reason", "shacl", "checks", "write"]

@@ -235,3 +235,11 @@ def test_serve_runs_the_installed_script(built_cfg, tmp_path):
         _, err = process.communicate(timeout=20)
     assert process.returncode == 0
     assert b"Traceback" not in err
+
+
+def test_build_progress_goes_to_stderr_when_asked(built, capsys):
+    code, out, err = run(capsys, "build", "--progress")
+    assert code == 0
+    assert "up to date" in err and "up to date" not in out
+    code, out, err = run(capsys, "build")
+    assert err == ""  # not a terminal, not asked

@@ -7,7 +7,7 @@ of its own, whose answer both engines must give, and which fails without that ru
 
 import pyoxigraph
 import pytest
-from rdflib import OWL, RDF, RDFS, Graph
+from rdflib import OWL, RDF, Graph, URIRef
 from rdflib.collection import Collection
 
 from policykg import artifact, build, config, inference
@@ -98,33 +98,6 @@ CASES = {
     ),
 }
 
-# What the ontology and data may use: axioms the rules read, and terms from which OWL 2 RL
-# derives nothing that `build.infer` keeps on a consistent graph (declarations, annotations,
-# disjointness: see docs/inference.md on consistency).
-RULE_TERMS = {
-    RDFS.subClassOf,
-    RDFS.subPropertyOf,
-    RDFS.domain,
-    RDFS.range,
-    OWL.inverseOf,
-    OWL.propertyChainAxiom,
-    OWL.TransitiveProperty,
-    OWL.SymmetricProperty,
-    OWL.Class,
-}
-INERT_TERMS = {
-    RDFS.label,
-    RDFS.comment,
-    RDFS.seeAlso,
-    RDFS.isDefinedBy,
-    OWL.versionInfo,
-    OWL.Ontology,
-    OWL.ObjectProperty,
-    OWL.DatatypeProperty,
-    OWL.AnnotationProperty,
-    OWL.disjointWith,
-}
-
 
 def turtle(text):
     return Graph().parse(data=PREFIXES + text, format="turtle")
@@ -182,11 +155,22 @@ def test_each_case_needs_its_rule(name):
 
 
 def test_the_ontology_uses_only_axioms_the_rules_cover(handbook):
-    used = {predicate for predicate in handbook.predicates() if predicate.startswith((str(RDFS), str(OWL)))}
-    used |= {kind for kind in handbook.objects(None, RDF.type) if kind.startswith((str(RDFS), str(OWL)))}
-    assert used - RULE_TERMS - INERT_TERMS == set(), "write a rule for these (and a case above)"
+    assert inference.uncovered(handbook) == set(), "write a rule for these (and a case above)"
     chains = {len(Collection(handbook, chain)) for chain in handbook.objects(None, OWL.propertyChainAxiom)}
-    assert chains and chains <= {2, 3}, "chain-2.ru and chain-3.ru read chains of two and three steps"
+    assert chains and chains <= inference.CHAIN_LENGTHS
+
+
+@pytest.mark.parametrize(
+    "text, found",
+    [
+        ("ex:p a owl:FunctionalProperty .", {str(OWL.FunctionalProperty)}),
+        ("ex:A owl:equivalentClass ex:B .", {str(OWL.equivalentClass)}),
+        ("ex:p owl:propertyChainAxiom ( ex:a ex:b ex:c ex:d ) .", {"a property chain of 4"}),
+        ("ex:A rdfs:subClassOf ex:B . ex:p a owl:ObjectProperty ; rdfs:label 'p' .", set()),
+    ],
+)
+def test_uncovered_names_what_the_rules_do_not_read(text, found):
+    assert inference.uncovered(turtle(text)) == found
 
 
 def test_on_the_handbook_the_rules_infer_exactly_what_owlrl_infers(handbook, builds):
@@ -230,19 +214,16 @@ def test_a_build_with_rules_writes_what_a_build_with_owlrl_writes(builds):
     assert counts[0] == counts[1]
 
 
-def test_auto_picks_owlrl_for_small_graphs_and_rules_for_large(monkeypatch):
-    asserted = turtle(CASES["subclass"][0])
-    expected = set(turtle(CASES["subclass"][1]))
+def test_auto_picks_the_rules_when_they_cover_the_graph_and_owlrl_otherwise(monkeypatch):
+    covered = turtle(CASES["subclass"][0])
+    with monkeypatch.context() as patch:
+        patch.setattr(build.owlrl, "DeductiveClosure", None)
+        assert set(build.infer(covered, "auto", config.ROOT)) == set(turtle(CASES["subclass"][1]))
+    functional = turtle("ex:p a owl:FunctionalProperty . ex:a ex:p ex:b , ex:c .")
     monkeypatch.setattr(build.inference, "infer", None)
-    assert set(build.infer(asserted, "auto", config.ROOT)) == expected
-    monkeypatch.undo()
-    monkeypatch.setattr(build, "AUTO_RULES_FROM", len(asserted))
-    monkeypatch.setattr(build.owlrl, "DeductiveClosure", None)
-    assert set(build.infer(asserted, "auto", config.ROOT)) == expected
-
-
-def test_the_handbook_is_small_enough_for_owlrl_under_auto(handbook):
-    assert len(handbook) < build.AUTO_RULES_FROM
+    assert (URIRef("http://example.org/b"), OWL.sameAs, URIRef("http://example.org/c")) in set(
+        build.infer(functional, "auto", config.ROOT)
+    )
 
 
 def test_an_unknown_engine_is_a_build_error():

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from . import errors
+
 MANIFEST = "manifest.json"
 
 Manifest = dict[str, Any]
@@ -23,10 +25,28 @@ def manifest_path(cfg: Settings) -> Path:
     return folder(cfg) / MANIFEST
 
 
+class Damaged(errors.StoreUnavailable):
+    """`manifest.json` is there but unreadable: the service answers 503, `build` rebuilds."""
+
+    def __init__(self):
+        super().__init__(
+            "构建结果的 manifest.json 已损坏，请重新运行 policykg build "
+            "(the build's manifest is damaged; run `policykg build`)"
+        )
+
+
 def manifest(cfg: Settings) -> Manifest | None:
-    """The manifest of the build in `BUILD_DIR`, or None when there is none."""
-    path = manifest_path(cfg)
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+    """The manifest of the build in `BUILD_DIR`, or None when there is none; `Damaged` when
+    it is not a JSON object with a data version (truncated, overwritten, not UTF-8)."""
+    try:
+        found = json.loads(manifest_path(cfg).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise Damaged() from None
+    if not isinstance(found, dict) or not isinstance(found.get("data_version"), str):
+        raise Damaged()
+    return found
 
 
 def data_version(cfg: Settings) -> str | None:

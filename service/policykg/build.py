@@ -38,8 +38,11 @@ REFLEXIVE = {OWL.sameAs, RDFS.subClassOf, RDFS.subPropertyOf, OWL.equivalentClas
 EVERYTHING = {OWL.Thing, RDFS.Resource}
 MAX_VIOLATIONS = 20
 MAX_ROWS = 10
-# INFERENCE=auto: owlrl below this many asserted triples (the handbook has ~3 800), the rules from here on.
-AUTO_RULES_FROM = 20_000
+# A build that keeps less than this share of the previous artifact's policies or triples is
+# refused unless asked for (`allow_shrink`): an emptied data file must not empty the service.
+SHRINK_FLOOR = 0.5
+POLICY = URIRef(CANONICAL_BASE + "def/Policy")
+PARTS = ("asserted", "inferred")
 
 
 def input_files(cfg):
@@ -62,12 +65,30 @@ def is_graph_file(path):
 
 
 def is_stale(cfg):
-    manifest = artifact.manifest(cfg)
+    manifest = _previous(cfg)
     return manifest is None or manifest.get("data_version") != _fingerprint(cfg)[1]
 
 
-def build(cfg, force=False):
-    """Build the artifact unless it is up to date (or `force`); return its manifest."""
+class Progress:
+    """Lines on `stream` (the command's stderr) as a build goes: each stage as it starts and
+    ends, each data file parsed, with the seconds since the build began. Silent without a stream."""
+
+    def __init__(self, stream=None):
+        self.stream, self.started = stream, time.perf_counter()
+
+    def __call__(self, message):
+        if self.stream is not None:
+            print(f"[{time.perf_counter() - self.started:7.1f} s] {message}", file=self.stream, flush=True)
+
+
+def build(cfg, force=False, allow_shrink=False, progress=None):
+    """Build the artifact unless it is up to date and intact (or `force`); return its manifest.
+
+    A damaged or missing manifest, or an artifact whose files or store no longer match it, is
+    rebuilt. A build that falls below SHRINK_FLOOR of the previous artifact's policies or
+    triples is refused (BuildError, the previous artifact stays) unless `allow_shrink`.
+    `progress` (a `Progress`) hears how it goes."""
+    progress = progress or Progress()
     if not any(is_graph_file(path) for path in input_files(cfg)):
         raise BuildError(
             f"{cfg['ROOT']}: 没有 ontology/*.ttl 或 data/*.ttl (no ontology or data found); "
@@ -77,24 +98,94 @@ def build(cfg, force=False):
     target.parent.mkdir(parents=True, exist_ok=True)
     with _locked(target.parent):
         inputs, version = _fingerprint(cfg)
-        manifest = artifact.manifest(cfg)
+        manifest = _previous(cfg)
         if manifest and manifest.get("data_version") == version and not force:
-            return manifest
-        return _build(cfg, target, inputs, version)
+            progress("inputs unchanged: verifying the artifact")
+            if is_intact(target, manifest):
+                progress("up to date")
+                return manifest
+            progress("the artifact does not match its manifest: rebuilding")
+        return _build(cfg, target, inputs, version, None if allow_shrink else manifest, progress)
 
 
-def _build(cfg, target, inputs, version):
+def _previous(cfg):
+    """The manifest in BUILD_DIR, None when it is missing or damaged (both mean: rebuild)."""
+    try:
+        return artifact.manifest(cfg)
+    except artifact.Damaged:
+        return None
+
+
+def is_intact(folder, manifest):
+    """Whether the artifact in `folder` is the one `manifest` describes: each N-Triples file
+    has the hash and line count recorded, and the store opens read-only with both parts."""
+    files = manifest.get("files")
+    if not isinstance(files, dict):
+        return False  # written before artifacts were verified: nothing to compare with
+    for part in PARTS:
+        recorded, path = files.get(f"{part}.nt"), Path(folder) / f"{part}.nt"
+        try:
+            if recorded != _file_record(path):
+                return False
+        except OSError:
+            return False
+    try:
+        store = pyoxigraph.Store.read_only(str(Path(folder) / "store"))
+        base = manifest["base_iri"]
+        present = all(
+            store.contains_named_graph(pyoxigraph.NamedNode(f"{base}graph/{part}")) for part in PARTS
+        )
+    except (OSError, RuntimeError, KeyError, ValueError):  # RocksDB reports corruption as RuntimeError
+        return False
+    return present
+
+
+def _file_record(path):
+    """{"sha256", "triples"} of an N-Triples file written by `_write` (one triple a line)."""
+    digest, lines = hashlib.sha256(), 0
+    with open(path, "rb") as stream:
+        while chunk := stream.read(1 << 20):
+            digest.update(chunk)
+            lines += chunk.count(b"\n")
+    return {"sha256": digest.hexdigest(), "triples": lines}
+
+
+def refuse_shrink(previous, counts):
+    """BuildError when `counts` fall below SHRINK_FLOOR of the `previous` manifest's."""
+    before = previous.get("counts", {}) if previous else {}
+    fallen = [
+        f"{what} {before[what]} → {counts[what]}"
+        for what in ("policies", "total")
+        if isinstance(before.get(what), int) and counts[what] < before[what] * SHRINK_FLOOR
+    ]
+    if fallen:
+        raise BuildError(
+            "构建结果比上一次小得多，已拒绝 (the build shrank sharply against the previous artifact: "
+            + ", ".join(fallen)
+            + "); the previous artifact keeps serving. If this is intended, run `policykg build --allow-shrink`"
+        )
+
+
+def _build(cfg, target, inputs, version, previous, progress):
     root, base = Path(cfg["ROOT"]), cfg["BASE_IRI"]
     seconds = {}
-    with _timed(seconds, "parse"):
-        asserted = parse([path for path in input_files(cfg) if is_graph_file(path)], root)
-    with _timed(seconds, "reason"):
+    with _timed(seconds, "parse", progress):
+        asserted = parse([path for path in input_files(cfg) if is_graph_file(path)], root, progress)
+    with _timed(seconds, "reason", progress):
         inferred = infer(asserted, cfg["INFERENCE"], root)
         closure = asserted + inferred
-    with _timed(seconds, "shacl"):
+    with _timed(seconds, "shacl", progress):
         validate_shapes(closure, root)
-    with _timed(seconds, "checks"):
+    with _timed(seconds, "checks", progress):
         run_checks(ntriples(asserted) + ntriples(inferred), root)
+    counts = {
+        "asserted": len(asserted),
+        "inferred": len(inferred),
+        "total": len(closure),
+        "policies": len(set(closure.subjects(RDF.type, POLICY))),
+    }
+    refuse_shrink(previous, counts)
+    progress("write …")
     started = time.perf_counter()
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
     try:
@@ -105,20 +196,24 @@ def _build(cfg, target, inputs, version):
             "built_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "base_iri": base,
             "inputs": inputs,
-            "counts": {"asserted": len(asserted), "inferred": len(inferred), "total": len(closure)},
+            "counts": counts,
+            "files": {f"{part}.nt": _file_record(staging / f"{part}.nt") for part in PARTS},
             "seconds": {step: round(value, 3) for step, value in seconds.items()},
         }
         (staging / artifact.MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), "utf-8")
         _swap(staging, target)
+        progress(
+            f"write done in {seconds['write']:.1f} s: {counts['total']} triples, {counts['policies']} policies"
+        )
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return manifest
 
 
-def parse(paths, root):
+def parse(paths, root, progress=None):
     """One graph from Turtle files; a syntax error names the file and line."""
     graph = Graph()
-    for path in paths:
+    for done, path in enumerate(paths, 1):
         name = _label(path, root)
         try:
             graph.parse(path, format="turtle", publicID=CANONICAL_BASE)
@@ -127,6 +222,8 @@ def parse(paths, root):
             raise BuildError(f"{name} line {exc.lines + 1}: {exc._why}") from None
         except (SyntaxError, ParserError, ValueError) as exc:
             raise BuildError(f"{name}: {exc}") from None
+        if progress:
+            progress(f"parse: {done}/{len(paths)} files ({name})")
     return graph
 
 
@@ -135,11 +232,11 @@ def infer(asserted, engine, root):
 
     `engine` (the INFERENCE setting): "owlrl", the reference; "rules", `<root>/queries/rules/*.ru` run
     in Oxigraph (the same triples, checked against owlrl by tests/test_rules.py, and far
-    faster at scale: docs/inference.md); "auto", owlrl below AUTO_RULES_FROM asserted
-    triples and the rules from there on.
+    faster: docs/inference.md); "auto", the rules whenever the graph uses only what they cover
+    (`inference.uncovered` is empty: then they give owlrl's triples), owlrl otherwise.
     """
     if engine == "auto":
-        engine = "owlrl" if len(asserted) < AUTO_RULES_FROM else "rules"
+        engine = "owlrl" if inference.uncovered(asserted) else "rules"
     if engine == "owlrl":
         closure = Graph()
         closure += asserted
@@ -245,7 +342,7 @@ def ntriples(graph):
 
 def _write(folder, asserted, inferred, base):
     store = pyoxigraph.Store(str(folder / "store"))
-    for part, graph in (("asserted", asserted), ("inferred", inferred)):
+    for part, graph in zip(PARTS, (asserted, inferred), strict=True):
         path = folder / f"{part}.nt"
         path.write_text(ntriples(graph), encoding="utf-8")
         for name in (pyoxigraph.DefaultGraph(), pyoxigraph.NamedNode(f"{base}graph/{part}")):
@@ -279,10 +376,12 @@ def _locked(folder):
 
 
 @contextmanager
-def _timed(seconds, step):
+def _timed(seconds, step, progress):
+    progress(f"{step} …")
     started = time.perf_counter()
     yield
     seconds[step] = time.perf_counter() - started
+    progress(f"{step} done in {seconds[step]:.1f} s")
 
 
 def _fingerprint(cfg):

@@ -83,6 +83,16 @@ def parser():
 
     build_ = commands.add_parser("build", help="build the graph: parse, OWL-RL closure, SHACL, checks")
     build_.add_argument("--force", action="store_true", help="rebuild even when the inputs did not change")
+    build_.add_argument(
+        "--allow-shrink",
+        action="store_true",
+        help="accept a build with far fewer policies or triples than the previous one",
+    )
+    build_.add_argument(
+        "--progress",
+        action="store_true",
+        help="report stages, files parsed and elapsed seconds on stderr (the default on a terminal)",
+    )
     build_.set_defaults(run=build_command)
 
     serve_ = commands.add_parser("serve", help="serve the web application (gunicorn)")
@@ -160,7 +170,9 @@ def _pair(text):
 
 
 def build_command(cfg, args):
-    manifest = build.build(cfg, force=args.force)
+    shown = args.progress or sys.stderr.isatty()
+    progress = build.Progress(sys.stderr if shown else None)
+    manifest = build.build(cfg, force=args.force, allow_shrink=args.allow_shrink, progress=progress)
     counts = manifest["counts"]
     steps = ", ".join(f"{step} {seconds:.2f}" for step, seconds in manifest["seconds"].items())
     print(f"data version  {manifest['data_version']}  (built {manifest['built_at']})")

@@ -38,7 +38,7 @@ DEFAULTS: dict[str, str | int | float] = {
     # Base of every IRI the data mints; the service answers for it on any host.
     "BASE_IRI": CANONICAL_BASE,
     # Build-time reasoner: "owlrl" (the reference), "rules" (queries/rules/*.ru in Oxigraph, same
-    # triples, much faster at scale) or "auto" (owlrl below 20 000 asserted triples, rules above).
+    # triples, much faster) or "auto" (the rules when the graph uses only what they cover, else owlrl).
     "INFERENCE": "auto",
     # "embedded" (pyoxigraph over the build artifact) or "remote" (SPARQL 1.1 endpoint).
     "STORE": "embedded",

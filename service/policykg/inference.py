@@ -11,10 +11,61 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph
-from rdflib import URIRef
+from rdflib import OWL, RDF, RDFS, URIRef
+from rdflib.collection import Collection
 
 # Where a project keeps its rules, under its root (the ROOT setting).
 RULES = Path("queries/rules")
+
+
+# What a graph may use for the rules to give owlrl's triples: the axioms the rules read, and terms
+# from which OWL 2 RL derives nothing the build keeps on a consistent graph (declarations,
+# annotations, disjointness: docs/inference.md on consistency). Property chains of 2 or 3 steps.
+RULE_TERMS = frozenset(
+    {
+        RDFS.subClassOf,
+        RDFS.subPropertyOf,
+        RDFS.domain,
+        RDFS.range,
+        OWL.inverseOf,
+        OWL.propertyChainAxiom,
+        OWL.TransitiveProperty,
+        OWL.SymmetricProperty,
+        OWL.Class,
+    }
+)
+INERT_TERMS = frozenset(
+    {
+        RDFS.label,
+        RDFS.comment,
+        RDFS.seeAlso,
+        RDFS.isDefinedBy,
+        OWL.versionInfo,
+        OWL.Ontology,
+        OWL.ObjectProperty,
+        OWL.DatatypeProperty,
+        OWL.AnnotationProperty,
+        OWL.disjointWith,
+    }
+)
+CHAIN_LENGTHS = frozenset({2, 3})
+
+
+def uncovered(graph):
+    """The RDFS/OWL terms (and chain lengths) `graph` uses that the rules do not cover: empty
+    when the rules give exactly owlrl's triples (tests/test_rules.py)."""
+    vocabularies = (str(RDFS), str(OWL))
+    # str() first: rdflib's URIRef.startswith takes one prefix, and a tuple's str() matches nothing.
+    used = {predicate for predicate in graph.predicates() if str(predicate).startswith(vocabularies)}
+    used |= {
+        kind
+        for kind in graph.objects(None, RDF.type)
+        if isinstance(kind, URIRef) and str(kind).startswith(vocabularies)
+    }
+    found = {str(term) for term in used - RULE_TERMS - INERT_TERMS}
+    chains = {len(Collection(graph, chain)) for chain in graph.objects(None, OWL.propertyChainAxiom)}
+    found |= {f"a property chain of {length}" for length in chains - CHAIN_LENGTHS}
+    return found
 
 
 @dataclass(frozen=True)
