@@ -261,8 +261,8 @@ def test_timeout_is_not_cached_and_lowered_per_query(embedded):
     for _ in range(2):
         started = time.monotonic()
         with pytest.raises(errors.QueryTimeout) as caught:
-            embedded.query(SLOW, timeout=0.3)
-        assert caught.value.details["seconds"] == 0.3
+            embedded.query(SLOW, timeout=0.6)
+        assert caught.value.details["seconds"] == 0.6
         assert time.monotonic() - started < 3
 
 
@@ -317,7 +317,7 @@ def test_workers_end_with_a_process_that_forgot_to_close(tiny_cfg):
         "from policykg import config, store\n"
         f"opened = store.open_store(config.settings({{'BUILD_DIR': {tiny_cfg['BUILD_DIR']!r}}}))\n"
         "opened.triple_count()\n"
-        "print(' '.join(str(worker.process.pid) for worker in opened._pool._workers))\n"
+        "print(' '.join(str(worker.process.pid) for worker in opened._pools['service']._workers))\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     pids = [int(pid) for pid in done.stdout.split()]
@@ -378,7 +378,8 @@ def test_remote_down_is_503_and_recovers_when_it_is_back(tiny_cfg, tmp_path):
     with pytest.raises(errors.StoreUnavailable) as caught:
         opened.triple_count()
     assert caught.value.status == 503
-    assert "远程 SPARQL 服务不可用" in caught.value.message and endpoint in caught.value.message
+    assert "远程 SPARQL 服务不可用" in caught.value.message
+    assert "127.0.0.1" not in caught.value.message and str(port) not in caught.value.message
     process = start_oxigraph(tmp_path, port)
     try:
         assert opened.triple_count() == 28
