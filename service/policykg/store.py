@@ -191,7 +191,7 @@ class Store:
         result = self._cache.get(key)
         if result is None:
             result = self._run(sparql, seconds, cap, default_graphs, named_graphs, lane)
-            if self._holds_data():
+            if self._cache.limit and self._holds_data():
                 self._cache.put(key, result)
         return result
 
