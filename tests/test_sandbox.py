@@ -24,12 +24,15 @@ def fresh_store(built_cfg):
     opened.close()
 
 
-def test_control_without_the_sandbox_the_store_calls_out(fresh_store, listener, monkeypatch):
-    """POLICYKG_SANDBOX=off: the same query does connect, so the listener can tell."""
-    monkeypatch.setenv("POLICYKG_SANDBOX", "off")
+def test_control_without_the_sandbox_the_store_calls_out(built_cfg, listener):
+    """SANDBOX=off: the same query does connect, so the listener can tell."""
     port, connected = listener
-    with pytest.raises(errors.ServiceError):
-        fresh_store.query(service(port), timeout=3)
+    unguarded = store.open_store(dict(built_cfg, CACHE_SIZE=0, QUERY_WORKERS=1, SANDBOX="off"))
+    try:
+        with pytest.raises(errors.ServiceError):
+            unguarded.query(service(port), timeout=3)
+    finally:
+        unguarded.close()
     assert connected(wait=0)
 
 
@@ -101,8 +104,8 @@ def test_a_machine_without_a_filter_refuses_to_run_queries(monkeypatch):
 def test_the_worker_fails_loudly_when_it_cannot_be_sandboxed(tmp_path):
     """A worker that cannot install the filter stops before it opens the store or reads a request."""
     code = (
-        "import platform; platform.machine = lambda: 'riscv64'; "
-        "from policykg.store import _serve; _serve('unused', 99)"
+        "import os, platform; platform.machine = lambda: 'riscv64'; "
+        "from policykg.store import _serve; _serve('unused', 99, os.getppid(), 0)"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
     assert done.returncode != 0 and "SandboxError" in done.stderr
