@@ -27,6 +27,18 @@ def test_lru_bounded_by_weight():
     assert cache.weight == 3
 
 
+def test_lru_bounded_by_weight_and_by_count():
+    cache = LRU(100, weigh=len, most=2)
+    for key in "abc":
+        cache.put(key, b"1")
+    assert "a" not in cache and len(cache) == 2 and cache.weight == 2
+    cache.put("big", b"x" * 99)  # past the weight (101) and the count (3): the oldest goes
+    assert "b" not in cache and "c" in cache and "big" in cache and cache.weight == 100
+    none = LRU(100, weigh=len, most=0)
+    none.put("a", b"1")
+    assert "a" not in none
+
+
 def test_lru_of_size_zero_keeps_nothing_and_clear_empties():
     empty = LRU(0)
     empty.put("a", 1)

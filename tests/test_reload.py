@@ -27,7 +27,7 @@ def test_the_service_follows_a_rebuild(tmp_path):
             == "临沂市市长质量奖"
         )
         old = app.extensions["policykg.store"].current
-        workers = [worker.process for worker in old._pool._workers]
+        workers = [worker.process for worker in old._pools["service"]._workers]
         assert workers and all(process.poll() is None for process in workers)
 
         handbook = project / "data/handbook.ttl"

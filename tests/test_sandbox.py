@@ -104,8 +104,8 @@ def test_a_machine_without_a_filter_refuses_to_run_queries(monkeypatch):
 def test_the_worker_fails_loudly_when_it_cannot_be_sandboxed(tmp_path):
     """A worker that cannot install the filter stops before it opens the store or reads a request."""
     code = (
-        "import platform; platform.machine = lambda: 'riscv64'; "
-        "from policykg.store import _serve; _serve('unused', 99)"
+        "import os, platform; platform.machine = lambda: 'riscv64'; "
+        "from policykg.store import _serve; _serve('unused', 99, os.getppid(), 0)"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
     assert done.returncode != 0 and "SandboxError" in done.stderr

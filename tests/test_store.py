@@ -1,5 +1,6 @@
 """The store layer: one interface, embedded pyoxigraph and a real remote Oxigraph server."""
 
+import http.server
 import json
 import os
 import shutil
@@ -261,8 +262,8 @@ def test_timeout_is_not_cached_and_lowered_per_query(embedded):
     for _ in range(2):
         started = time.monotonic()
         with pytest.raises(errors.QueryTimeout) as caught:
-            embedded.query(SLOW, timeout=0.3)
-        assert caught.value.details["seconds"] == 0.3
+            embedded.query(SLOW, timeout=0.6)
+        assert caught.value.details["seconds"] == 0.6
         assert time.monotonic() - started < 3
 
 
@@ -317,7 +318,7 @@ def test_workers_end_with_a_process_that_forgot_to_close(tiny_cfg):
         "from policykg import config, store\n"
         f"opened = store.open_store(config.settings({{'BUILD_DIR': {tiny_cfg['BUILD_DIR']!r}}}))\n"
         "opened.triple_count()\n"
-        "print(' '.join(str(worker.process.pid) for worker in opened._pool._workers))\n"
+        "print(' '.join(str(worker.process.pid) for worker in opened._pools['service']._workers))\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     pids = [int(pid) for pid in done.stdout.split()]
@@ -378,7 +379,8 @@ def test_remote_down_is_503_and_recovers_when_it_is_back(tiny_cfg, tmp_path):
     with pytest.raises(errors.StoreUnavailable) as caught:
         opened.triple_count()
     assert caught.value.status == 503
-    assert "远程 SPARQL 服务不可用" in caught.value.message and endpoint in caught.value.message
+    assert "远程 SPARQL 服务不可用" in caught.value.message
+    assert "127.0.0.1" not in caught.value.message and str(port) not in caught.value.message
     process = start_oxigraph(tmp_path, port)
     try:
         assert opened.triple_count() == 28
@@ -441,3 +443,103 @@ def test_real_build_on_either_store(app_cfg):
         assert opened.triple_count() == manifest["counts"]["total"]
     finally:
         opened.close()
+
+
+class _Scripted(http.server.BaseHTTPRequestHandler):
+    """A hostile remote store on 127.0.0.1: answers every query as `server.answer` says."""
+
+    def do_POST(self):
+        self.server.accepts.append(self.headers.get("Accept", ""))  # type: ignore[attr-defined]
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.server.answer(self)  # type: ignore[attr-defined]
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def scripted():
+    """Start a scripted remote with `answer(handler)`; yields its query endpoint and the Accept
+    headers it was sent."""
+    servers = []
+
+    def start(answer):
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Scripted)
+        server.daemon_threads = True
+        server.answer, server.accepts = answer, []  # type: ignore[attr-defined]
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}/query", server.accepts
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def _drip(handler):
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/sparql-results+json")
+    handler.end_headers()
+    try:
+        for _ in range(30):  # one byte a second: each read returns in time, the answer never ends
+            handler.wfile.write(b" ")
+            handler.wfile.flush()
+            time.sleep(1)
+    except OSError:
+        pass
+
+
+def test_a_remote_that_drips_stops_at_the_time_limit(tiny_cfg, scripted):
+    endpoint, _ = scripted(_drip)
+    opened = store.open_store(dict(tiny_cfg, STORE="remote", ENDPOINT=endpoint))
+    started = time.monotonic()
+    with pytest.raises(errors.QueryTimeout) as caught:
+        opened.query(COUNT, timeout=2)
+    assert time.monotonic() - started < 4
+    assert caught.value.details == {"limit": "time", "seconds": 2}
+
+
+RDF_XML = b"""<?xml version="1.0"?>
+<!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:e="http://e/">
+  <rdf:Description rdf:about="http://e/s"><e:p>&b;</e:p></rdf:Description>
+</rdf:RDF>"""
+
+
+def _rdf_xml(handler):
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/rdf+xml")
+    handler.send_header("Content-Length", str(len(RDF_XML)))
+    handler.end_headers()
+    handler.wfile.write(RDF_XML)
+
+
+def test_remote_graphs_are_asked_and_read_as_n_triples_or_turtle_only(tiny_cfg, scripted):
+    endpoint, accepts = scripted(_rdf_xml)
+    opened = store.open_store(dict(tiny_cfg, STORE="remote", ENDPOINT=endpoint))
+    with pytest.raises(errors.StoreUnavailable) as caught:
+        opened.query("CONSTRUCT WHERE { ?s ?p ?o }")
+    assert "N-Triples 或 Turtle" in caught.value.message
+    assert accepts[-1] == "application/n-triples, text/turtle;q=0.9"
+    assert endpoint not in caught.value.message and "127.0.0.1" not in caught.value.message
+
+
+def test_answers_of_an_empty_remote_are_not_served_once_it_is_loaded(tiny_cfg, tmp_path):
+    port = free_port()
+    process = start_oxigraph(tmp_path, port)
+    try:
+        opened = store.open_store(dict(tiny_cfg, STORE="remote", ENDPOINT=f"http://127.0.0.1:{port}/query"))
+        assert opened.data_version() == "tiny-1"  # the local build's version: cacheable by it alone
+        assert opened.query(COUNT).rows[0]["n"]["value"] == "0"
+        store.load_remote(tiny_cfg, f"http://127.0.0.1:{port}/store")
+        assert opened.query(COUNT).rows[0]["n"]["value"] == "28"
+        assert opened.query(COUNT) is opened.query(COUNT)  # holding data, it caches
+    finally:
+        stop(process)
+
+
+def test_no_build_is_503_without_the_build_folder(tmp_path):
+    with pytest.raises(errors.StoreUnavailable) as caught:
+        store.open_store(config.settings({"BUILD_DIR": str(tmp_path)}))
+    assert str(tmp_path) not in caught.value.message and "policykg build" in caught.value.message

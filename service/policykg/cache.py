@@ -1,7 +1,7 @@
 """Bounded caches: one least-recently-used map, and the per-data-version cache built on it.
 
 `LRU` bounds what it holds by a weight (by default 1 per entry: a count; a `weigh` function
-such as `len` of a body bounds it by bytes instead). `PerVersion` keeps what is derived from
+such as `len` of a body bounds it by bytes instead), and optionally by a count of entries too. `PerVersion` keeps what is derived from
 one data version of the graph (a lexicon, the eligibility rules…) for the few newest versions
 only, so a service that follows rebuilds does not keep every version it ever served. Every
 cache can be emptied with `clear()` (tests do, instead of patching private state).
@@ -24,10 +24,12 @@ def _one(_value: object) -> int:
 
 class LRU(Generic[Value]):
     """A bounded least-recently-used map, safe across threads: at most `limit` in total
-    weight (0: keeps nothing); the least recently used entries go first."""
+    weight (0: keeps nothing) and, when `most` is given, at most `most` entries; the least
+    recently used entries go first."""
 
-    def __init__(self, limit: int, weigh: Callable[[Value], int] = _one):
+    def __init__(self, limit: int, weigh: Callable[[Value], int] = _one, most: int | None = None):
         self.limit = limit
+        self.most = most
         self._weigh = weigh
         self._items: OrderedDict[Hashable, tuple[Value, int]] = OrderedDict()
         self._weight = 0
@@ -42,15 +44,17 @@ class LRU(Generic[Value]):
             return found[0]
 
     def put(self, key: Hashable, value: Value) -> None:
+        if self.limit <= 0 or self.most == 0:
+            return
         weight = self._weigh(value)
-        if self.limit <= 0 or weight > self.limit:
+        if weight > self.limit:
             return
         with self._lock:
             if key in self._items:
                 self._weight -= self._items.pop(key)[1]
             self._items[key] = (value, weight)
             self._weight += weight
-            while self._weight > self.limit:
+            while self._weight > self.limit or (self.most is not None and len(self._items) > self.most):
                 _, (_, dropped) = self._items.popitem(last=False)
                 self._weight -= dropped
 

@@ -49,12 +49,19 @@ DEFAULTS: dict[str, str | int | float] = {
     "QUERY_TIMEOUT": 10.0,
     "ROW_CAP": 10000,
     "MAX_QUERY_BYTES": 32768,
-    # Embedded store: worker processes (per web worker) that run queries and can be stopped.
+    # Embedded store: worker processes (per web worker) that run the service's own queries
+    # (canned, pages, linked data) and, apart from them, clients' ad-hoc `/sparql` queries.
     "QUERY_WORKERS": 2,
+    "ADHOC_WORKERS": 2,
+    # Address space of each query process, in MB (0: no limit); past it, 503 `limit: "memory"`.
+    "QUERY_MEMORY_MB": 2048,
+    # Shortest time limit a request may ask for (`timeout=`), in seconds.
+    "MIN_TIMEOUT": 0.5,
     # Seconds between looks for a newer build in BUILD_DIR (the service then answers from it); 0: never.
     "RELOAD_SECONDS": 2.0,
-    # Answers kept per data version (least recently used go first).
+    # Answers kept per data version (least recently used go first), and their size in bytes.
     "CACHE_SIZE": 512,
+    "CACHE_BYTES": 64 << 20,
     # `policykg serve`: gunicorn worker processes (2 × cores + 1) and threads in each.
     "SERVE_WORKERS": 2 * (os.cpu_count() or 1) + 1,
     "SERVE_THREADS": 4,

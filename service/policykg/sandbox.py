@@ -16,12 +16,19 @@ seccomp needs no privilege (only no_new_privs), so it works the same for root an
 user, in a container or not. Handled: x86_64 and aarch64. On another machine, or a kernel
 without seccomp, the worker refuses to start, unless POLICYKG_SANDBOX=off says to run
 without it.
+
+Two more bounds for a query process live here, installed in the same place:
+`die_with_parent()` (the kernel kills the process when the web worker that started it dies,
+even mid-query) and `limit_memory()` (an address-space limit, so one query cannot take the
+host's memory: an allocation past it fails and the process ends).
 """
 
 import ctypes
 import errno
 import os
 import platform
+import resource
+import signal
 import struct
 
 # <linux/audit.h>, <asm/unistd.h>: the architecture the filter checks and its system calls.
@@ -33,6 +40,7 @@ X32_SYSCALL_BIT = 0x40000000
 AF_UNIX = 1
 
 PR_SET_NO_NEW_PRIVS = 38
+PR_SET_PDEATHSIG = 1
 SECCOMP_SET_MODE_FILTER = 1
 SECCOMP_FILTER_FLAG_TSYNC = 1
 SECCOMP_RET_KILL_PROCESS = 0x80000000
@@ -116,3 +124,21 @@ def _fail(call):
         f"查询进程无法隔离网络：{call} 失败 (cannot install the network sandbox: {os.strerror(number)}; "
         "set POLICYKG_SANDBOX=off to run without it)"
     )
+
+
+def die_with_parent(parent):
+    """Be killed (SIGKILL) when the thread that started this process ends; `parent` is the pid
+    that started it, and if it is gone already (before the request took effect) exit now.
+    The pool starts its workers from one thread that lives as long as the pool."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        raise SandboxError(f"prctl(PR_SET_PDEATHSIG): {os.strerror(ctypes.get_errno())}")
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def limit_memory(megabytes):
+    """Limit this process's address space to `megabytes` (0: no limit)."""
+    if megabytes > 0:
+        size = int(megabytes) << 20
+        resource.setrlimit(resource.RLIMIT_AS, (size, size))

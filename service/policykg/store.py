@@ -6,15 +6,20 @@ with `truncated`) and cache answers per data version, since the data is read-onl
 
 The embedded store runs queries in a few worker processes, each holding the build's store
 open read-only, so that a query past its time limit can really be stopped: its worker is
-killed and replaced while the others keep answering.
+killed and replaced while the others keep answering. Workers come in two lanes: "service"
+(the service's own queries: canned, pages, linked data) and "adhoc" (`/sparql`), each with
+its own processes, so that slow ad-hoc queries never make the service's own wait. Each worker
+runs under an address-space limit (`QUERY_MEMORY_MB`) and dies with the process that started it.
 """
 
 import http.client
 import json
+import logging
 import multiprocessing.connection
 import os
 import queue
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -25,6 +30,7 @@ import urllib.parse
 import urllib.request
 import weakref
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -40,10 +46,17 @@ from policykg.namespaces import RDF_LANG_STRING, XSD_BOOLEAN, XSD_STRING
 
 # xsd:boolean's canonical forms, for servers that answer with the other legal ones (Virtuoso: 1/0).
 BOOLEAN_FORMS = {"1": "true", "0": "false"}
+log = logging.getLogger(__name__)
+
 POSITION = re.compile(r"(\d+):(\d+)")
+LANES = ("service", "adhoc")
+# Graphs from a remote store: N-Triples or Turtle only (never RDF/XML, whose entities expand).
+GRAPH_TYPES = {"application/n-triples": "N_TRIPLES", "text/turtle": "TURTLE"}
 # Seconds allowed for one Graph Store Protocol upload.
 LOAD_TIMEOUT = 600
 REMOTE_CHUNK_BYTES = 1 << 16
+# Seconds a new query process may take to start and open the store (not part of a time limit).
+STARTUP_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -58,6 +71,17 @@ class Result:
     truncated: bool = False
 
 
+def weigh(result: Result) -> int:
+    """The bytes `result` holds in memory (its lists, dicts and strings, as sys.getsizeof
+    counts them; the names of variables and of term keys are shared and not counted)."""
+    size = sys.getsizeof(result) + sys.getsizeof(result.rows) + sys.getsizeof(result.triples)
+    for row in result.rows:
+        size += sys.getsizeof(row)
+        for term in row.values():
+            size += sys.getsizeof(term) + sum(sys.getsizeof(value) for value in term.values())
+    return size + sum(sys.getsizeof(line) for line in result.triples)
+
+
 def open_store(cfg: queries.Settings) -> "Store":
     """The store `cfg["STORE"]` names, over the data of the build in `cfg["BUILD_DIR"]`."""
     manifest = artifact.manifest(cfg)
@@ -65,8 +89,9 @@ def open_store(cfg: queries.Settings) -> "Store":
     if cfg["STORE"] == "embedded":
         path = Path(cfg["BUILD_DIR"]) / "store"
         if version is None or not path.is_dir():
+            log.warning("no build found in %s", cfg["BUILD_DIR"])
             raise errors.StoreUnavailable(
-                f"{cfg['BUILD_DIR']} 中没有构建结果，请先运行 policykg build (no build found; run `policykg build`)"
+                "构建目录中没有构建结果，请先运行 policykg build (no build found; run `policykg build`)"
             )
         return EmbeddedStore(cfg, version, str(path))
     if cfg["STORE"] == "remote":
@@ -117,13 +142,15 @@ class Newest:
         return self.current
 
     def _follow(self):
-        manifest = artifact.manifest(self.cfg)
-        if manifest is None or manifest["data_version"] == self.current.data_version():
-            return
         try:
+            manifest = artifact.manifest(self.cfg)
+            if manifest is None or manifest["data_version"] == self.current.data_version():
+                return
             fresh = open_store(self.cfg)
         except errors.ServiceError:
-            return  # caught between two renames of a build: look again next time
+            # Caught between two renames of a build, or a damaged manifest: keep answering from
+            # the store we have, and look again next time.
+            return
         replaced, self.current = self.current, fresh
         weakref.finalize(replaced, replaced.closer())
 
@@ -136,8 +163,9 @@ class Store:
     def __init__(self, cfg: queries.Settings, version: str | None):
         self.cfg = cfg
         self._version = version
-        # Answers are cached only when we know which data the store holds.
-        self._cache: LRU[Result] = LRU(cfg["CACHE_SIZE"] if version else 0)
+        # Answers are cached only when we know which data the store holds: at most
+        # CACHE_BYTES of them (as `weigh` counts) and CACHE_SIZE answers.
+        self._cache: LRU[Result] = LRU(cfg["CACHE_BYTES"] if version else 0, weigh, most=cfg["CACHE_SIZE"])
         self._count_query = queries.internal(cfg, "triple_count").bind()
 
     def data_version(self) -> str | None:
@@ -151,9 +179,14 @@ class Store:
         row_cap: int | None = None,
         default_graphs: Iterable[str] | None = None,
         named_graphs: Iterable[str] | None = None,
+        lane: str = "service",
     ) -> Result:
-        """Run `sparql`; `default_graphs`/`named_graphs` (IRIs) set the dataset as in the protocol."""
-        seconds = min(_positive(timeout, self.cfg["QUERY_TIMEOUT"], "timeout"), self.cfg["QUERY_TIMEOUT"])
+        """Run `sparql`; `default_graphs`/`named_graphs` (IRIs) set the dataset as in the protocol.
+        `lane` is "service" for the service's own queries, "adhoc" for clients' (`/sparql`).
+        A time limit below MIN_TIMEOUT is raised to it: stopping a query costs a process."""
+        limit = self.cfg["QUERY_TIMEOUT"]
+        seconds = min(_positive(timeout, limit, "timeout"), limit)
+        seconds = max(seconds, min(self.cfg["MIN_TIMEOUT"], limit))
         # The row cap protects clients; the service's own queries (dumps, lexicons) may raise it.
         cap = int(_positive(row_cap, self.cfg["ROW_CAP"], "row_cap"))
         if default_graphs is not None or named_graphs is not None:
@@ -161,15 +194,20 @@ class Store:
         key = (self._version, sparql, default_graphs, named_graphs, cap)
         result = self._cache.get(key)
         if result is None:
-            result = self._run(sparql, seconds, cap, default_graphs, named_graphs)
-            self._cache.put(key, result)
+            result = self._run(sparql, seconds, cap, default_graphs, named_graphs, lane)
+            if self._cache.limit and self._holds_data():
+                self._cache.put(key, result)
         return result
 
     def triple_count(self) -> int:
         """Triples in the default graph (the whole closure)."""
         return int(self.query(self._count_query).rows[0]["triples"]["value"])
 
-    def _run(self, sparql, seconds, cap, default_graphs, named_graphs) -> Result:
+    def _holds_data(self) -> bool:
+        """Whether the store holds data, so that its answers may be cached."""
+        return True
+
+    def _run(self, sparql, seconds, cap, default_graphs, named_graphs, lane) -> Result:
         raise NotImplementedError
 
     def close(self) -> None:
@@ -247,37 +285,68 @@ class EmbeddedStore(Store):
 
     def __init__(self, cfg, version, path):
         super().__init__(cfg, version)
-        self._pool = _Pool(path, cfg["QUERY_WORKERS"], cfg.get("SANDBOX", "on"))
+        self._path = path
+        sizes = {"service": cfg["QUERY_WORKERS"], "adhoc": cfg["ADHOC_WORKERS"]}
+        self._pools = {
+            lane: _Pool(path, sizes[lane], cfg.get("SANDBOX", "on"), cfg["QUERY_MEMORY_MB"]) for lane in LANES
+        }
 
-    def _run(self, sparql, seconds, cap, default_graphs, named_graphs):
-        status, value = self._pool.run((sparql, cap, default_graphs, named_graphs), seconds)
+    def _run(self, sparql, seconds, cap, default_graphs, named_graphs, lane):
+        if lane not in self._pools:
+            raise ValueError(f"unknown lane {lane!r}")
+        status, value = self._pools[lane].run((sparql, cap, default_graphs, named_graphs), seconds)
         if status == "ok":
             return value
         if status == "syntax":
             raise _syntax_error(value)
         if status == "bad":
             raise errors.BadRequest(f"查询无法执行 (the query cannot run): {value}")
-        raise errors.StoreUnavailable(f"存储出错 (the store failed): {value}")
+        if status == "memory":
+            raise _memory_limit(self.cfg["QUERY_MEMORY_MB"])
+        log.warning("store failed: %s", value)
+        raise errors.StoreUnavailable(f"存储出错 (the store failed): {value.replace(self._path, '…')}")
 
     def closer(self):
-        return self._pool.close
+        closers = [pool.close for pool in self._pools.values()]
+
+        def close():
+            for each in closers:
+                each()
+
+        return close
 
 
-def _serve(path, fd):
+def _memory_limit(megabytes):
+    return errors.StoreUnavailable(
+        f"查询超过内存限制 {megabytes} MB (the query ran past the memory limit of {megabytes} MB)",
+        limit="memory",
+        megabytes=megabytes,
+    )
+
+
+def _serve(path, fd, parent, megabytes):
     """A worker process: open the store read-only, answer requests until the pipe closes."""
-    sandbox.forbid_network()  # first: no query this process runs can open a network socket
+    sandbox.die_with_parent(parent)  # killed by the kernel when the web worker goes, even mid-query
+    sandbox.forbid_network()  # no query this process runs can open a network socket
+    sandbox.limit_memory(megabytes)  # before the store is opened: every allocation counts
     connection = multiprocessing.connection.Connection(fd)
     store = pyoxigraph.Store.read_only(path)
+    connection.send(("ready", None))
     while True:
         try:
             request = connection.recv()
         except EOFError:
             return
-        connection.send(_answer(store, *request))
+        reply = _answer(store, *request)
+        connection.send(reply)
+        if reply[0] == "memory":
+            return  # its heap may be in pieces: the pool replaces it
 
 
 def _answer(store, sparql, cap, default_graphs, named_graphs):
-    """(status, Result or message) for one request; statuses: ok, syntax, bad, failed."""
+    """(status, Result or message) for one request; statuses: ok, syntax, bad, memory, failed.
+    Past the memory limit, an allocation in Python raises MemoryError; one in Oxigraph (Rust)
+    aborts the process, which the pool reads from its exit signal."""
     dataset = {}
     if default_graphs is not None:
         dataset = {
@@ -292,26 +361,43 @@ def _answer(store, sparql, cap, default_graphs, named_graphs):
         return "bad", str(error)
     except OSError as error:
         return "failed", str(error)
+    except MemoryError:
+        return "memory", ""
 
 
 # A worker is a fresh interpreter that imports this module, never a fork of a threaded server.
 # It is started with subprocess: multiprocessing's "spawn" would also re-run the parent's
 # __main__ script in it (and fails when there is none, as under `python -`).
-WORKER = "import sys; from policykg.store import _serve; _serve(sys.argv[1], int(sys.argv[2]))"
+WORKER = (
+    "import sys; from policykg.store import _serve; "
+    "_serve(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))"
+)
 
 
 class _Worker:
     """One query process and the pipe to it."""
 
-    def __init__(self, path, sandbox):
+    def __init__(self, path, sandbox, megabytes):
         self.connection, child = multiprocessing.connection.Pipe()
         self.process = subprocess.Popen(
-            [sys.executable, "-c", WORKER, path, str(child.fileno())],
+            [sys.executable, "-c", WORKER, path, str(child.fileno()), str(os.getpid()), str(megabytes)],
             pass_fds=[child.fileno()],
             env=dict(os.environ, POLICYKG_SANDBOX=sandbox),  # the setting, whatever set it
             start_new_session=True,  # Ctrl-C in a terminal is for the server, which stops its workers
         )
         child.close()
+        self._ready = False
+
+    def ready(self):
+        """Wait until the process has opened the store; the seconds it took (0 once started)."""
+        if self._ready:
+            return 0.0
+        started = time.monotonic()
+        if not self.connection.poll(STARTUP_SECONDS):
+            raise EOFError("the query process did not start")
+        self.connection.recv()
+        self._ready = True
+        return time.monotonic() - started
 
     def ask(self, request, seconds):
         """The worker's reply, or None when it has not answered within `seconds`."""
@@ -320,6 +406,14 @@ class _Worker:
             return None
         return self.connection.recv()
 
+    def died_of_memory(self):
+        """Whether the process ended by abort(), as Rust does when an allocation fails."""
+        try:
+            code = self.process.wait(timeout=1)
+        except subprocess.TimeoutExpired:
+            return False
+        return code == -signal.SIGABRT
+
     def stop(self):
         self.process.kill()
         self.process.wait()
@@ -327,16 +421,27 @@ class _Worker:
 
 
 class _Pool:
-    """Query workers, started on first use; a worker that overruns its deadline is replaced."""
+    """Query workers, started on first use; a worker that overruns its deadline, or its
+    memory limit, is replaced. Workers are started from one thread of the pool's own, which
+    lives as long as the pool: a worker dies with the thread that started it (PDEATHSIG), and
+    request threads come and go."""
 
-    def __init__(self, path, size, sandbox="on"):
+    def __init__(self, path, size, sandbox="on", megabytes=0):
         self._path = path
         self._size = size
         self._sandbox = sandbox
+        self._megabytes = megabytes
         self._lock = threading.Lock()
         self._owner = None  # the process that started the workers
+        self._starter: ThreadPoolExecutor | None = None
         self._workers = []
         self._idle: queue.SimpleQueue = queue.SimpleQueue()
+        self.started = 0  # workers started, replacements included
+
+    def _new_worker(self):
+        self.started += 1
+        assert self._starter is not None
+        return self._starter.submit(_Worker, self._path, self._sandbox, self._megabytes).result()
 
     def run(self, request, seconds):
         deadline = time.monotonic() + seconds
@@ -346,14 +451,21 @@ class _Pool:
         except queue.Empty:
             raise _time_limit(seconds) from None
         try:
+            deadline += worker.ready()  # starting a process is not the query's time
             reply = worker.ask(request, deadline - time.monotonic())
         except (OSError, EOFError):
+            memory = worker.died_of_memory()
             self._replace(worker)
+            if memory:
+                raise _memory_limit(self._megabytes) from None
             raise errors.StoreUnavailable("查询进程意外退出 (the query worker died)") from None
         if reply is None:
             self._replace(worker)
             raise _time_limit(seconds)
-        self._idle.put(worker)
+        if reply[0] == "memory":
+            self._replace(worker)
+        else:
+            self._idle.put(worker)
         return reply
 
     def _start(self):
@@ -361,7 +473,8 @@ class _Pool:
             # Workers started by another process (a parent we were forked from) are not ours.
             if self._owner == os.getpid():
                 return
-            self._workers = [_Worker(self._path, self._sandbox) for _ in range(self._size)]
+            self._starter = ThreadPoolExecutor(1, thread_name_prefix="policykg-query-workers")
+            self._workers = [self._new_worker() for _ in range(self._size)]
             self._idle = queue.SimpleQueue()
             for worker in self._workers:
                 self._idle.put(worker)
@@ -372,17 +485,21 @@ class _Pool:
         with self._lock:
             if worker not in self._workers:
                 return  # the pool was closed meanwhile, and close() stops it
-            fresh = _Worker(self._path, self._sandbox)
+            fresh = self._new_worker()
             self._workers[self._workers.index(worker)] = fresh
         worker.stop()
         self._idle.put(fresh)
 
     def close(self):
         with self._lock:
-            workers = self._workers if self._owner == os.getpid() else []
-            self._workers, self._owner = [], None
+            mine = self._owner == os.getpid()
+            workers = self._workers if mine else []
+            starter = self._starter if mine else None
+            self._workers, self._owner, self._starter = [], None, None
         for worker in workers:
             worker.stop()
+        if starter is not None:
+            starter.shutdown(wait=False)
 
 
 class RemoteStore(Store):
@@ -393,8 +510,17 @@ class RemoteStore(Store):
     def __init__(self, cfg, version, endpoint):
         super().__init__(cfg, version)
         self.endpoint = endpoint
+        self._loaded = False
 
-    def _run(self, sparql, seconds, cap, default_graphs, named_graphs):
+    def _holds_data(self):
+        """Answers are cached only once the remote reports triples: what it answered while
+        empty (before `policykg load`) must not be served after it is loaded."""
+        if not self._loaded:
+            count = self._run(self._count_query, self.cfg["QUERY_TIMEOUT"], 1, None, None, "service")
+            self._loaded = bool(count.rows) and int(count.rows[0]["triples"]["value"]) > 0
+        return self._loaded
+
+    def _run(self, sparql, seconds, cap, default_graphs, named_graphs, lane):
         if queries.form(sparql) is None:  # (SPARQLWrapper would only warn, and guess SELECT)
             raise _syntax_error("找不到 SELECT、ASK、CONSTRUCT 或 DESCRIBE (not a SPARQL query)")
         client = SPARQLWrapper(self.endpoint)
@@ -408,6 +534,8 @@ class RemoteStore(Store):
             client.addNamedGraph(iri)
         is_graph = client.queryType in ("CONSTRUCT", "DESCRIBE")
         client.setReturnFormat(N3 if is_graph else JSON)
+        if is_graph:
+            client.addCustomHttpHeader("Accept", "application/n-triples, text/turtle;q=0.9")
         deadline = time.monotonic() + seconds
         try:
             response = client.query().response
@@ -434,17 +562,20 @@ class RemoteStore(Store):
             raise self._unavailable(f"无法读取的答复 (unreadable answer): {error}") from None
 
     def _unavailable(self, reason):
+        log.warning("remote SPARQL service %s unavailable: %s", self.endpoint, reason)
+        reason = str(reason).replace(self.endpoint, "…")
         return errors.StoreUnavailable(
-            f"远程 SPARQL 服务不可用 (the remote SPARQL service is unavailable): {self.endpoint}: {reason}"
+            f"远程 SPARQL 服务不可用 (the remote SPARQL service is unavailable): {reason}"
         )
 
 
 def _read_until(response, deadline, seconds):
-    """The whole body, read in chunks so that an answer still streaming at the deadline is
-    abandoned there (the socket timeout alone bounds each read, not the whole answer)."""
+    """The whole body, read as it arrives (`read1`: what one read of the socket gives) so that
+    an answer still streaming at the deadline, however slowly, is abandoned there (the socket
+    timeout alone bounds each read, not the whole answer)."""
     chunks = []
     try:
-        while chunk := response.read(REMOTE_CHUNK_BYTES):
+        while chunk := response.read1(REMOTE_CHUNK_BYTES):
             chunks.append(chunk)
             if time.monotonic() > deadline:
                 raise _time_limit(seconds)
@@ -455,7 +586,11 @@ def _read_until(response, deadline, seconds):
 
 def _remote_result(body, media_type, cap, is_graph, form):
     if is_graph:
-        rdf_format = pyoxigraph.RdfFormat.from_media_type(media_type) or pyoxigraph.RdfFormat.TURTLE
+        if media_type not in GRAPH_TYPES:
+            raise ValueError(
+                f"图应为 N-Triples 或 Turtle (a graph must come as N-Triples or Turtle, not {media_type})"
+            )
+        rdf_format = getattr(pyoxigraph.RdfFormat, GRAPH_TYPES[media_type])
         triples = [_ntriple(quad) for quad in islice(pyoxigraph.parse(body, format=rdf_format), cap + 1)]
         return Result("graph", triples=triples[:cap], truncated=len(triples) > cap)
     answer = json.loads(body)

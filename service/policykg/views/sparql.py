@@ -53,7 +53,7 @@ def endpoint():
     dataset = {}
     if default_graphs or named_graphs:
         dataset = {"default_graphs": default_graphs, "named_graphs": named_graphs}
-    result = get_store().query(query, timeout=timeout, row_cap=cfg["ROW_CAP"], **dataset)
+    result = get_store().query(query, timeout=timeout, row_cap=cfg["ROW_CAP"], lane="adhoc", **dataset)
     fmt = negotiate.choose(request, (KINDS[result.form], "page"))
     if fmt.kind == "results":
         payload = result
