@@ -80,6 +80,10 @@ NASTY = [
     "泰山品质认证能拿多少钱",
     "临政字[2020]113号",
     "\\u0053ERVICE",
+    "补贴超过 1" + "0" * 32 + " 元",
+    "奖励不低于 " + "9" * 400 + " 万元",
+    "补贴超过 99999999 亿元",
+    "成立 " + "9" * 40 + " 年以上",
     "(" * 5000,
     "{" * 5000,
     "[" * 5000,
@@ -102,6 +106,9 @@ SPARQL = [
     "SELECT (1e309 AS ?x) {}",
     "SELECT (" + "9" * 5000 + " AS ?x) {}",
     'SELECT * WHERE { ?s ?p "\\uD800" }',
+    "SELECT * WHERE { ?s ?p " + "[ ?q " * 3000 + "1" + " ]" * 3000 + " }",
+    'SELECT ?x WHERE { BIND(IRI("javascript:alert(1)") AS ?x) }',
+    'SELECT ?x WHERE { BIND(IRI("https://w3id.org/policykg//evil.example") AS ?x) }',
     "SELECT * WHERE { ?s ?p ?o ",
     "\x00",
 ]
@@ -267,7 +274,18 @@ class Cases:
         url = f"{path}?{query}" if query else path
         headers = {"Accept": self.rng.choice(ACCEPTS)}
         if self.rng.random() < 0.1:
-            headers["Host"] = self.rng.choice(["evil.example", "a" * 300, "127.0.0.1:1", "[::1]"])
+            headers["Host"] = self.rng.choice(
+                [
+                    "evil.example",
+                    "a" * 300,
+                    "127.0.0.1:1",
+                    "[::1]",
+                    "例子.example".encode(),
+                    "a..b",
+                    "x y",
+                    "",
+                ]
+            )
         if self.rng.random() < 0.05:
             headers["If-None-Match"] = "".join(c for c in self.value()[:200] if " " <= c <= "~")
         body = None

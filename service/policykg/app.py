@@ -3,10 +3,12 @@ blueprints of `views/`, and what every answer shares: one error shape, CORS, `Va
 and gzip."""
 
 import gzip
+import json
+import re
 import weakref
 
 from flask import Flask, Response, current_app, render_template, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from . import config, errors, negotiate, queries, render, store
 from .views import api, ask, canned, health, linked, match, pages, protect, sparql
@@ -22,6 +24,16 @@ HTTP_MESSAGES = {
     405: "不支持这个请求方法",
     413: "请求体太大",
 }
+
+UNREADABLE_BODY = "请求体无法读取 (the request body could not be read)"
+
+# A Host header the service can read: DNS labels of 1–63 letters, digits, "-" or "_" (253 at
+# most in all) or a bracketed IPv6 address, then an optional port. Anything else (a 300-character
+# label, non-ASCII, spaces) is refused before Flask reads it: its URL building cannot encode it.
+HOST = re.compile(
+    r"(?:(?=.{1,253}(?::|$))[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
+    r"(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?"
+)
 
 
 def create_app(test_config=None):
@@ -45,8 +57,46 @@ def create_app(test_config=None):
     app.register_error_handler(errors.ServiceError, service_error)
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(Exception, unexpected_error)
+    app.before_request(read_body)
     app.after_request(shared_headers)
+    app.wsgi_app = HostCheck(app.wsgi_app)  # type: ignore[method-assign]  # Flask's way to wrap it
     return app
+
+
+class HostCheck:
+    """WSGI middleware: a request whose Host header is no host name gets 400 with a message,
+    before Flask builds its URL adapter from it."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        host = environ.get("HTTP_HOST")
+        if host is None or HOST.fullmatch(host):
+            return self.wsgi_app(environ, start_response)
+        error = errors.BadRequest("请求头 Host 不是有效的主机名 (the Host header is not a host name)")
+        body = json.dumps(error.as_json(), ensure_ascii=False).encode("utf-8")
+        start_response(
+            "400 BAD REQUEST",
+            [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+        )
+        return [body]
+
+
+def read_body():
+    """Read the whole request body once, up front (form, JSON and query views then read the
+    copy): a body that cannot be read, such as a broken chunked encoding, is 400 here rather
+    than an exception inside a view. Too large a body stays werkzeug's 413."""
+    try:
+        request.get_data(cache=True)
+    except HTTPException as error:
+        if not isinstance(error, BadRequest):  # 413 stays 413
+            raise
+        raise errors.BadRequest(UNREADABLE_BODY) from None
+    except Exception:
+        # The WSGI server reads the body and raises its own types (gunicorn: InvalidChunkSize,
+        # ChunkMissingTerminator, NoMoreData; werkzeug's server: OSError): all the client's doing.
+        raise errors.BadRequest(UNREADABLE_BODY) from None
 
 
 def close(app):

@@ -165,11 +165,28 @@ PERCENT = re.compile(
 )
 
 
+# The largest number a question may name (an amount in yuan once its unit is applied, years, a
+# percentage): far past any the handbook names, and small enough to stay exact in Decimal's 28
+# digits through every step of the answer.
+MAX_NUMBER = Decimal(10**15)
+
+
 def _number(text):
     if text[0].isdigit():
-        return Decimal(text.replace(",", ""))
-    value = wording.chinese_number(text)
-    return None if value is None else Decimal(value)
+        return _bounded(Decimal(text.replace(",", "")), text)
+    number = wording.chinese_number(text)
+    return None if number is None else _bounded(Decimal(number), text)
+
+
+def _bounded(value, text):
+    """`value` (as written: `text`) when within MAX_NUMBER, else 400 naming the limit."""
+    if abs(value) > MAX_NUMBER:
+        raise errors.BadRequest(
+            f"问题中的数字太大：{text[:40]}（最多 {MAX_NUMBER:.0E}） (number too large)",
+            param="q",
+            limit=int(MAX_NUMBER),
+        )
+    return value
 
 
 # ---------------------------------------------------------------------------------------------
@@ -373,7 +390,8 @@ def read(question, lexicon):
             if value is None:
                 continue
             unit = match.groupdict().get("unit") or ""
-            reading.amounts.append(Bound(value * MONEY_UNITS.get(unit, 1), _relation(match), match.group(0)))
+            value = _bounded(value * MONEY_UNITS.get(unit, 1), match.group(0))
+            reading.amounts.append(Bound(value, _relation(match), match.group(0)))
             taken.append(match.span())
     for match in YEARS.finditer(text):
         value = _number(match["num"])

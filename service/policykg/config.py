@@ -65,6 +65,9 @@ DEFAULTS: dict[str, str | int | float] = {
     # `policykg serve`: gunicorn worker processes (2 × cores + 1) and threads in each.
     "SERVE_WORKERS": 2 * (os.cpu_count() or 1) + 1,
     "SERVE_THREADS": 4,
+    # Host names (comma-separated, any port) whose requests see their own address in the VoID
+    # description and the SPARQL service description; any other Host header sees BASE_IRI.
+    "ALLOWED_HOSTS": "localhost,127.0.0.1",
     # Seconds clients and proxies may reuse an answer before asking again (with its ETag).
     "CACHE_SECONDS": 60,
     # Embedded store: "on" runs query processes under a seccomp filter that forbids network

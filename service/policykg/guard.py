@@ -13,6 +13,8 @@ declared (the store would try another reading of it). Refused:
 - FROM / FROM NAMED, `default-graph-uri`, `named-graph-uri` naming any graph other than
   the store's own `<BASE>graph/asserted` and `<BASE>graph/inferred`: 400;
 - text the guard cannot read: 400;
+- brackets `(` `{` `[` nested deeper than MAX_NESTING (the store's parser recurses per level
+  and overflows its stack near 5 000): 400;
 - text longer than MAX_QUERY_BYTES: 413.
 What passes is described by `Inspection`: the query form (so the view can negotiate a
 format before running it) and the prefixes it declares (used to write RDF answers).
@@ -91,6 +93,10 @@ KEYWORDS = set(WORDS.split())
 UPDATE = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
 FORMS = {"SELECT": "select", "ASK": "ask", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
 GRAPHS = ("graph/asserted", "graph/inferred")
+# The deepest nesting of ( { [ a query may have, counted on the guard's tokens (so brackets in
+# strings, IRIs and comments do not count); real queries stay under 20.
+MAX_NESTING = 200
+OPENERS, CLOSERS = set("({["), set(")}]")
 ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 LOCAL_ESCAPE = re.compile(r"\\(.)")
 
@@ -205,6 +211,7 @@ def unescape(text):
 def inspect(text, cfg):
     """The checks on one reading of the query text."""
     items = list(tokens(text))
+    _check_nesting(items)
     form, prefixes, base = None, {}, ""
     for i, (kind, value) in enumerate(items):
         following = items[i + 1 : i + 3]
@@ -232,6 +239,23 @@ def inspect(text, cfg):
             target = _iri(following[0] if following else ("other", "(无)"), prefixes, base)
             check_graphs([target], cfg, "FROM")
     return Inspection(form, prefixes)
+
+
+def _check_nesting(items):
+    """400 when brackets nest deeper than MAX_NESTING, before any parser reads the text."""
+    depth = 0
+    for kind, value in items:
+        if kind != "other":
+            continue
+        if value in OPENERS:
+            depth += 1
+            if depth > MAX_NESTING:
+                raise errors.BadRequest(
+                    f"查询嵌套太深：括号最多 {MAX_NESTING} 层 (brackets nested deeper than {MAX_NESTING})",
+                    limit=MAX_NESTING,
+                )
+        elif value in CLOSERS:
+            depth -= 1
 
 
 def _iri(token, prefixes, base):

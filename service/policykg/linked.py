@@ -83,11 +83,18 @@ PART_TITLES = {
 # ---------------------------------------------------------------------------------------------
 
 
+def web_link(iri):
+    """`iri` when a browser may follow it as a link (http or https), else "": never a
+    `javascript:` or `data:` IRI, nor a protocol-relative `//host` one."""
+    return iri if iri.lower().startswith(("http://", "https://")) else ""
+
+
 def href(iri, base):
     """Where a browser on this service reads about `iri`: a root-relative path for our own IRIs
-    (`/doc/…` for things, `/def/#Term` for ontology terms), the IRI itself for anyone else's."""
-    if not iri.startswith(base):
-        return iri
+    (`/doc/…` for things, `/def/#Term` for ontology terms), the IRI itself for anyone else's
+    when it is http(s) (`web_link`), else "" (no link)."""
+    if not iri.startswith(base) or iri[len(base) :].startswith(("/", "\\")):
+        return web_link(iri)  # (a path of ours starting "//" or "/\\" would leave the site)
     rest = iri[len(base) :]
     if rest.startswith("id/"):
         return "/doc/" + rest[len("id/") :]
@@ -331,7 +338,7 @@ def ontology_doc(cfg, version):
             return {"chain": [ref(item) for item in Collection(onto, node)]}
         iri = str(node)
         local = iri[len(namespace) :] if iri.startswith(namespace) else None
-        return {"text": compact(iri, names), "href": f"#{local}" if local else iri, "iri": iri}
+        return {"text": compact(iri, names), "href": f"#{local}" if local else web_link(iri), "iri": iri}
 
     def texts(subject, predicate):
         found = {}
@@ -438,7 +445,7 @@ def _dump(build_dir, root, base, version, part, fmt, compressed):
     files = ["asserted", "inferred"] if part == "closure" else [part]
     folder = Path(build_dir)
     if not all((folder / f"{name}.nt").is_file() for name in files):
-        raise errors.StoreUnavailable(f"{build_dir} 中没有构建结果，无法提供数据下载 (no build)")
+        raise errors.StoreUnavailable("还没有构建结果，无法提供数据下载 (no build)")
     # Loaded into Oxigraph, literals take the canonical forms the store holds ("2000000.0"^^
     # xsd:decimal becomes "2000000"), so a dump says exactly what SPARQL answers say.
     canonical = pyoxigraph.Store()

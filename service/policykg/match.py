@@ -386,8 +386,18 @@ def _bad(key, message):
     raise errors.BadRequest(f"字段 {key}：{message}", field=key)
 
 
+# The largest number a profile may give (an amount, a count, years): far past any the handbook
+# names, and small enough that every sum and comparison stays exact (Decimal's 28 digits).
+MAX_NUMBER = 10**15
+TOO_LARGE = f"数字太大，绝对值最多 {MAX_NUMBER:.0e} (at most {MAX_NUMBER:.0e})"
+
+
 def _is_number(value):
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    """A JSON number the check can read: finite and within ±MAX_NUMBER (a huge int is never
+    turned into a float, which would overflow)."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return False
+    return (isinstance(value, int) or math.isfinite(value)) and abs(value) <= MAX_NUMBER
 
 
 def read_profile(data, rules):
@@ -443,8 +453,11 @@ def _value(key, value, concept, rules, warnings):
         return place
     if isinstance(value, list):
         return _events(key, value, warnings)
-    if not _is_number(value) or not math.isfinite(value):
-        _bad(key, f'应为数字（{concept.label}），或事件列表 [{{"{EVENT_KEY}": 2}}]')
+    if not _is_number(value):
+        _bad(
+            key,
+            f'应为数字（{concept.label}，绝对值最多 {MAX_NUMBER:.0e}），或事件列表 [{{"{EVENT_KEY}": 2}}]',
+        )
     number = Decimal(str(value))
     if number < 0:
         warnings.append(f"{key}：取值 {value} 为负数，自相矛盾，相关条件无法判断")
@@ -459,8 +472,8 @@ def _counts_by_level(key, value, rules, warnings):
         _bad(key, f'应为按级别的件数，如 {{"international": 1, "national": 2}}；级别：{choices}')
     counts = {}
     for level, count in value.items():
-        if not _is_number(count) or not math.isfinite(count) or count < 0:
-            _bad(f"{key}.{level}", "应为非负数（件数）")
+        if not _is_number(count) or count < 0:
+            _bad(f"{key}.{level}", f"应为非负数（件数，最多 {MAX_NUMBER:.0e}）")
         if level in rules.levels:
             counts[level] = Decimal(str(count))
         else:
@@ -475,8 +488,8 @@ def _events(key, items, warnings):
         if not isinstance(item, dict) or EVENT_KEY not in item:
             _bad(where, f'应为 {{"{EVENT_KEY}": 年数}}')
         ago = item[EVENT_KEY]
-        if not _is_number(ago) or not math.isfinite(ago):
-            _bad(f"{where}.{EVENT_KEY}", "应为数字（几年前）")
+        if not _is_number(ago):
+            _bad(f"{where}.{EVENT_KEY}", f"应为数字（几年前，绝对值最多 {MAX_NUMBER:.0e}）")
         if ago < 0:
             warnings.append(f"{where}：{EVENT_KEY} 为负数（发生在将来），相关条件无法判断")
             return Unusable(items, f"{where} 发生在将来，无法判断")

@@ -8,12 +8,14 @@ the app wires between them (the browser page of a resource) it puts in `app.exte
 """
 
 import hashlib
-from urllib.parse import urlencode
+import json
+import re
+from urllib.parse import urlencode, urlsplit
 
 from flask import Response, current_app, request
 from werkzeug.http import is_resource_modified
 
-from .. import browse, negotiate
+from .. import browse, errors, negotiate
 
 # Scripts, styles, images, fonts and requests from this origin only; no plugins, no framing.
 CSP = (
@@ -21,6 +23,12 @@ CSP = (
     "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
+
+# JSON bodies nest at most this deep (a profile needs 3); Python's parser recurses per level and
+# fails near 1 000, so depth is counted first, by a scan that skips strings.
+MAX_JSON_DEPTH = 32
+JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*+"')
+JSON_BRACKET = re.compile(r"[\[\]{}]")
 
 
 def get_store():
@@ -41,6 +49,17 @@ def root(path):
     return request.script_root + path
 
 
+def public_root():
+    """The root URL that descriptions name as this service's address (ending in "/"): the
+    request's own when its host is one of ALLOWED_HOSTS, else BASE_IRI, so an arbitrary
+    `Host` header is never echoed into a public description."""
+    allowed = {name.strip().lower() for name in current_app.config["ALLOWED_HOSTS"].split(",")}
+    host = urlsplit("//" + request.host).hostname or ""
+    if host and host.lower() in allowed:
+        return request.url_root
+    return current_app.config["BASE_IRI"]
+
+
 def resource_page(iri):
     """The browser page of `iri` (a response) when the app has one for its kind, else None.
 
@@ -48,6 +67,40 @@ def resource_page(iri):
     render_resource = current_app.extensions.get("policykg.resource_page")
     page = render_resource(iri) if render_resource else None
     return page
+
+
+def json_depth(text):
+    """How deep the arrays and objects of JSON `text` nest (brackets inside strings left out)."""
+    depth = deepest = 0
+    for bracket in JSON_BRACKET.findall(JSON_STRING.sub("", text)):
+        depth += 1 if bracket in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def read_json(text, field):
+    """The value of JSON `text` from a client (a body or a form field named `field`): 400 with
+    a message when it nests deeper than MAX_JSON_DEPTH, is not JSON, or holds an integer of more
+    digits than Python reads (4 300)."""
+    if json_depth(text) > MAX_JSON_DEPTH:
+        raise errors.BadRequest(
+            f"JSON 嵌套太深，最多 {MAX_JSON_DEPTH} 层 (JSON nested deeper than {MAX_JSON_DEPTH})",
+            field=field,
+            limit=MAX_JSON_DEPTH,
+        )
+    try:
+        return json.loads(text)
+    except ValueError as error:  # JSONDecodeError, or an integer past the digit limit
+        raise errors.BadRequest(f"JSON 无效 (invalid JSON)：{error}", field=field) from None
+
+
+def json_body(field):
+    """The request body as JSON (see `read_json`); it must be UTF-8."""
+    try:
+        text = request.get_data().decode("utf-8")
+    except UnicodeDecodeError:
+        raise errors.BadRequest("请求体不是有效的 UTF-8 (the body is not UTF-8)", field=field) from None
+    return read_json(text, field)
 
 
 def respond(fmt, payload, links=()):

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, current_app, make_response, redirect, request, send_file, url_for
 
 from .. import artifact, errors, linked, negotiate, render
-from . import cacheable, etag, get_store, not_modified, resource_page, respond, twins
+from . import cacheable, etag, get_store, not_modified, public_root, resource_page, respond, twins
 
 bp = Blueprint("linked", __name__)
 
@@ -146,7 +146,7 @@ def dump(name):
     cfg = current_app.config
     data_version = (artifact.manifest(cfg) or {}).get("data_version")
     if data_version is None:
-        raise errors.StoreUnavailable(f"{cfg['BUILD_DIR']} 中没有构建结果，无法提供数据下载 (no build)")
+        raise errors.StoreUnavailable("还没有构建结果，无法提供数据下载 (no build)")
     encoded = not compressed and request.accept_encodings.quality("gzip") > 0
     body = linked.dump(cfg, data_version, part, fmt_name, compressed or encoded)
     mimetype = "application/gzip" if compressed else negotiate.by_name(fmt_name, ("graph",)).media_type
@@ -172,7 +172,7 @@ def dataset(ext=None):
         raise errors.NotFound(f"没有这种格式：{request.path}")
     cfg = current_app.config
     fmt = negotiate.choose(request, KINDS)
-    root = request.url_root
+    root = public_root()
     tag, when = etag("void", root, fmt.name), built_at()
     if response := not_modified(tag, when):
         return response

@@ -12,9 +12,12 @@ from flask import Blueprint, current_app, request
 from werkzeug.datastructures import MultiDict
 
 from .. import errors, match, negotiate, render
-from . import get_store, respond
+from . import get_store, json_body, read_json, respond
 
 bp = Blueprint("match", __name__)
+
+# A form field's number is read only when this short (Decimal would read 10 000 digits).
+FORM_NUMBER_CHARS = 40
 
 PAGE_FIRST = ("page", "data")
 DATA_FIRST = ("data", "page")
@@ -47,7 +50,7 @@ def check():
     fmt = negotiate.choose(request, DATA_FIRST if request.is_json else PAGE_FIRST)
     cfg, store = current_app.config, get_store()
     schema = match.schema(store, cfg)
-    profile = _json_body() if request.is_json else _form_profile(request.form, schema)
+    profile = json_body("profile") if request.is_json else _form_profile(request.form, schema)
     result = match.evaluate(profile, store, cfg)
     if fmt.kind == "page":
         return respond(fmt, _page(schema, MultiDict() if request.is_json else request.form, result))
@@ -67,20 +70,10 @@ def _page(schema, form, result):
     )
 
 
-def _json_body():
-    data = request.get_json(silent=True)
-    if data is None:
-        raise errors.BadRequest("请求体不是有效的 JSON (the body is not valid JSON)", field="profile")
-    return data
-
-
 def _form_profile(form, schema):
     """The profile a form gives: its JSON text box when filled in, else one field per key."""
     if form.get("profile", "").strip():
-        try:
-            return json.loads(form["profile"])
-        except json.JSONDecodeError as error:
-            raise errors.BadRequest(f"画像 JSON 无效：{error}", field="profile") from None
+        return read_json(form["profile"], "profile")
     profile = {}
     for item in schema["fields"]:
         key = item["key"]
@@ -112,10 +105,15 @@ def _form_profile(form, schema):
 
 
 def _form_number(key, value):
+    """A number typed in a form field, within what the check reads (`match.MAX_NUMBER`)."""
+    if len(value) > FORM_NUMBER_CHARS:
+        raise errors.BadRequest(f"字段 {key}：数字太长 (number too long)", field=key)
     try:
         number = Decimal(value)
     except InvalidOperation:
         raise errors.BadRequest(f"字段 {key}：应为数字", field=key) from None
     if not number.is_finite():
         raise errors.BadRequest(f"字段 {key}：应为数字", field=key)
+    if abs(number) > match.MAX_NUMBER:
+        raise errors.BadRequest(f"字段 {key}：{match.TOO_LARGE}", field=key, limit=match.MAX_NUMBER)
     return int(number) if number == number.to_integral_value() else float(number)

@@ -14,7 +14,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
 from .. import errors, guard, negotiate, render
 from ..namespaces import FORMATS, RDF, SD, VOID
-from . import cacheable, etag, get_store, not_modified, respond
+from . import cacheable, etag, get_store, not_modified, public_root, respond
 
 bp = Blueprint("sparql", __name__)
 
@@ -136,15 +136,14 @@ def page_context(query, result=None):
 def describe():
     """The service description (RDF), or the query form for a browser."""
     fmt = negotiate.choose(request, ("graph", "page"))
-    tag = etag("description", request.base_url, fmt.name)
+    endpoint = public_root() + "sparql"
+    tag = etag("description", endpoint, fmt.name)
     if response := not_modified(tag):
         return response
     if fmt.kind == "page":
         payload = render.Page("query.html", page_context(""))
     else:
-        triples = description(
-            request.base_url, get_store().triple_count(), guard.own_graphs(current_app.config)
-        )
+        triples = description(endpoint, get_store().triple_count(), guard.own_graphs(current_app.config))
         payload = render.Triples(triples, SD_PREFIXES)
     return cacheable(respond(fmt, payload), tag)
 
