@@ -43,6 +43,8 @@ MAX_OFFSET = 10_000
 # The full-text index of the artifact, opened once per data version.
 INDEX = "fulltext"
 SEARCHERS: cache.PerVersion = cache.PerVersion("fulltext")
+# The filter values with their labels and counts in all: one aggregate per data version.
+OPTIONS: cache.PerVersion = cache.PerVersion("filter-options")
 # IRIs one labels request may ask about.
 MAX_LABELS = 200
 # The order people expect, where the code lists have one (others sort by IRI).
@@ -400,7 +402,7 @@ def filter_options(src: Source, filters: Filters | None = None) -> dict[str, lis
         except ValueError as error:
             raise errors.BadRequest(f"检索条件无效：{error}", param="q") from None
     options: dict = {}
-    for row in src.rows("filter-options"):
+    for row in OPTIONS.get(src.base, src.store.data_version(), lambda: src.rows("filter-options")):
         used = int(row["policies"])
         if counts is not None:
             used = counts.get(row["facet"], {}).get(row["value"], 0)
