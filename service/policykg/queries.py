@@ -331,6 +331,8 @@ class Queryable(Protocol):
 
     def query(self, sparql: str, **limits: Any) -> Any: ...
 
+    def data_version(self) -> str | None: ...
+
 
 def internal_rows(store: Queryable, cfg: Settings, name: str, **params: str) -> list[dict]:
     """The rows of an internal query; a row cap that cuts them is an error, not a silent gap."""
