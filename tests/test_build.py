@@ -79,6 +79,7 @@ def test_good_build_writes_the_artifact(cfg, project):
     build_dir = Path(cfg["BUILD_DIR"])
     assert sorted(path.name for path in build_dir.iterdir()) == [
         "asserted.nt",
+        "fulltext",
         "inferred.nt",
         "manifest.json",
         "store",
