@@ -44,6 +44,8 @@ def project(tmp_path):
     shutil.copytree(FIXTURES / "good", root)
     # The project's own inference rules (the build reads them from its ROOT).
     shutil.copytree(inference.folder(config.ROOT), inference.folder(root))
+    # And the queries its full-text index reads the graph with.
+    shutil.copytree(config.ROOT / "queries/internal", root / "queries/internal")
     return root
 
 
