@@ -2,14 +2,14 @@
 
 Every answer names its twins (`Link: <…>; rel="alternate"`) and the pages link them
 visibly. Parameters come from the query string and are bound by `CannedQuery.bind`. A
-SELECT query's answer comes a page at a time (`limit`, default 100, from `offset`, or `page`):
-the query in its own ORDER BY with `LIMIT`/`OFFSET` of checked integers, and one COUNT of
-all its rows, so the answer says how many there are and where the next page is.
+SELECT query's answer comes a page at a time (`limit`, default 100, from `offset`, or `page`),
+cut from the query's one answer (in its own ORDER BY, up to the row cap), so the answer says
+how many rows there are and where the next page is.
 """
 
 from flask import Blueprint, current_app, request, url_for
 
-from .. import browse, negotiate, queries, render
+from .. import browse, negotiate, render
 from . import cacheable, etag, get_catalog, get_store, not_modified, respond, twins
 
 bp = Blueprint("canned", __name__)
@@ -61,12 +61,13 @@ def show(name):
         return response
     store, limits = get_store(), {"timeout": cfg["QUERY_TIMEOUT"], "row_cap": cfg["ROW_CAP"]}
     page = None
-    if paging is None:
-        result = store.query(sparql, **limits)
-    else:
-        result = store.query(queries.paged(sparql, paging.limit, paging.offset), **limits)
-        total = int(store.query(queries.counted(sparql), **limits).rows[0]["count"]["value"])
-        page = browse.paged([], total, paging, result.truncated)
+    result = store.query(sparql, **limits)
+    columns, rows = render.table(result)
+    if paging is not None:
+        # One query, cut here: its ORDER BY makes the store read every solution anyway, so a
+        # LIMIT would save nothing and a separate COUNT would double the cost.
+        page = browse.paged([], len(rows), paging, result.truncated)
+        rows = rows[paging.offset : paging.offset + paging.limit]
         del page["items"]
         params = {p.name: given.get(p.name, p.example) for p in query.params}
         following = page.pop("nextOffset")
@@ -86,7 +87,6 @@ def show(name):
             if paging.offset
             else None
         )
-    columns, rows = render.table(result)
     params = {p.name: given.get(p.name, p.example) for p in query.params}
     links = twins(url_for("canned.show", name=query.name), QUERY_KINDS, fmt, params)
     if fmt.kind == "page":
