@@ -46,6 +46,8 @@ def project(tmp_path):
     shutil.copytree(FIXTURES / "good", root)
     # The project's own inference rules (the build reads them from its ROOT).
     shutil.copytree(inference.folder(config.ROOT), inference.folder(root))
+    # And the queries its full-text index reads the graph with.
+    shutil.copytree(config.ROOT / "queries/internal", root / "queries/internal")
     return root
 
 
@@ -81,6 +83,7 @@ def test_good_build_writes_the_artifact(cfg, project):
     build_dir = Path(cfg["BUILD_DIR"])
     assert sorted(path.name for path in build_dir.iterdir()) == [
         "asserted.nt",
+        "fulltext",
         "inferred.nt",
         "manifest.json",
         "store",

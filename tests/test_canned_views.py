@@ -13,6 +13,8 @@ from policykg.app import close, create_app
 CATALOG = queries.Catalog(config.ROOT / "queries")
 NAMES = CATALOG.names()
 KEYS = {"ok", "query", "params", "columns", "rows", "truncated", "sparql"}
+# A SELECT query's answer is one page of its rows: where the page is, how many in all.
+PAGING_KEYS = {"count", "offset", "limit", "page", "pages", "next", "previous"}
 
 
 def links(response):
@@ -57,7 +59,8 @@ def test_each_query_as_page_json_and_csv(client, name):
         assert f'name="{param.name}"' in html and f'value="{param.example}"' in html
 
     data = client.get(f"/queries/{name}.json").get_json()
-    assert set(data) == KEYS and data["ok"] is True and data["query"] == name
+    assert set(data) == KEYS | PAGING_KEYS and data["ok"] is True and data["query"] == name
+    assert data["count"] == len(data["rows"]) and data["next"] is None  # the handbook fits one page
     assert data["params"] == {p.name: p.example for p in query.params}
     assert data["sparql"] == query.bind({})
     assert all(isinstance(v, str) for row in data["rows"] for v in row.values())

@@ -117,7 +117,9 @@ def embedded(built_cfg):
 def test_every_amount_reads_the_same_on_its_page_in_ask_and_in_match(embedded, built_cfg):
     src = browse.source(embedded, built_cfg)
     on_pages = {}  # benefit IRI → the words of each value or cap
-    for item in browse.policies(src, browse.read_filters({}, src.base)):
+    for item in browse.policies(src, browse.read_filters({}, src.base), browse.Paging(0, browse.MAX_LIMIT))[
+        "items"
+    ]:
         for benefit in browse.policy(src, item["slug"])["benefits"]:
             for amount in benefit["amounts"]:
                 figure = amount["value"] if amount["value"] is not None else amount["maxValue"]

@@ -10,9 +10,10 @@ What a request brings (filters, slugs, IRIs) is checked here and bound as typed 
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
-from . import errors, queries, wording
+from . import artifact, cache, errors, fulltext, queries, wording
 
 # Slugs of our IRIs (`id/<kind>/<slug>`); no dots, so `/doc/policy/x.ttl` is never a slug.
 SLUG = re.compile(r"[A-Za-z0-9_-]+")
@@ -34,6 +35,16 @@ FILTER_SCHEMES = {
     if folder.startswith("concept/")
 }
 MAX_SEARCH = 100
+# Rows of one page of a list, unless the request asks for another number (`limit`, 1…MAX_LIMIT).
+PAGE_SIZE = 20
+MAX_LIMIT = 100
+# The deepest first row a request may ask for (`offset`, or `page` × `limit`).
+MAX_OFFSET = 10_000
+# The full-text index of the artifact, opened once per data version.
+INDEX = "fulltext"
+SEARCHERS: cache.PerVersion = cache.PerVersion("fulltext")
+# The filter values with their labels and counts in all: one aggregate per data version.
+OPTIONS: cache.PerVersion = cache.PerVersion("filter-options")
 # IRIs one labels request may ask about.
 MAX_LABELS = 200
 # The order people expect, where the code lists have one (others sort by IRI).
@@ -60,24 +71,114 @@ BASIS_ORDER = (
 )
 
 
+class Rows(list):
+    """Rows of a query, as {variable: plain value}; `truncated` when the store cut them at
+    its row cap (a list then says so rather than pass a cut list for a whole one)."""
+
+    truncated = False
+
+
 @dataclass(frozen=True)
 class Source:
-    """Where the browse functions get their rows: a store, the API queries, the base IRI."""
+    """Where the browse functions get their rows: a store, the API queries, the base IRI, and
+    the artifact's full-text index (None when there is none: a remote store without a build)."""
 
     store: queries.Queryable
     catalog: queries.Catalog = field(repr=False)
     base: str
     timeout: float
+    searcher: fulltext.Searcher | None = field(default=None, repr=False)
 
-    def rows(self, name: str, **params: str) -> list[dict[str, str]]:
+    def rows(self, name: str, **params: str) -> Rows:
         """Rows of query `name` with `params` bound, as {variable: plain value}."""
-        result = self.store.query(self.catalog.get(name).bind(params), timeout=self.timeout)
-        return [{key: term["value"] for key, term in row.items()} for row in result.rows]
+        return self._rows(self.catalog.get(name).bind(params))
+
+    def page_rows(self, name: str, paging: "Paging", **params: str) -> tuple[Rows, int]:
+        """One page of query `name`'s rows (in its ORDER BY) and how many rows it has in all."""
+        sparql = self.catalog.get(name).bind(params)
+        total = self._rows(queries.counted(sparql))
+        return self._rows(queries.paged(sparql, paging.limit, paging.offset)), int(total[0]["count"])
+
+    def _rows(self, sparql):
+        result = self.store.query(sparql, timeout=self.timeout)
+        rows = Rows({key: term["value"] for key, term in row.items()} for row in result.rows)
+        rows.truncated = bool(result.truncated)
+        return rows
 
 
 def source(store: queries.Queryable, cfg: queries.Settings) -> Source:
-    """The browse functions' source: `store` through the API queries of these settings."""
-    return Source(store, queries.api(cfg), cfg["BASE_IRI"], cfg["QUERY_TIMEOUT"])
+    """The browse functions' source: `store` through the API queries of these settings, with
+    the full-text index of the data version it serves."""
+    return Source(
+        store, queries.api(cfg), cfg["BASE_IRI"], cfg["QUERY_TIMEOUT"], searcher(cfg, store.data_version())
+    )
+
+
+def searcher(cfg: queries.Settings, version: str | None) -> fulltext.Searcher | None:
+    """The full-text index in `BUILD_DIR`, opened once for data version `version`; None when
+    the artifact has none (or the data version is unknown)."""
+    if version is None:
+        return None
+    folder = artifact.folder(cfg) / INDEX
+
+    def open_index():
+        try:
+            return fulltext.Searcher(folder)
+        except FileNotFoundError:
+            return None
+
+    return SEARCHERS.get(str(folder), version, open_index)
+
+
+# --- Paging ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Paging:
+    offset: int
+    limit: int
+
+    @property
+    def number(self) -> int:
+        """The page's number, from 1 (when offset is a multiple of limit)."""
+        return self.offset // self.limit + 1
+
+
+def read_paging(args: Mapping[str, str], default: int = PAGE_SIZE) -> Paging:
+    """The page a request asks for: `limit` rows (default `default`) from `offset`, or from
+    `page` (1, 2, …) × `limit`. BadRequest naming the parameter for a value that cannot be one."""
+    limit = _count(args, "limit", default, 1, MAX_LIMIT)
+    if args.get("offset") and args.get("page"):
+        raise errors.BadRequest("offset 与 page 只能给一个 (give offset or page, not both)", param="page")
+    if args.get("page"):
+        page = _count(args, "page", 1, 1, MAX_OFFSET // limit + 1)
+        return Paging((page - 1) * limit, limit)
+    return Paging(_count(args, "offset", 0, 0, MAX_OFFSET), limit)
+
+
+def _count(args, name, default, least, most):
+    text = (args.get(name) or "").strip()
+    if not text:
+        return default
+    if not text.isascii() or not text.isdigit() or not least <= int(text) <= most:
+        raise errors.BadRequest(f"参数 {name} 应为 {least} 到 {most} 的整数：{text}", param=name)
+    return int(text)
+
+
+def paged(items: list, total: int, paging: Paging, truncated: bool = False) -> dict[str, Any]:
+    """A page of a list as the API gives it: the items, how many in all, where this page is,
+    and the offset of the next page (None on the last)."""
+    following = paging.offset + paging.limit
+    return {
+        "count": total,
+        "offset": paging.offset,
+        "limit": paging.limit,
+        "page": paging.number,
+        "pages": max(1, -(-total // paging.limit)),
+        "nextOffset": following if following < total else None,
+        "truncated": truncated,
+        "items": items,
+    }
 
 
 # --- IRIs, paths and references --------------------------------------------------------------
@@ -139,7 +240,7 @@ def facets(base, rows):
     """{facet: [refs]} from rows of (facet, value, valueLabel[, extra]), without repeats."""
     found: dict = {}
     for row in rows:
-        if "facet" not in row:
+        if "facet" not in row or "value" not in row:
             continue
         items = found.setdefault(row["facet"], {})
         if row["value"] not in items:
@@ -218,61 +319,105 @@ def read_filters(args: Mapping[str, str], base: str) -> Filters:
             given[name] = value
         params[name] = f"{base}id/{folder}/{value}" if value else ""
     least = (args.get("minAmount") or "").strip() or "0"
+    if not re.fullmatch(r"\d+(\.\d+)?", least):
+        raise errors.BadRequest(f"最低金额应为不小于 0 的数字（元）：{least}", param="minAmount")
     if least != "0":
         given["minAmount"] = least
     params["minAmount"] = least
     return Filters(given, params)
 
 
-def policies(src: Source, filters: Filters) -> list[dict[str, Any]]:
-    """The policies matching `filters`, in handbook order, each with its facets and its
-    largest amount ("最高可得")."""
-    found = {}
-    for row in src.rows("policies", **filters.params):
-        if row["policy"] not in found:
-            most = row.get("maxValue")
-            found[row["policy"]] = {
-                "iri": row["policy"],
-                "slug": code(row["policy"]),
-                "label": row["label"],
-                "page": page_path(src.base, row["policy"]),
-                "api": f"/api/policies/{code(row['policy'])}",
-                "firstPage": int(row["firstPage"]) if "firstPage" in row else None,
-                "maxAmount": wording.json_number(most) if most else None,
-                "maxAmountText": wording.yuan(most) if most else "",
-                "rows": [],
-            }
-        found[row["policy"]]["rows"].append(row)
-    items = []
-    for item in found.values():
-        links = facets(src.base, item.pop("rows"))
-        item.update({name: links.get(name, []) for name in ("theme", "level", "applicant", "body")})
-        item["hotline"] = renamed(links.get("hotline", []), "tel")
-        items.append(item)
-    return items
+def policies(src: Source, filters: Filters, paging: Paging) -> dict[str, Any]:
+    """One page of the policies matching `filters` (`paged`: the policies under `items`),
+    each with its facets and its largest amount ("最高可得"). With a search term, best
+    first, each with its best-matching clause highlighted (`snippet`, HTML); without, in
+    handbook order.
+
+    From the full-text index when the artifact has one: the store is then asked about the
+    page's policies only. Without one (a remote store), from `queries/api/policies.rq`."""
+    if src.searcher is None:
+        return _policies_from_store(src, filters, paging)
+    try:
+        found = src.searcher.search(filters.params["q"], index_filters(filters), paging.offset, paging.limit)
+    except ValueError as error:
+        raise errors.BadRequest(f"检索条件无效：{error}", param="q") from None
+    items, truncated = [], False
+    for hit in found.hits:
+        rows = src.rows("policy-summary", policy=hit.policy)
+        truncated = truncated or rows.truncated
+        if rows:
+            item = _policy_item(src, rows)
+            item["snippet"] = hit.snippet if filters.params["q"] else None
+            item["clause"] = hit.clause if filters.params["q"] else None
+            items.append(item)
+    return paged(items, found.total, paging, truncated)
 
 
-def filter_options(src: Source) -> dict[str, list[dict[str, Any]]]:
-    """The values each policy filter can take (used by some policy), with how many use it."""
+def index_filters(filters: Filters) -> dict[str, str]:
+    """The filters as `fulltext.Searcher` takes them (IRIs, and minAmount in yuan)."""
+    chosen = {name: value for name, value in filters.params.items() if name in FILTERS and value}
+    if filters.params["minAmount"] != "0":
+        chosen["minAmount"] = filters.params["minAmount"]
+    return chosen
+
+
+def _policies_from_store(src, filters, paging):
+    rows = src.rows("policies", **filters.params)
+    grouped: dict = {}
+    for row in rows:
+        grouped.setdefault(row["policy"], []).append(row)
+    chosen = list(grouped.values())[paging.offset : paging.offset + paging.limit]
+    items = [dict(_policy_item(src, group), snippet=None, clause=None) for group in chosen]
+    return paged(items, len(grouped), paging, rows.truncated)
+
+
+def _policy_item(src, rows):
+    """One policy of the list from its rows (`policy-summary.rq` or `policies.rq`)."""
+    first = rows[0]
+    amounts = [Decimal(row["amountValue"]) for row in rows if "amountValue" in row]
+    most = str(max(amounts)) if amounts else first.get("maxValue")
+    links = facets(src.base, rows)
+    return {
+        "iri": first["policy"],
+        "slug": code(first["policy"]),
+        "label": first["label"],
+        "page": page_path(src.base, first["policy"]),
+        "api": f"/api/policies/{code(first['policy'])}",
+        "firstPage": int(first["firstPage"]) if "firstPage" in first else None,
+        "maxAmount": wording.json_number(most) if most else None,
+        "maxAmountText": wording.yuan(most) if most else "",
+        **{name: links.get(name, []) for name in ("theme", "level", "applicant", "body")},
+        "hotline": renamed(links.get("hotline", []), "tel"),
+    }
+
+
+def filter_options(src: Source, filters: Filters | None = None) -> dict[str, list[dict[str, Any]]]:
+    """The values each policy filter can take (used by some policy), with how many policies
+    use it: in all (one aggregate query), or, from the full-text index, how many of those
+    matching `filters` have it (drill-down counts)."""
+    counts = None
+    if src.searcher is not None and filters is not None:
+        try:
+            counts = src.searcher.facet_counts(filters.params["q"], index_filters(filters))
+        except ValueError as error:
+            raise errors.BadRequest(f"检索条件无效：{error}", param="q") from None
     options: dict = {}
-    for row in src.rows("filter-options"):
-        option = ref(
-            src.base, row["value"], row["valueLabel"], code=code(row["value"]), policies=int(row["policies"])
-        )
+    for row in OPTIONS.get(src.base, src.store.data_version(), lambda: src.rows("filter-options")):
+        used = int(row["policies"])
+        if counts is not None:
+            used = counts.get(row["facet"], {}).get(row["value"], 0)
+        option = ref(src.base, row["value"], row["valueLabel"], code=code(row["value"]), policies=used)
         if row["facet"] == "document":
             option["number"] = row.get("extra")
         options.setdefault(row["facet"], []).append(option)
     return {facet: sorted(items, key=concept_key) for facet, items in options.items()}
 
 
-def home(src: Source) -> dict[str, Any]:
-    """Every policy, grouped by theme (a policy with two themes is in both)."""
-    everything = policies(src, read_filters({}, src.base))
-    themes: dict = {}
-    for item in everything:
-        for theme in item["theme"]:
-            themes.setdefault(theme["iri"], dict(theme, policies=[]))["policies"].append(item)
-    return {"count": len(everything), "themes": list(themes.values())}
+def home(src: Source, paging: Paging) -> dict[str, Any]:
+    """The themes with how many policies each has, and the first page of the policy list."""
+    listed = policies(src, read_filters({}, src.base), paging)
+    themes = filter_options(src).get("theme", [])
+    return {"count": listed["count"], "themes": themes, "policies": listed}
 
 
 def _resource(src, kind, slug, missing):
@@ -464,23 +609,27 @@ def organisation(src: Source, slug: str) -> dict[str, Any]:
     }
 
 
-def hotlines(src: Source) -> list[dict[str, Any]]:
-    """Every hotline with the policies it answers for."""
-    found: dict = {}
-    for row in src.rows("hotlines"):
-        line = found.setdefault(
-            row["hotline"],
+def hotlines(src: Source, paging: Paging) -> dict[str, Any]:
+    """One page of the hotlines (`paged`), in order of number, each with the policies it
+    answers for."""
+    lines, total = src.page_rows("hotline-list", paging)
+    items, truncated = [], lines.truncated
+    for row in lines:
+        answered = src.rows("hotline-policies", hotline=row["hotline"])
+        truncated = truncated or answered.truncated
+        found: dict = {}
+        for item in answered:
+            body = ref(src.base, item["body"], item["bodyLabel"]) if "body" in item else None
+            found.setdefault(item["policy"], ref(src.base, item["policy"], item["policyLabel"], body=body))
+        items.append(
             {
                 "iri": row["hotline"],
                 "telephone": row["telephone"],
                 "tel": row.get("tel"),
-                "policies": [],
-            },
+                "policies": list(found.values()),
+            }
         )
-        if "policy" in row:
-            body = ref(src.base, row["body"], row["bodyLabel"]) if "body" in row else None
-            line["policies"].append(ref(src.base, row["policy"], row["policyLabel"], body=body))
-    return list(found.values())
+    return paged(items, total, paging, truncated)
 
 
 # --- The SPARQL editor -------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from rdflib import OWL, RDF, RDFS, SH, XSD, Graph, Literal, URIRef
 from rdflib.exceptions import ParserError
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
-from . import artifact, config, inference
+from . import artifact, config, fulltext, inference
 from .errors import BuildError
 
 CANONICAL_BASE = config.CANONICAL_BASE
@@ -190,6 +190,9 @@ def _build(cfg, target, inputs, version, previous, progress):
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
     try:
         _write(staging, rebase(asserted, base), rebase(inferred, base), base)
+        fulltext.build_index(
+            pyoxigraph.Store.read_only(str(staging / "store")), staging / "fulltext", root, base
+        )
         seconds["write"] = time.perf_counter() - started
         manifest = {
             "data_version": version,

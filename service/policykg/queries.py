@@ -154,6 +154,20 @@ def form(text):
     return next((word for word in words if word in FORMS), None)
 
 
+def paged(sparql: str, limit: int, offset: int) -> str:
+    """SELECT `sparql` (with no LIMIT or OFFSET of its own) cut to one page: its solutions
+    `offset` to `offset + limit`, in its own ORDER BY. Only integers are written into the text."""
+    return f"{sparql.rstrip()}\nLIMIT {int(limit)} OFFSET {int(offset)}"
+
+
+def counted(sparql: str) -> str:
+    """A query giving, as `?count`, how many solutions SELECT `sparql` has."""
+    start = next(
+        begin for kind, value, begin, _ in _tokens(sparql) if kind == "word" and value.lower() == "select"
+    )
+    return f"{sparql[:start]}SELECT (COUNT(*) AS ?count) WHERE {{\n{sparql[start:]}\n}}"
+
+
 def _opening_values(text):
     """The VALUES block opening the outermost group: ((start, end), [variables]) or (None, [])."""
     tokens = list(_tokens(text))
@@ -316,6 +330,8 @@ class Queryable(Protocol):
     """What runs a query: a store (`store.Store`, `store.Newest`)."""
 
     def query(self, sparql: str, **limits: Any) -> Any: ...
+
+    def data_version(self) -> str | None: ...
 
 
 def internal_rows(store: Queryable, cfg: Settings, name: str, **params: str) -> list[dict]:

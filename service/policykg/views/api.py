@@ -29,6 +29,19 @@ def reply(build, links=()):
     return cacheable(respond(JSON, {"ok": True, **build()}, links), tag)
 
 
+def listing(path, given, listed, name):
+    """A page of a list (`browse.paged`) as the API gives it: its items under `name`, the count,
+    where the page is, and `next`, the address of the next page (null on the last)."""
+    items = listed.pop("items")
+    following = listed.pop("nextOffset")
+    query = {**given, "offset": following, "limit": listed["limit"]}
+    return {
+        **listed,
+        "next": root(f"{path}?{urlencode(query)}") if following is not None else None,
+        name: items,
+    }
+
+
 def described(kind, slug):
     """The HTML page and RDF twins of a resource with a page."""
     doc = root(f"/doc/{kind}/{slug}")
@@ -40,9 +53,13 @@ def policies():
     src = data_source()
     filters = browse.read_filters(request.args, src.base)
 
+    paging = browse.read_paging(request.args)
+
     def build():
-        items = browse.policies(src, filters)
-        return {"filters": filters.given, "count": len(items), "policies": items}
+        return {
+            "filters": filters.given,
+            **listing("/api/policies", filters.given, browse.policies(src, filters, paging), "policies"),
+        }
 
     query = f"?{urlencode(filters.given)}" if filters.given else ""
     return reply(build, [(root(f"/policies{query}"), "text/html")])
@@ -77,7 +94,11 @@ def organisation(slug):
 
 @bp.get("/hotlines")
 def hotlines():
-    return reply(lambda: {"hotlines": browse.hotlines(data_source())}, [(root("/hotlines"), "text/html")])
+    paging = browse.read_paging(request.args)
+    return reply(
+        lambda: listing("/api/hotlines", {}, browse.hotlines(data_source(), paging), "hotlines"),
+        [(root("/hotlines"), "text/html")],
+    )
 
 
 @bp.get("/vocabulary")

@@ -1,18 +1,24 @@
 """`/queries` and `/queries/<name>`: the canned queries as pages, JSON and CSV.
 
 Every answer names its twins (`Link: <…>; rel="alternate"`) and the pages link them
-visibly. Parameters come from the query string and are bound by `CannedQuery.bind`.
+visibly. Parameters come from the query string and are bound by `CannedQuery.bind`. A
+SELECT query's answer comes a page at a time (`limit`, default 100, from `offset`, or `page`),
+cut from the query's one answer (in its own ORDER BY, up to the row cap), so the answer says
+how many rows there are and where the next page is.
 """
 
 from flask import Blueprint, current_app, request, url_for
 
-from .. import negotiate, render
+from .. import browse, negotiate, render
 from . import cacheable, etag, get_catalog, get_store, not_modified, respond, twins
 
 bp = Blueprint("canned", __name__)
 
 LIST_KINDS = ("page", "data")
 QUERY_KINDS = ("page", "table")
+# Paging arguments of a SELECT query's answer (`limit` rows from `offset`, or `page` × `limit`).
+PAGING = ("limit", "offset", "page")
+PAGE_SIZE = 100
 
 
 @bp.get("/queries.json")
@@ -46,14 +52,41 @@ def summary(query):
 def show(name):
     query = get_catalog().get(negotiate.stem(name))
     fmt = negotiate.choose(request, QUERY_KINDS)
-    given = {key: value for key, value in request.args.items() if key != "format"}
+    given = {key: value for key, value in request.args.items() if key not in ("format", *PAGING)}
     sparql = query.bind(given)
+    paging = browse.read_paging(request.args, PAGE_SIZE) if query.form == "select" else None
     cfg = current_app.config
-    tag = etag("canned", sparql, cfg["ROW_CAP"], fmt.name)
+    tag = etag("canned", sparql, paging, cfg["ROW_CAP"], fmt.name)
     if response := not_modified(tag):
         return response
-    result = get_store().query(sparql, timeout=cfg["QUERY_TIMEOUT"], row_cap=cfg["ROW_CAP"])
+    store, limits = get_store(), {"timeout": cfg["QUERY_TIMEOUT"], "row_cap": cfg["ROW_CAP"]}
+    page = None
+    result = store.query(sparql, **limits)
     columns, rows = render.table(result)
+    if paging is not None:
+        # One query, cut here: its ORDER BY makes the store read every solution anyway, so a
+        # LIMIT would save nothing and a separate COUNT would double the cost.
+        page = browse.paged([], len(rows), paging, result.truncated)
+        rows = rows[paging.offset : paging.offset + paging.limit]
+        del page["items"]
+        params = {p.name: given.get(p.name, p.example) for p in query.params}
+        following = page.pop("nextOffset")
+        page["next"] = (
+            url_for("canned.show", name=name, **params, offset=following, limit=paging.limit)
+            if following is not None
+            else None
+        )
+        page["previous"] = (
+            url_for(
+                "canned.show",
+                name=name,
+                **params,
+                offset=max(0, paging.offset - paging.limit),
+                limit=paging.limit,
+            )
+            if paging.offset
+            else None
+        )
     params = {p.name: given.get(p.name, p.example) for p in query.params}
     links = twins(url_for("canned.show", name=query.name), QUERY_KINDS, fmt, params)
     if fmt.kind == "page":
@@ -66,6 +99,7 @@ def show(name):
                 "fields": [dict(item, value=params[item["name"]]) for item in summary(query)["params"]],
                 "columns": columns,
                 "rows": rows,
+                "paging": page,
                 "truncated": result.truncated,
                 "links": links,
                 "limits": {"timeout": cfg["QUERY_TIMEOUT"], "row_cap": cfg["ROW_CAP"]},
@@ -76,6 +110,7 @@ def show(name):
             "ok": True,
             "query": query.name,
             "params": params,
+            **(page or {}),
             "columns": columns,
             "rows": [{c: render.plain(row[c]) for c in columns if c in row} for row in rows],
             "truncated": result.truncated,
@@ -84,4 +119,6 @@ def show(name):
     response = respond(fmt, payload, links)
     if result.truncated:
         response.headers["X-PolicyKG-Truncated"] = "true"
+    if page and page["next"]:
+        response.headers["Link"] += f', <{page["next"]}>; rel="next"'
     return cacheable(response, tag)

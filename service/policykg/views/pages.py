@@ -34,9 +34,38 @@ def page(template, context, links=(), csp=CSP):
     return protect(response, csp)
 
 
+def next_link(path, given, listed):
+    """The address of the page after `listed` (a `browse.paged` dict) with the same
+    arguments `given`; None on the last page."""
+    if listed["nextOffset"] is None:
+        return None
+    return root(f"{path}?{urlencode({**given, 'offset': listed['nextOffset'], 'limit': listed['limit']})}")
+
+
+def previous_link(path, given, listed):
+    """The address of the page before `listed`; None on the first page."""
+    if listed["offset"] == 0:
+        return None
+    offset = max(0, listed["offset"] - listed["limit"])
+    return root(f"{path}?{urlencode({**given, 'offset': offset, 'limit': listed['limit']})}")
+
+
+def pager(path, given, listed, name):
+    """A page of a list for a template: its items under `name`, and the links to the pages
+    before and after it."""
+    return {
+        **{key: value for key, value in listed.items() if key != "items"},
+        name: listed["items"],
+        "next": next_link(path, given, listed),
+        "previous": previous_link(path, given, listed),
+    }
+
+
 @bp.get("/")
 def home():
-    home = browse.home(data_source())
+    src = data_source()
+    home = browse.home(src, browse.read_paging({}))
+    home["policies"] = pager("/policies", {}, home["policies"], "policies")
     return page("home.html", {"title": "首页", "home": home}, [(root("/api/policies"), "application/json")])
 
 
@@ -44,7 +73,8 @@ def home():
 def policies():
     src = data_source()
     filters = browse.read_filters(request.args, src.base)
-    results = browse.policies(src, filters)
+    paging = browse.read_paging(request.args)
+    results = pager("/policies", filters.given, browse.policies(src, filters, paging), "policies")
     query = f"?{urlencode(filters.given)}" if filters.given else ""
     steps = [(str(value), wording.yuan(value)) for value in AMOUNT_STEPS]
     given = filters.given.get("minAmount")
@@ -56,7 +86,7 @@ def policies():
             "title": "政策检索",
             "filters": filters.given,
             "results": results,
-            "options": browse.filter_options(src),
+            "options": browse.filter_options(src, filters),
             "amounts": steps,
         },
         [(root(f"/api/policies{query}"), "application/json")],
@@ -65,9 +95,10 @@ def policies():
 
 @bp.get("/hotlines")
 def hotlines():
+    listed = browse.hotlines(data_source(), browse.read_paging(request.args))
     return page(
         "hotlines.html",
-        {"title": "咨询电话", "hotlines": browse.hotlines(data_source())},
+        {"title": "咨询电话", "hotlines": pager("/hotlines", {}, listed, "hotlines")},
         [(root("/api/hotlines"), "application/json")],
     )
 
