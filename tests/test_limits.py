@@ -2,8 +2,6 @@
 
 import contextlib
 import json
-import select
-import socket
 import threading
 import time
 import uuid
@@ -276,22 +274,7 @@ def test_refusals_through_the_endpoint(client, query):
 # ---- nothing leaves the machine ---------------------------------------------------------
 
 
-@pytest.fixture
-def listener():
-    """A TCP listener on 127.0.0.1; yields (port, connected()), where connected() waits
-    a little for a connection and tells whether one came."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen()
-
-    def connected(wait=0.5):
-        readable, _, _ = select.select([sock], [], [], wait)
-        if readable:
-            sock.accept()[0].close()
-        return bool(readable)
-
-    yield sock.getsockname()[1], connected
-    sock.close()
+# `listener` (a TCP listener on 127.0.0.1) comes from conftest.py.
 
 
 def test_the_listener_sees_a_store_that_calls_out(listener):
