@@ -417,7 +417,6 @@ def test_manifest_without_file_records_is_not_trusted(cfg):
 def test_emptied_data_file_is_refused_and_the_old_artifact_keeps_serving(cfg, project):
     from policykg import store
 
-    shutil.copytree(config.ROOT / "queries/internal", project / "queries/internal")  # the store's own queries
     first = build.build(cfg)
     assert first["counts"]["policies"] == 1
     (project / "data/data.ttl").write_bytes(b"")
