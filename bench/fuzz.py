@@ -27,6 +27,8 @@ from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from run import free_port, wait_for
+
 BIN = Path(sys.executable).parent
 ROUTES = """\
 import json, sys
@@ -444,24 +446,6 @@ def report(outcome, options):
 def get_json(url):
     with urllib.request.urlopen(url, timeout=30) as response:
         return json.load(response)
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(url, seconds=60):
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
 
 
 if __name__ == "__main__":

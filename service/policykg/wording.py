@@ -33,14 +33,20 @@ def _shift(number: Decimal, places: int) -> Decimal:
     return Decimal((sign, digits, int(exponent) + places))
 
 
-def plain(value: Number) -> str:
-    """A number without exponent or trailing zeros: 1.50 → "1.5", 2E+2 → "200"; "—" when it
-    is not a finite number."""
+def finite(value: Number) -> Decimal | None:
+    """`value` as a finite Decimal, or None when it is not a finite number."""
     try:
         number = decimal(value)
     except InvalidOperation:
-        return NOT_A_NUMBER
-    if not number.is_finite():
+        return None
+    return number if number.is_finite() else None
+
+
+def plain(value: Number) -> str:
+    """A number without exponent or trailing zeros: 1.50 → "1.5", 2E+2 → "200"; "—" when it
+    is not a finite number."""
+    number = finite(value)
+    if number is None:
         return NOT_A_NUMBER
     if number.is_zero():
         return "0"
@@ -57,11 +63,8 @@ def json_number(value: Number) -> int | float:
 def yuan(value: Number) -> str:
     """An amount of CNY as people write it: 4000 → "4000 元", 15000 → "1.5 万元",
     2000000 → "200 万元", 150000000 → "1.5 亿元"."""
-    try:
-        number = decimal(value)
-    except InvalidOperation:
-        return NOT_A_NUMBER
-    if not number.is_finite():
+    number = finite(value)
+    if number is None:
         return NOT_A_NUMBER
     size = abs(number)
     if size >= YI:
