@@ -8,8 +8,8 @@ Same setup as test_browser.py: Debian's chromium, the whole app on 127.0.0.1."""
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from harness import open_page, serve
-from playwright.sync_api import expect
+from harness import ARGS, CHROMIUM, open_page, serve
+from playwright.sync_api import expect, sync_playwright
 
 from policykg.app import close, create_app
 
@@ -53,6 +53,16 @@ def site(built_cfg):
     yield base
     stop()
     close(app)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield launched
+        launched.close()
 
 
 def load(page, site, path):

@@ -10,8 +10,8 @@ would shadow tests/conftest.py for the modules that import from it."""
 import re
 
 import pytest
-from harness import open_page, serve
-from playwright.sync_api import expect
+from harness import ARGS, CHROMIUM, open_page, serve
+from playwright.sync_api import expect, sync_playwright
 
 from policykg.app import close, create_app
 
@@ -26,6 +26,16 @@ def site(built_cfg):
     yield base
     stop()
     close(app)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield launched
+        launched.close()
 
 
 @pytest.fixture
