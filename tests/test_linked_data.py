@@ -240,6 +240,18 @@ def test_a_policy_with_the_labels_of_what_it_points_to(web):
     assert len(set(g.objects(policy, PKG.hasCriterion))) == 22  # inferred triples are included
 
 
+def test_a_policy_says_which_handbook_it_comes_from(web):
+    g = describe(web, "/id/policy/ip-insurance")
+    section = g.value(rdflib.URIRef(BASE + "id/policy/ip-insurance"), PKG.section)
+    handbook = g.value(section, DCTERMS.isPartOf)
+    assert handbook == rdflib.URIRef(BASE + "id/handbook/linyi-amr-2023")
+    assert g.value(section, PKG.firstPage).toPython() == 29
+    assert str(g.value(handbook, rdflib.RDFS.label)) == "惠企助企政策手册（临沂市市场监督管理局，2023年2月）"
+    described = describe(web, "/id/handbook/linyi-amr-2023")  # the handbook dereferences too
+    assert (handbook, rdflib.RDF.type, PKG.Handbook) in described
+    assert described.value(handbook, DCTERMS.issued).toPython() is not None
+
+
 def test_a_benefit_with_its_amounts_and_their_tier_constraints(web):
     g = describe(web, "/doc/benefit/ip-support-7")
     amounts = set(g.objects(rdflib.URIRef(BASE + "id/benefit/ip-support-7"), PKG.amount))

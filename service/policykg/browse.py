@@ -18,7 +18,7 @@ from . import artifact, cache, errors, fulltext, queries, wording
 # Slugs of our IRIs (`id/<kind>/<slug>`); no dots, so `/doc/policy/x.ttl` is never a slug.
 SLUG = re.compile(r"[A-Za-z0-9_-]+")
 # Kinds of resource that have a page here (`/doc/<kind>/<slug>`).
-PAGE_KINDS = ("policy", "document", "organisation")
+PAGE_KINDS = ("policy", "document", "organisation", "handbook")
 # Policy filters: request parameter → folder of its values' IRIs under `<BASE>id/`.
 FILTERS = {
     "level": "concept/level",
@@ -447,7 +447,7 @@ def policy(src: Source, slug: str) -> dict[str, Any]:
         "howToApply": row.get("howToApply"),
         "website": row.get("website"),
         "source": {
-            "handbook": ref(src.base, row["handbook"], row["handbookLabel"]) if "handbook" in row else None,
+            "handbook": handbook_ref(src, row["handbook"]) if "handbook" in row else None,
             "section": ref(src.base, row["section"], row["sectionLabel"]) if "section" in row else None,
             "firstPage": first,
             "lastPage": last,
@@ -549,6 +549,86 @@ def conditions(src, target):
         key = tuple(item["iri"] for item in applicants)
         sections.setdefault(key, {"applicants": applicants, "groups": []})["groups"].append(group)
     return sorted(sections.values(), key=lambda s: [concept_key(a) for a in s["applicants"]])
+
+
+# --- Handbooks ------------------------------------------------------------------------------
+
+
+def issued_words(value: str | None) -> str:
+    """When a handbook was issued, as people write it: "2023-02" → "2023年2月", "2023" →
+    "2023年", "2023-02-15" → "2023年2月15日"; "" when unknown, the value itself when odd."""
+    if not value:
+        return ""
+    found = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", value)
+    if not found:
+        return value
+    year, month, day = found.groups()
+    return f"{year}年" + (f"{int(month)}月" if month else "") + (f"{int(day)}日" if day else "")
+
+
+def handbook_facts(src: Source, target: str) -> dict[str, Any] | None:
+    """One handbook's own facts (`queries/api/handbook.rq`) as a ref with its title, publisher,
+    issue date and place, and `cited`, how a page names it: 《title》（publisher，date）; None
+    when the graph holds no handbook `target`."""
+    rows = src.rows("handbook", handbook=target)
+    if not rows:
+        return None
+    row = rows[0]
+    issued = issued_words(row.get("issued"))
+    publisher = ref(src.base, row["publisher"], row["publisherLabel"]) if "publisher" in row else None
+    place = (
+        ref(src.base, row["place"], row["placeLabel"], code=code(row["place"])) if "place" in row else None
+    )
+    said = "，".join(part for part in ((publisher or {}).get("label"), issued) if part)
+    title = row.get("title")
+    return {
+        **ref(src.base, target, row["label"]),
+        "slug": code(target),
+        "title": title,
+        "titleEn": row.get("titleEn"),
+        "publisher": publisher,
+        "issued": row.get("issued"),
+        "issuedText": issued,
+        "year": int(row["issued"][:4]) if re.match(r"\d{4}", row.get("issued") or "") else None,
+        "place": place,
+        "sourceText": row.get("sourceText"),
+        "cited": f"《{title}》（{said}）" if title and said else (f"《{title}》" if title else row["label"]),
+    }
+
+
+def handbook_ref(src: Source, target: str) -> dict[str, Any]:
+    """The handbook a policy comes from, as its page names it; a bare ref when the IRI is not
+    a pkg:Handbook the graph describes."""
+    return handbook_facts(src, target) or ref(src.base, target, code(target))
+
+
+def is_handbook(src: Source, slug: str) -> bool:
+    """Whether `<BASE>id/handbook/<slug>` is a handbook the graph describes (not one of its
+    sections or distributions, which share the folder)."""
+    return bool(SLUG.fullmatch(slug)) and bool(src.rows("handbook", handbook=f"{src.base}id/handbook/{slug}"))
+
+
+def handbook(src: Source, slug: str, paging: Paging) -> dict[str, Any]:
+    """One handbook: its facts, and one page (`paged`) of the policies it lists, in its order."""
+    target = iri(src.base, "handbook", slug)
+    facts = handbook_facts(src, target)
+    if facts is None:
+        raise errors.NotFound(f"没有这本手册：{slug}")
+    rows, total = src.page_rows("handbook-policies", paging, handbook=target)
+    items = [
+        ref(
+            src.base,
+            row["policy"],
+            row["label"],
+            firstPage=int(row["firstPage"]) if "firstPage" in row else None,
+        )
+        for row in rows
+    ]
+    return {
+        **facts,
+        "api": f"/api/handbooks/{slug}",
+        "policies": paged(items, total, paging, rows.truncated),
+    }
 
 
 # --- Documents, bodies, hotlines ------------------------------------------------------------

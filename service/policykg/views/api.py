@@ -4,7 +4,7 @@
 
 - `/api/policies` (filters as query arguments: `q`, `level`, `kind`, `applicant`, `theme`,
   `minAmount`, `body`, `document`), `/api/policies/<slug>`, `/api/filters`
-- `/api/documents/<slug>`, `/api/organisations/<slug>`, `/api/hotlines`
+- `/api/documents/<slug>`, `/api/organisations/<slug>`, `/api/handbooks/<slug>`, `/api/hotlines`
 - `/api/vocabulary` (prefixes, classes, properties: the SPARQL editor's completions) and
   `/api/labels?iri=…&iri=…` (Chinese names of our IRIs, for result tables)
 """
@@ -90,6 +90,19 @@ def organisation(slug):
     return reply(
         lambda: {"organisation": browse.organisation(data_source(), slug)}, described("organisation", slug)
     )
+
+
+@bp.get("/handbooks/<slug>")
+def handbook(slug):
+    slug = slug.removesuffix(".json")
+    paging = browse.read_paging(request.args)
+
+    def build():
+        found = browse.handbook(data_source(), slug, paging)
+        found["policies"] = listing(f"/api/handbooks/{slug}", {}, found["policies"], "policies")
+        return {"handbook": found}
+
+    return reply(build, described("handbook", slug))
 
 
 @bp.get("/hotlines")

@@ -174,7 +174,23 @@ def body_page(slug):
     )
 
 
-RESOURCE_PAGES = {"policy": policy_page, "document": document_page, "organisation": body_page}
+def handbook_page(slug):
+    paging = browse.read_paging(request.args)
+    handbook = browse.handbook(data_source(), slug, paging)
+    handbook["policies"] = pager(f"/doc/handbook/{slug}", {}, handbook["policies"], "policies")
+    return page(
+        "handbook.html",
+        {"title": handbook["title"] or handbook["label"], "handbook": handbook},
+        resource_links("handbook", slug, handbook["api"]),
+    )
+
+
+RESOURCE_PAGES = {
+    "policy": policy_page,
+    "document": document_page,
+    "organisation": body_page,
+    "handbook": handbook_page,
+}
 
 
 def render_resource(iri):
@@ -185,4 +201,6 @@ def render_resource(iri):
         return None
     kind, _, slug = iri[len(prefix) :].partition("/")
     view = RESOURCE_PAGES.get(kind)
-    return view(slug) if view else None
+    if view is None or (kind == "handbook" and not browse.is_handbook(data_source(), slug)):
+        return None  # (under id/handbook/ are also its sections and distributions: no page of their own)
+    return view(slug)
