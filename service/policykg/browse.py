@@ -27,7 +27,13 @@ FILTERS = {
     "theme": "concept/theme",
     "body": "organisation",
     "document": "document",
+    "handbook": "handbook",
+    "city": "place",
 }
+# Filters by where a policy comes from, whose values must be among those the data has (an
+# unknown handbook, city or year is a 400, not an empty list); `year` is four digits.
+KNOWN_ONLY = ("handbook", "city", "year")
+YEAR = re.compile(r"\d{4}")
 # Concept schemes whose concepts link to the policy list filtered by them.
 FILTER_SCHEMES = {
     "concept/" + folder.split("/", 1)[1]: name
@@ -318,6 +324,12 @@ def read_filters(args: Mapping[str, str], base: str) -> Filters:
         if value:
             given[name] = value
         params[name] = f"{base}id/{folder}/{value}" if value else ""
+    year = (args.get("year") or "").strip()
+    if year and not YEAR.fullmatch(year):
+        raise errors.BadRequest(f"年份应为四位数字，如 2023：{year}", param="year")
+    if year:
+        given["year"] = year
+    params["year"] = year
     least = (args.get("minAmount") or "").strip() or "0"
     if not re.fullmatch(r"\d+(\.\d+)?", least):
         raise errors.BadRequest(f"最低金额应为不小于 0 的数字（元）：{least}", param="minAmount")
@@ -335,6 +347,7 @@ def policies(src: Source, filters: Filters, paging: Paging) -> dict[str, Any]:
 
     From the full-text index when the artifact has one: the store is then asked about the
     page's policies only. Without one (a remote store), from `queries/api/policies.rq`."""
+    check_known(src, filters)
     if src.searcher is None:
         return _policies_from_store(src, filters, paging)
     try:
@@ -353,9 +366,35 @@ def policies(src: Source, filters: Filters, paging: Paging) -> dict[str, Any]:
     return paged(items, found.total, paging, truncated)
 
 
+def check_known(src: Source, filters: Filters) -> None:
+    """BadRequest naming the parameter when a handbook, city or year filter asks for a value no
+    policy has (the values and their counts come from one aggregate per data version)."""
+    asked = {name: filters.params[name] for name in KNOWN_ONLY if filters.params.get(name)}
+    if not asked:
+        return
+    known: dict = {}
+    for row in _option_rows(src):
+        known.setdefault(row["facet"], set()).add(row["value"])
+    words = {"handbook": "手册", "city": "城市（手册所属地域）", "year": "手册发布年份"}
+    for name, value in asked.items():
+        if value not in known.get(name, set()):
+            shown = filters.given[name]
+            raise errors.BadRequest(
+                f"没有这个{words[name]}：{name}={shown}（可选的值见 /api/filters）", param=name
+            )
+
+
+def _option_rows(src):
+    """The rows of `filter-options.rq`: one aggregate, run once per data version."""
+    return OPTIONS.get(src.base, src.store.data_version(), lambda: src.rows("filter-options"))
+
+
 def index_filters(filters: Filters) -> dict[str, str]:
-    """The filters as `fulltext.Searcher` takes them (IRIs, and minAmount in yuan)."""
+    """The filters as `fulltext.Searcher` takes them (IRIs, the year as four digits, and
+    minAmount in yuan)."""
     chosen = {name: value for name, value in filters.params.items() if name in FILTERS and value}
+    if filters.params.get("year"):
+        chosen["year"] = filters.params["year"]
     if filters.params["minAmount"] != "0":
         chosen["minAmount"] = filters.params["minAmount"]
     return chosen
@@ -396,21 +435,41 @@ def filter_options(src: Source, filters: Filters | None = None) -> dict[str, lis
     use it: in all (one aggregate query), or, from the full-text index, how many of those
     matching `filters` have it (drill-down counts)."""
     counts = None
+    if filters is not None:
+        check_known(src, filters)
     if src.searcher is not None and filters is not None:
         try:
             counts = src.searcher.facet_counts(filters.params["q"], index_filters(filters))
         except ValueError as error:
             raise errors.BadRequest(f"检索条件无效：{error}", param="q") from None
     options: dict = {}
-    for row in OPTIONS.get(src.base, src.store.data_version(), lambda: src.rows("filter-options")):
+    for row in _option_rows(src):
         used = int(row["policies"])
         if counts is not None:
             used = counts.get(row["facet"], {}).get(row["value"], 0)
         option = ref(src.base, row["value"], row["valueLabel"], code=code(row["value"]), policies=used)
         if row["facet"] == "document":
             option["number"] = row.get("extra")
+        if row["facet"] == "handbook":
+            option["issued"] = row.get("extra")
+            option["year"] = (row.get("extra") or "")[:4] or None
         options.setdefault(row["facet"], []).append(option)
-    return {facet: sorted(items, key=concept_key) for facet, items in options.items()}
+    for items in options.values():
+        # Values that read the same (two cities called 临沂市) are told apart by their code.
+        seen: dict = {}
+        for item in items:
+            seen.setdefault(item["label"], []).append(item)
+        for same in seen.values():
+            for item in same:
+                item["text"] = f"{item['label']}（{item['code']}）" if len(same) > 1 else item["label"]
+    ordered = {facet: sorted(items, key=concept_key) for facet, items in options.items()}
+    if "year" in ordered:  # the newest first
+        ordered["year"].sort(key=lambda item: item["code"], reverse=True)
+    if "handbook" in ordered:  # by year, newest first, then by name
+        ordered["handbook"].sort(
+            key=lambda item: (-(int(item["year"] or 0)), item["text"], natural(item["iri"]))
+        )
+    return ordered
 
 
 def home(src: Source, paging: Paging) -> dict[str, Any]:
