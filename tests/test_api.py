@@ -375,7 +375,8 @@ def test_document(client):
     document = answer.get_json()["document"]
     assert document["number"] == "临市监知促字〔2021〕117号" and document["year"] == 2021
     assert [item["label"] for item in document["issuers"]] == ["临沂市市场监督管理局", "临沂市财政局"]
-    assert [item["page"] for item in document["policies"]] == ["/doc/policy/ip-support"]
+    assert [item["page"] for item in document["policies"]["policies"]] == ["/doc/policy/ip-support"]
+    assert document["policies"]["count"] == 1 and document["policies"]["next"] is None
     assert links(answer)["text/html"] == "/doc/document/lin-shi-jian-zhi-cu-zi-2021-117"
 
 
@@ -391,7 +392,18 @@ def test_body_and_its_place_in_the_hierarchy(client):
     assert below["lin-shi-jian-zhi-cu-zi-2021-117"] == ["临沂市市场监督管理局", "临沂市财政局"]
     amr = client.get("/api/organisations/linyi-amr").get_json()["organisation"]
     assert [item["label"] for item in amr["ancestors"]] == ["临沂市人民政府"]
-    assert len(amr["administers"]) == 10 and amr["level"] == "市级"
+    assert amr["policies"]["count"] == 10 and amr["level"] == "市级"
+    roles = {item["iri"].rsplit("/", 1)[1]: item["roles"] for item in amr["policies"]["policies"]}
+    assert all({"code": "administers", "label": "受理"} in listed for listed in roles.values())
+    granting = client.get("/api/organisations/shandong-government").get_json()["organisation"]
+    assert {item["iri"].rsplit("/", 1)[1] for item in granting["policies"]["policies"]} == {
+        "quality-awards",
+        "taishan-quality",
+    }
+    assert all(
+        item["roles"] == [{"code": "grants", "label": "给予惠企内容"}]
+        for item in granting["policies"]["policies"]
+    )
 
 
 @pytest.mark.parametrize(

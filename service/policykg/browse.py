@@ -693,9 +693,17 @@ def handbook(src: Source, slug: str, paging: Paging) -> dict[str, Any]:
 # --- Documents, bodies, hotlines ------------------------------------------------------------
 
 
-def document(src: Source, slug: str) -> dict[str, Any]:
-    """One legal document, the bodies that issued it and the policies resting on it."""
+# What a body does for a policy, in words (organisation-policies.rq's roles).
+ROLES = {"administers": "受理", "grants": "给予惠企内容"}
+
+
+def document(src: Source, slug: str, paging: Paging | None = None) -> dict[str, Any]:
+    """One legal document, the bodies that issued it and one page (`paged`) of the policies
+    resting on it."""
     target, row, link_rows = _resource(src, "document", slug, "没有这份文件")
+    paging = paging or read_paging({})
+    rows, total = src.page_rows("document-policies", paging, document=target)
+    resting = [ref(src.base, item["policy"], item["label"]) for item in rows]
     links = facets(src.base, link_rows)
     return {
         "iri": target,
@@ -711,13 +719,25 @@ def document(src: Source, slug: str) -> dict[str, Any]:
         "citedAs": row.get("citedAs"),
         "note": row.get("note"),
         "issuers": links.get("issuer", []),
-        "policies": links.get("policy", []),
+        "policies": paged(resting, total, paging, rows.truncated),
     }
 
 
-def organisation(src: Source, slug: str) -> dict[str, Any]:
-    """One body: its names, its place in the hierarchy, its documents and policies."""
+def organisation(src: Source, slug: str, paging: Paging | None = None) -> dict[str, Any]:
+    """One body: its names, its place in the hierarchy, its documents, and one page (`paged`)
+    of the policies it administers or grants benefits of, each with its roles."""
     target, row, rows = _resource(src, "organisation", slug, "没有这个机关")
+    paging = paging or read_paging({})
+    policy_rows, total = src.page_rows("organisation-policies", paging, organisation=target)
+    related = [
+        ref(
+            src.base,
+            item["policy"],
+            item["label"],
+            roles=[{"code": role, "label": ROLES.get(role, role)} for role in sorted(item["roles"].split())],
+        )
+        for item in policy_rows
+    ]
     links = facets(src.base, rows)
     below: dict = {}  # documents issued by bodies under this one, with those bodies
     for link in rows:
@@ -743,8 +763,7 @@ def organisation(src: Source, slug: str) -> dict[str, Any]:
         "children": links.get("child", []),
         "documents": renamed(links.get("document", []), "number"),
         "subDocuments": list(below.values()),
-        "administers": links.get("administers", []),
-        "grants": links.get("grants", []),
+        "policies": paged(related, total, paging, policy_rows.truncated),
     }
 
 

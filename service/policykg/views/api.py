@@ -81,15 +81,27 @@ def filters():
 @bp.get("/documents/<slug>")
 def document(slug):
     slug = slug.removesuffix(".json")
-    return reply(lambda: {"document": browse.document(data_source(), slug)}, described("document", slug))
+    paging = browse.read_paging(request.args)
+
+    def build():
+        found = browse.document(data_source(), slug, paging)
+        found["policies"] = listing(f"/api/documents/{slug}", {}, found["policies"], "policies")
+        return {"document": found}
+
+    return reply(build, described("document", slug))
 
 
 @bp.get("/organisations/<slug>")
 def organisation(slug):
     slug = slug.removesuffix(".json")
-    return reply(
-        lambda: {"organisation": browse.organisation(data_source(), slug)}, described("organisation", slug)
-    )
+    paging = browse.read_paging(request.args)
+
+    def build():
+        found = browse.organisation(data_source(), slug, paging)
+        found["policies"] = listing(f"/api/organisations/{slug}", {}, found["policies"], "policies")
+        return {"organisation": found}
+
+    return reply(build, described("organisation", slug))
 
 
 @bp.get("/handbooks/<slug>")

@@ -159,7 +159,8 @@ def policy_page(slug):
 
 
 def document_page(slug):
-    document = browse.document(data_source(), slug)
+    document = browse.document(data_source(), slug, browse.read_paging(request.args))
+    document["policies"] = pager(f"/doc/document/{slug}", {}, document["policies"], "policies")
     return page(
         "document.html",
         {"title": document["title"], "document": document},
@@ -168,7 +169,8 @@ def document_page(slug):
 
 
 def body_page(slug):
-    body = browse.organisation(data_source(), slug)
+    body = browse.organisation(data_source(), slug, browse.read_paging(request.args))
+    body["policies"] = pager(f"/doc/organisation/{slug}", {}, body["policies"], "policies")
     return page(
         "body.html", {"title": body["label"], "body": body}, resource_links("organisation", slug, body["api"])
     )
