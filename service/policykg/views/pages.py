@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, request
 
-from .. import browse, errors, negotiate, render, wording
+from .. import artifact, browse, errors, linked, negotiate, render, wording
 from . import CSP, cacheable, data_source, etag, get_catalog, not_modified, protect, respond, root
 
 bp = Blueprint("pages", __name__)
@@ -180,11 +180,30 @@ def handbook_page(slug):
     paging = browse.read_paging(request.args)
     handbook = browse.handbook(data_source(), slug, paging)
     handbook["policies"] = pager(f"/doc/handbook/{slug}", {}, handbook["policies"], "policies")
+    handbook["downloads"] = handbook_downloads(handbook["iri"])
     return page(
         "handbook.html",
         {"title": handbook["title"] or handbook["label"], "handbook": handbook},
         resource_links("handbook", slug, handbook["api"]),
     )
+
+
+def handbook_downloads(iri):
+    """The dumps of the handbook `iri` (its data file's stem, from the manifest): [(name, path)];
+    [] when the build lists no handbooks."""
+    entry = next(
+        (e for e in linked.handbook_files(artifact.manifest(current_app.config)) if e.get("iri") == iri), None
+    )
+    if entry is None:
+        return []
+    return [
+        (name, root(f"/dumps/{name}"))
+        for fmt in linked.HANDBOOK_FORMATS
+        for name in (
+            linked.handbook_dump_name(entry["stem"], fmt),
+            linked.handbook_dump_name(entry["stem"], fmt, True),
+        )
+    ]
 
 
 RESOURCE_PAGES = {
