@@ -34,7 +34,10 @@ from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
-from policykg import docnumber, errors, queries, render, wording
+import ahocorasick
+from rapidfuzz import fuzz, process
+
+from policykg import artifact, docnumber, errors, fulltext, queries, render, wording
 from policykg.cache import LRU, PerVersion
 from policykg.names import clean, short_name
 
@@ -196,12 +199,16 @@ def _bounded(value, text):
 
 @dataclass(frozen=True)
 class Entity:
-    kind: str  # policy | recognition | body | place | applicant | document
+    kind: str  # policy | benefit | recognition | body | place | applicant | document | concept
     thing: str  # IRI
     label: str  # Chinese label
     name: str  # the name as found (cleaned)
     code: str | None = None  # applicant notation, a document's normalized number
     policy: str | None = None  # for a recognition: the policy about it
+
+
+# Kinds the canned-query parser leaves to the linker (`Linker`).
+LINKED_ONLY = ("benefit", "concept")
 
 
 class Lexicon:
@@ -213,6 +220,8 @@ class Lexicon:
         self.numbers = set()  # every key a document number answers to
         for row in rows:
             value = {key: render.plain(term) for key, term in row.items()}
+            if value["kind"] in LINKED_ONLY:
+                continue
             names = {clean(value["name"])}
             short = short_name(value["name"])
             if value["kind"] in ("policy", "recognition", "body") and short:
@@ -232,6 +241,7 @@ class Lexicon:
             if value["kind"] == "document":
                 self.numbers.add(value["code"])
         self.tokenizer = _tokenizer(name for name in self.names if not name.isascii())
+        self.linker = Linker(rows)
 
     def entities(self, text, tokens):
         """Every entity named in `text`: whole tokens, longer names anywhere, close policy names."""
@@ -843,7 +853,7 @@ def check_question(question: object) -> str:
     return question.strip()
 
 
-def answer(
+def canned_answer(
     question: str, store: Any, cfg: queries.Settings, catalog: queries.Catalog | None = None
 ) -> dict[str, Any]:
     """The answer to a question: rows, a one-line summary and the SPARQL used; or, when no
@@ -911,13 +921,13 @@ def _unanswered(question, reading, store, catalog):
         "question": question,
         "matched": False,
         "summary": "没有找到能回答这个问题的预设查询。下面是手册原文中的相关内容和相近的问题。",
-        "fulltext": fulltext(reading, store, catalog),
+        "fulltext": where_stated(reading, store, catalog),
         "suggestions": suggestions(reading.question, catalog),
         "reading": reading.as_json(),
     }
 
 
-def fulltext(reading, store, catalog):
+def where_stated(reading, store, catalog):
     """Handbook passages containing the question's longest content words (`where-stated`),
     those holding more of the words first."""
     terms = sorted(
@@ -1042,3 +1052,710 @@ def evaluate(
         if got != case.query or (got and not same_params(catalog.get(got), case.params, params)):
             misses.append((case, got, params))
     return Evaluation(len(cases), len(cases) - len(misses), misses)
+
+
+# ---------------------------------------------------------------------------------------------
+# Entity linking: every mention of a thing of the graph
+# ---------------------------------------------------------------------------------------------
+
+# Kinds a question can be about (its focus), most specific first when two share a name.
+FOCUS_KINDS = ("recognition", "benefit", "policy", "document", "body")
+# Words a long name may drop and still be the same thing (专利导航项目奖励 → 专利导航项目).
+GENERIC_TAIL = re.compile(r"(奖励|资助|补贴|补助|奖补|项目|申报条件|条件)$")
+PLACE_HEAD = re.compile(r"^(临沂市|山东省|临沂|山东|国家)")
+BRACKETED = re.compile(r"[（(][^）)]*[）)]")
+MIN_PART = 4  # the shortest distinctive part of a longer name
+FUZZY_CUTOFF = 80  # rapidfuzz partial_ratio, 0–100
+FUZZY_QUALITY = 0.8
+
+
+def fold(text):
+    """A question or a name folded for linking: NFKC, lower case, simplified characters,
+    without quotation marks or spaces next to Chinese characters."""
+    return clean(fulltext.fold(unicodedata.normalize("NFKC", text)))
+
+
+@dataclass(frozen=True)
+class Mention:
+    entity: Entity
+    start: int
+    end: int
+    quality: float  # 1.0: a whole label; less: a part of one, or a fuzzy match
+
+
+def _variants(name, kind):
+    """A name and the distinctive parts people use for it: the words in “…”, without the
+    bracketed remark, the place in front or a generic word at the end."""
+    folded = fold(name)
+    found = {folded: 1.0}
+    if kind in ("concept", "applicant", "place"):
+        return found
+    parts = [fold(short)] if (short := short_name(name)) else []
+    bare = fold(BRACKETED.sub("", name))
+    parts += [bare, PLACE_HEAD.sub("", bare), GENERIC_TAIL.sub("", bare), GENERIC_TAIL.sub("", PLACE_HEAD.sub("", bare))]
+    for part in parts:
+        if part and part != folded and (len(part) >= MIN_PART or part == fold(short or "")) and len(part) >= 2:
+            found.setdefault(part, 0.9)
+    return found
+
+
+class Linker:
+    """An Aho-Corasick automaton over every name and distinctive part of a name in the graph,
+    and rapidfuzz over the names of what a question can be about, for small typos."""
+
+    def __init__(self, rows):
+        self.things: dict = {}
+        keys: dict = {}
+        for row in rows:
+            value = {key: render.plain(term) for key, term in row.items()}
+            entity = Entity(
+                value["kind"],
+                value["thing"],
+                value["label"],
+                fold(value["name"]),
+                value.get("code") or None,
+                value.get("policy") or None,
+            )
+            self.things.setdefault(entity.thing, entity)
+            for variant, quality in _variants(value["name"], entity.kind).items():
+                if len(variant) < 2 or (variant.isascii() and len(variant) < 3):
+                    continue
+                keys.setdefault(variant, {}).setdefault((entity.kind, entity.thing), (entity, quality))
+        self.automaton = ahocorasick.Automaton()
+        for key, entities in keys.items():
+            self.automaton.add_word(key, (key, tuple(entities.values())))
+        if keys:
+            self.automaton.make_automaton()
+        self.fuzzy = sorted(
+            {key for key, entities in keys.items() if len(key) >= MIN_PART and not key.isascii()
+             and any(entity.kind in FOCUS_KINDS for entity, _ in entities.values())}
+        )
+        self.keys = keys
+
+    def mentions(self, text):
+        """Mentions in folded `text`: the longest names found (a name inside a longer one found
+        at the same place is dropped); else the closest name by rapidfuzz."""
+        spans = []
+        if self.keys:
+            for end, (key, entities) in self.automaton.iter(text):
+                start = end - len(key) + 1
+                if key.isascii() and not _ascii_word(text, start, end + 1):
+                    continue
+                spans.append((start, end + 1, entities))
+        kept = [
+            span
+            for span in spans
+            if not any(o[0] <= span[0] and span[1] <= o[1] and o[1] - o[0] > span[1] - span[0] for o in spans)
+        ]
+        found = [Mention(entity, start, end, quality) for start, end, entities in kept for entity, quality in entities]
+        if not any(mention.entity.kind in FOCUS_KINDS for mention in found) and self.fuzzy:
+            best = process.extractOne(text, self.fuzzy, scorer=fuzz.partial_ratio, score_cutoff=FUZZY_CUTOFF)
+            if best:
+                key = best[0]
+                for entity, quality in self.keys[key].values():
+                    found.append(Mention(entity, 0, 0, quality * FUZZY_QUALITY * best[1] / 100))
+        return found
+
+
+def _ascii_word(text, start, end):
+    return (start == 0 or not text[start - 1].isalnum()) and (end >= len(text) or not text[end].isalnum())
+
+
+def focus(mentions, prefer=FOCUS_KINDS):
+    """The things the question is about: per place in the question, the most specific kind;
+    the longest mentions first; at most MAX_FOCUS."""
+    rank = {kind: index for index, kind in enumerate(prefer)}
+    by_span: dict = {}
+    for mention in mentions:
+        if mention.entity.kind not in rank:
+            continue
+        span = (mention.start, mention.end)
+        current = by_span.get(span)
+        if current is None or rank[mention.entity.kind] < rank[current.entity.kind]:
+            by_span[span] = mention
+    chosen = sorted(by_span.values(), key=lambda m: (-(m.end - m.start), -m.quality, m.start))
+    things, seen = [], set()
+    for mention in chosen:
+        if mention.entity.thing not in seen:
+            seen.add(mention.entity.thing)
+            things.append(mention)
+    return sorted(things[:MAX_FOCUS], key=lambda m: m.start)
+
+
+MAX_FOCUS = 3
+
+
+# ---------------------------------------------------------------------------------------------
+# Question types, each answered by its own query under queries/ask/
+# ---------------------------------------------------------------------------------------------
+
+ASK_QUERIES = Path("queries") / "ask"
+THRESHOLD = 0.6
+CLAUSES_SHOWN = 5
+
+# Cue words of each question type, in the order they are tried: the first type whose cue is
+# in the question is what it asks (电话是多少 asks for a hotline, not an amount).
+QUESTION_TYPES = (
+    ("hotline", r"电话|热线|联系方式|号码|打哪|咨询哪|联系谁|找谁|phone|hotline|telephone|contact|\bcall\b"),
+    ("url", r"网址|网站|链接|网页|域名|url|website|web address|\blink\b|在哪注册|哪里注册|登录|登陆"),
+    (
+        "fact",
+        r"多久|多长时间|几次|多少次|频率|收费|免费|费用|要钱|花钱|付费|收钱|退保|提前|有效期|期限|几家|多少家|"
+        r"how often|free|cost|fee|surrender|how many",
+    ),
+    ("documents", r"依据|文件|文号|发文|出自|根据什么|哪个文|来源|legal basis|document|based on|regulation"),
+    (
+        "conditions",
+        r"条件|要求|资格|门槛|需要满足|需要什么|具备|符合什么|怎么才能|才能|criteria|requirement|qualif|eligib",
+    ),
+    (
+        "apply",
+        r"怎么申请|如何申请|怎样申请|申报流程|申请流程|怎么报|如何申报|怎么申报|怎么用|如何使用|怎么使用|办理|how to apply|how do i apply|how can i apply",
+    ),
+    (
+        "amount",
+        r"多少钱|多少|金额|奖金|奖励|补贴|资助|补助|奖补|能拿|给多少|几万|钱|how much|amount|money|worth|reward|subsid|grant",
+    ),
+    ("about", r"是什么|什么是|介绍|干什么|做什么|干嘛|是啥|啥是|what is|what's|what does"),
+)
+TYPE_PATTERNS = tuple((name, re.compile(pattern)) for name, pattern in QUESTION_TYPES)
+TYPE_QUERY = {
+    "hotline": "hotline",
+    "url": "about",
+    "documents": "documents",
+    "conditions": "conditions",
+    "apply": "about",
+    "amount": "amount",
+    "about": "about",
+}
+TYPE_TITLES = {
+    "hotline": "咨询电话",
+    "url": "网址",
+    "fact": "手册原文",
+    "documents": "政策依据",
+    "conditions": "申请条件",
+    "apply": "申请方式",
+    "amount": "金额",
+    "about": "是什么",
+    "eligibility": "符合条件的奖项",
+    "list": "列表",
+    "clauses": "手册原文",
+}
+# "成立6年了，能申请什么": an attribute stated, and a question of what it qualifies for.
+STATED_YEARS = {
+    "operating-years": re.compile(r"成立|运行|运营|经营|开业|营业|办厂|创办|注册|干了|做了|开了|established|operating|in business|founded"),
+    "quality-work-years": re.compile(r"从事质量|质量工作|质量管理工作"),
+    "continuous-production-years": re.compile(r"连续.{0,4}生产|正常生产"),
+}
+ASKS_WHAT = re.compile(r"能|可以|可|什么|哪些|哪个|够|符合|满足|申请|申报|报|which|what|can|eligible|qualify")
+
+
+def ask_catalog(cfg):
+    """The question types' queries (`queries/ask/*.rq`), read once per process."""
+    return queries.catalog(str(Path(cfg["ROOT"]) / ASK_QUERIES), cfg["BASE_IRI"])
+
+
+def question_type(text):
+    """The first question type whose cue is in folded `text`, with the cue; else (None, None)."""
+    for name, pattern in TYPE_PATTERNS:
+        if match := pattern.search(text):
+            return name, match.group(0)
+    return None, None
+
+
+def _stated_years(text, reading):
+    """(concept notation, years) when the question states how long it has operated (or worked,
+    or produced) and asks what that qualifies for; else None."""
+    if not reading.years or not ASKS_WHAT.search(text):
+        return None
+    for notation, pattern in STATED_YEARS.items():
+        if pattern.search(text):
+            bound = reading.years[0]
+            return notation, bound.value + (1 if bound.relation == "gt" else 0)
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Answers
+# ---------------------------------------------------------------------------------------------
+
+
+def _plain_rows(result):
+    return [{key: render.plain(value) for key, value in row.items()} for row in result.rows]
+
+
+def _pages(row):
+    first, last = row.get("firstPage"), row.get("lastPage")
+    if not first:
+        return ""
+    return f"第 {first} 页" if not last or last == first else f"第 {first}–{last} 页"
+
+
+def _clause(row, text_key="sourceText", thing_key="thing"):
+    return {
+        "policy": row.get("policy"),
+        "policyLabel": row.get("policyLabel"),
+        "thing": row.get(thing_key),
+        "clause": row.get("clause") or "",
+        "text": row.get(text_key) or "",
+        "pages": _pages(row),
+    }
+
+
+@dataclass
+class Answer:
+    kind: str
+    summary: str
+    rows: list
+    clauses: list
+    confidence: float
+    sparql: list  # (query name, SPARQL text)
+    figure: str | None = None  # the amount, hotline or address that answers
+    hotline: str | None = None
+
+
+def _run(store, cfg, name, params):
+    query = ask_catalog(cfg).get(name)
+    sparql = query.bind(params)
+    return _plain_rows(store.query(sparql)), (name, sparql)
+
+
+def _amount_words(row):
+    """One amount in words: 10 万元 / 最高 4000 元 / 按贷款本金的 10%，最高 10 万元；with its basis."""
+    parts = []
+    if row.get("value"):
+        parts.append(wording.yuan(row["value"]))
+    if row.get("rate"):
+        rate = wording.plain(Decimal(row["rate"]) * 100)
+        base = row.get("rateBaseLabel") or ""
+        parts.append(f"按{base}的 {rate}%")
+    if row.get("maxValue"):
+        parts.append(f"最高 {wording.yuan(row['maxValue'])}")
+    text = "，".join(parts)
+    if row.get("basis"):
+        text = f"{text}（{row['basis']}）" if text else row["basis"]
+    return text
+
+
+def _tier_fits(row, count):
+    low, high = row.get("tierMin"), row.get("tierMax")
+    if low is None and high is None:
+        return None
+    if low is not None:
+        low = Decimal(low)
+        if count < low or (count == low and row.get("tierMinInclusive") == "false"):
+            return False
+    if high is not None:
+        high = Decimal(high)
+        if count > high or (count == high and row.get("tierMaxInclusive") != "true"):
+            return False
+    return True
+
+
+LEVEL_WORDS = {
+    "国际": "国际",
+    "国家": "国家",
+    "行业": "行业",
+    "地方": "地方",
+    "团体": "团体",
+    "省": "省",
+    "市": "市",
+}
+COUNT = re.compile(r"(?P<num>\d+|[一二两三四五六七八九十百]+)\s*(?:件|项|个|家|次)")
+
+
+def answer_amount(store, cfg, things, text):
+    rows, sparql, clauses, lines, figures = [], [], [], [], []
+    for mention in things:
+        found, ran = _run(store, cfg, "amount", {"focus": mention.entity.thing})
+        sparql.append(ran)
+        if mention.entity.kind == "recognition":
+            # amounts tied to this recognition (a tier for it) only, when the benefit has any
+            own = {row["benefit"] for row in found if row.get("amountRecognition") == mention.entity.thing}
+            found = [
+                row for row in found
+                if row["benefit"] not in own or row.get("amountRecognition") == mention.entity.thing
+            ]
+        count = COUNT.search(text)
+        if count and any(row.get("tierMin") or row.get("tierMax") for row in found):
+            number = _number(count["num"])
+            fitting = [row for row in found if _tier_fits(row, number) is not False]
+            found = fitting or found
+        levels = [row for row in found if row.get("levelLabel") and any(
+            word in text and word in row["levelLabel"] for word in LEVEL_WORDS
+        )]
+        found = levels or found
+        monetary = [row for row in found if row.get("amount")]
+        shown = monetary or found
+        rows += shown
+        for row in shown:
+            words = _amount_words(row) if row.get("amount") else "未载明金额"
+            who = f"，{row['grantor']}" if row.get("grantor") else ""
+            tier = f"（{row['amountLabel']}）" if row.get("amountLabel") and len(shown) > 1 else ""
+            lines.append(f"{row['benefitLabel']}{tier}：{words}{who}")
+            if row.get("amount"):
+                figures.append(words)
+            clause = _clause(row, thing_key="benefit")
+            if clause not in clauses:
+                clauses.append(clause)
+    if not rows:
+        return None
+    summary = "；".join(dict.fromkeys(lines)) + f"。（{rows[0]['policyLabel']}，{_pages(rows[0])}）"
+    return Answer("amount", summary, rows, clauses, 0.9 if figures else 0.75, sparql, "；".join(dict.fromkeys(figures)) or None)
+
+
+def answer_conditions(store, cfg, things, text):
+    rows, sparql, clauses, groups = [], [], [], {}
+    for mention in things:
+        found, ran = _run(store, cfg, "conditions", {"focus": mention.entity.thing})
+        sparql.append(ran)
+        rows += found
+        for row in found:
+            groups.setdefault((row["group"], row["groupLabel"]), []).append(row)
+            clauses.append(_clause(row, thing_key="criterion"))
+    if not rows:
+        return None
+    parts = []
+    for (_, label), members in groups.items():
+        texts = "".join(f"{row.get('clause', '')}{row['sourceText']}" for row in members)
+        parts.append(f"{label}（{_pages(members[0])}）：{texts}")
+    return Answer("conditions", "；".join(parts), rows, clauses, 0.85, sparql)
+
+
+def answer_hotline(store, cfg, things, text):
+    rows, sparql = [], []
+    for mention in things:
+        found, ran = _run(store, cfg, "hotline", {"focus": mention.entity.thing})
+        sparql.append(ran)
+        rows += [row for row in found if row not in rows]
+    if not rows:
+        return None
+    by_policy: dict = {}
+    for row in rows:
+        by_policy.setdefault((row["policyLabel"], row.get("administeredBy") or "", _pages(row)), []).append(row["telephone"])
+    parts = [f"{label}：{'、'.join(phones)}（{body}，{pages}）" for (label, body, pages), phones in by_policy.items()]
+    phones = "、".join(dict.fromkeys(row["telephone"] for row in rows))
+    clauses = [
+        dict(_clause(row, thing_key="policy"), text=f"咨询电话：{row['telephone']}") for row in rows
+    ]
+    return Answer("hotline", "咨询电话：" + "；".join(parts), rows, clauses, 0.9, sparql, phones, phones)
+
+
+def answer_documents(store, cfg, things, text):
+    rows, sparql = [], []
+    for mention in things:
+        found, ran = _run(store, cfg, "documents", {"focus": mention.entity.thing})
+        sparql.append(ran)
+        rows += [row for row in found if row not in rows]
+    if not rows:
+        return None
+    items = []
+    for row in rows:
+        number = f"（{row['number']}）" if row.get("number") else ""
+        issuer = f"，{row['issuer']}" if row.get("issuer") else ""
+        items.append(f"《{row['title']}》{number}{issuer}")
+    summary = f"{rows[0]['policyLabel']}的依据：" + "；".join(dict.fromkeys(items)) + f"（{_pages(rows[0])}）"
+    clauses = [_clause(row, text_key="citedAs", thing_key="document") for row in rows]
+    return Answer("documents", summary, rows, clauses, 0.85, sparql)
+
+
+def answer_about(store, cfg, things, text, kind):
+    rows, sparql = [], []
+    for mention in things:
+        found, ran = _run(store, cfg, "about", {"focus": mention.entity.thing})
+        sparql.append(ran)
+        rows += found
+    if not rows:
+        return None
+    key = {"url": "url", "apply": "howToApply"}.get(kind)
+    if key:
+        useful = [row for row in rows if row.get(key)]
+        if not useful:
+            return None
+        row = useful[0]
+        value = row[key]
+        summary = f"{row['label']}的{TYPE_TITLES[kind]}：{value}（{_pages(row)}）"
+        text_shown = row.get("howToApply") or value
+        clause = dict(_clause(row), text=text_shown)
+        return Answer(kind, summary, useful, [clause], 0.9, sparql, value if kind == "url" else None)
+    useful = [row for row in rows if row.get("definition") or row.get("sourceText") or row.get("note")]
+    if not useful:
+        return None
+    row = useful[0]
+    said = row.get("definition") or row.get("sourceText") or row.get("note")
+    summary = f"{row['label']}：{said}（{_pages(row)}）"
+    return Answer("about", summary, useful, [dict(_clause(row), text=said)], 0.8, sparql)
+
+
+def answer_eligibility(store, cfg, stated, reading, matcher):
+    """Which conditions the stated attribute (years) meets, checked with match's logic."""
+    notation, value = stated
+    concept = f"{cfg['BASE_IRI']}id/concept/info/{notation}"
+    rows, ran = _run(store, cfg, "concept-constraints", {"concept": concept})
+    if not rows or matcher is None:
+        return None
+    rules = matcher.eligibility(store, cfg)
+    profile = matcher.read_profile({notation: float(value)}, rules)
+    criteria = {
+        criterion.iri: criterion
+        for policy in rules.policies.values()
+        for group in policy.groups
+        for criterion in group.criteria
+    }
+    words = [t for t in reading.tokens if len(t) >= 2 and t not in FILLERS and not t.isdigit()]
+    topical = [
+        row for row in rows
+        if any(word in (row.get("recognitionLabel") or "") + row["policyLabel"] + row["groupLabel"] for word in words)
+    ]
+    rows = topical or rows
+    met, clauses, seen = [], [], set()
+    for row in rows:
+        criterion = criteria.get(row["criterion"])
+        if criterion is None or row["criterion"] in seen:
+            continue
+        seen.add(row["criterion"])
+        outcome = matcher.evaluate_criterion(criterion, profile, rules)
+        checks = [check for check in outcome["checks"] if check.get("concept") == notation]
+        if outcome["status"] == "unmet" or not any(check["status"] == "met" for check in checks):
+            continue
+        name = row.get("recognitionLabel") or row["groupLabel"]
+        met.append((name, row))
+        clauses.append(_clause(row, thing_key="criterion"))
+    years = wording.plain(value)
+    if not met:
+        summary = f"运行 {years} 年不满足手册中任何运行年限要求。"
+        return Answer("eligibility", summary, [], [_clause(row, thing_key="criterion") for row in rows], 0.7, [ran])
+    items = [f"{name}（{row.get('clause', '')}{row['sourceText'].rstrip('；;。')}，{_pages(row)}）" for name, row in met]
+    summary = f"{years} 年满足年限要求的有：" + "；".join(items) + "。其他条件另需满足。"
+    return Answer("eligibility", summary, [row for _, row in met], clauses, 0.85, [ran])
+
+
+# --- retrieval ---------------------------------------------------------------------------------
+
+SEARCHERS: PerVersion = PerVersion("ask.searchers")
+
+
+def searcher(store, cfg):
+    """The artifact's full-text index, opened once per data version; None without one."""
+    folder = artifact.folder(cfg) / "fulltext"
+
+    def open_index():
+        try:
+            return fulltext.Searcher(folder)
+        except (FileNotFoundError, ValueError, OSError):
+            return None
+
+    version = store.data_version()
+    return SEARCHERS.get(str(folder), version, open_index) if version else open_index()
+
+
+def search_words(reading, drop=()):
+    words = [
+        token for token in reading.tokens
+        if token not in FILLERS and token.strip() and not re.fullmatch(r"[\W_]+", token) and token not in drop
+    ]
+    return " ".join(words)[: fulltext.MAX_TEXT]
+
+
+def best_clauses(store, cfg, reading, policies=(), limit=CLAUSES_SHOWN):
+    """The handbook's clauses ranked for the question (BM25 over the full-text index); those of
+    `policies` first when given."""
+    index = searcher(store, cfg)
+    text = search_words(reading)
+    if index is None or not text:
+        return []
+    hits = index.clauses(text, limit=30).hits
+    if policies:
+        hits = [hit for hit in hits if hit.policy in policies] + [hit for hit in hits if hit.policy not in policies]
+    shown = []
+    for hit in hits[:limit]:
+        pages = hit.pages
+        shown.append(
+            {
+                "policy": hit.policy,
+                "policyLabel": None,
+                "thing": hit.thing,
+                "kind": hit.kind,
+                "clause": hit.clause or "",
+                "text": hit.text,
+                "pages": "" if not pages else (f"第 {pages[0]} 页" if pages[0] == pages[1] or not pages[1] else f"第 {pages[0]}–{pages[1]} 页"),
+                "score": round(hit.score, 3),
+            }
+        )
+    return shown
+
+
+def _policies_of(things, linker):
+    found = set()
+    for mention in things:
+        entity = mention.entity
+        if entity.kind == "policy":
+            found.add(entity.thing)
+        elif entity.policy:
+            found.add(entity.policy)
+    return found
+
+
+FACT_STOP = re.compile(r"[？?！!。，,、]")
+
+
+def answer_fact(store, cfg, things, reading, linker):
+    """A fact stated in the text (how often, how many, cost, early surrender): the best clause
+    of the policy asked about, verbatim."""
+    policies = _policies_of(things, linker)
+    clauses = best_clauses(store, cfg, reading, policies)
+    own = [clause for clause in clauses if clause["policy"] in policies]
+    if not own:
+        return None
+    best = own[0]
+    summary = f"手册原文（{best['pages']}{best['clause']}）：{best['text']}"
+    return Answer("fact", summary, [], own[:CLAUSES_SHOWN], 0.65, [])
+
+
+def answer_clauses(store, cfg, reading, policies):
+    clauses = best_clauses(store, cfg, reading, policies)
+    if not clauses:
+        return None
+    best = clauses[0]
+    summary = f"最相关的手册原文（{best['pages']}{best['clause']}）：{best['text']}"
+    return Answer("clauses", summary, [], clauses, 0.3, [])
+
+
+# --- the one entry point -----------------------------------------------------------------------
+
+ANSWERERS = {
+    "amount": answer_amount,
+    "conditions": answer_conditions,
+    "hotline": answer_hotline,
+    "documents": answer_documents,
+}
+
+
+def answer(
+    question: str,
+    store: Any,
+    cfg: queries.Settings,
+    catalog: queries.Catalog | None = None,
+    matcher: Any = None,
+) -> dict[str, Any]:
+    """The answer to a question, read against the whole graph.
+
+    The question's mentions are linked to the graph's things; its type (amount, conditions,
+    hotline, documents, web address, how to apply, what it is, a fact stated in text, what a
+    stated attribute qualifies for) picks the query of `queries/ask/` run for them. A question
+    about no thing goes to the canned list queries. Each reading has a confidence; below
+    THRESHOLD the answer says 不确定 and shows the best clauses of the handbook and close
+    questions, never the rows of another question type. `matcher` is `policykg.match` (passed
+    in by the caller: the domain modules do not import each other) for eligibility questions."""
+    question = check_question(question)
+    catalog = catalog or queries.canned(cfg)
+    words = lexicon(store, cfg)
+    reading = read(question, words)
+    text = fold(reading.text)
+    mentions = words.linker.mentions(text)
+    things = focus(mentions)
+    kind, cue = question_type(text)
+    quality = min((mention.quality for mention in things), default=0.0)
+    result = None
+    stated = _stated_years(text, reading)
+    if stated and (not things or kind in (None, "amount", "conditions")):
+        kind = "eligibility"
+        result = answer_eligibility(store, cfg, stated, reading, matcher)
+        quality = 1.0
+    elif things and kind in ANSWERERS:
+        result = ANSWERERS[kind](store, cfg, things, text)
+    elif things and kind in ("url", "apply", "about"):
+        result = answer_about(store, cfg, things, text, kind)
+    elif things and kind == "fact":
+        result = answer_fact(store, cfg, things, reading, words)
+    elif things and kind is None:
+        kind = "about"
+        result = answer_about(store, cfg, things, text, kind)
+        quality *= 0.7
+    if result is None and not things:
+        listed = _list_answer(question, reading, words, store, catalog)
+        if listed is not None:
+            result, kind, quality = listed, "list", 1.0
+    if result is None:
+        result = answer_clauses(store, cfg, reading, _policies_of(things, words))
+        kind = kind or "clauses"
+        quality = 1.0
+    confidence = round(result.confidence * quality, 2) if result else 0.0
+    sure = confidence >= THRESHOLD
+    clauses = result.clauses if result else []
+    if not sure:
+        shown = best_clauses(store, cfg, reading, _policies_of(things, words))
+        clauses = _merge_clauses(clauses, shown)
+        best = result.summary if result else "手册中没有找到相关内容。"
+        summary = f"不确定：{best}"
+    else:
+        summary = result.summary
+    sparql = result.sparql if result else []
+    return {
+        "ok": True,
+        "question": question,
+        "type": kind,
+        "title": TYPE_TITLES.get(kind or "clauses", ""),
+        "matched": sure,
+        "sure": sure,
+        "confidence": confidence,
+        "summary": summary,
+        "figure": result.figure if result and sure else None,
+        "hotline": result.hotline if result and sure else None,
+        "rows": result.rows if result and sure else [],
+        "columns": sorted({key for row in (result.rows if result and sure else []) for key in row}),
+        "clauses": clauses[: CLAUSES_SHOWN * 2],
+        "entities": [
+            {"kind": m.entity.kind, "iri": m.entity.thing, "label": m.entity.label, "quality": round(m.quality, 2)}
+            for m in things
+        ],
+        "cue": cue,
+        "query": sparql[0][0] if sparql else None,
+        "sparql": sparql[0][1] if sparql else None,
+        "queries": [{"name": name, "sparql": text} for name, text in sparql],
+        "suggestions": [] if sure else suggestions(question, catalog),
+        "reading": reading.as_json(),
+    }
+
+
+def _merge_clauses(first, second):
+    merged, seen = [], set()
+    for clause in [*first, *second]:
+        key = (clause.get("thing"), clause.get("text"))
+        if key not in seen:
+            seen.add(key)
+            merged.append(clause)
+    return merged
+
+
+def _list_answer(question, reading, words, store, catalog):
+    """A list question (by document, years, amount, rate, tiers, applicant type, body…) through
+    the canned queries; sure only when cue and parameter both say it."""
+    mapping = choose(reading, words)
+    if mapping is None:
+        return None
+    query = catalog.get(mapping.intent.query)
+    sparql = query.bind(mapping.params)
+    result = store.query(sparql)
+    columns, rows = render.table(result)
+    plain = [{column: render.plain(row.get(column)) for column in columns} for row in rows]
+    for row in plain:
+        for column in mapping.intent.money:
+            if row.get(column):
+                row[f"{column}Text"] = wording.yuan(row[column])
+    confidence = 0.8 if mapping.score >= 6 else 0.5
+    if not plain:
+        confidence = 0.4
+    clauses = [
+        {
+            "policy": row.get("policy") or row.get("policyIri"),
+            "policyLabel": row.get("policyLabel"),
+            "thing": row.get("benefit") or row.get("award") or row.get("thing"),
+            "clause": row.get("clause") or "",
+            "text": row.get("sourceText") or row.get("clauseText") or "",
+            "pages": _pages(row),
+        }
+        for row in plain
+        if row.get("sourceText") or row.get("clauseText")
+    ]
+    return Answer("list", summary(mapping, query, plain), plain, clauses, confidence, [(query.name, sparql)])
