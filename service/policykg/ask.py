@@ -1092,11 +1092,29 @@ def _variants(name, kind):
         return found
     parts = [fold(short)] if (short := short_name(name)) else []
     bare = fold(BRACKETED.sub("", name))
-    parts += [bare, PLACE_HEAD.sub("", bare), GENERIC_TAIL.sub("", bare), GENERIC_TAIL.sub("", PLACE_HEAD.sub("", bare))]
+    headless = PLACE_HEAD.sub("", bare)
+    parts += [bare, headless, _untailed(bare), _untailed(headless)]
     for part in parts:
-        if part and part != folded and (len(part) >= MIN_PART or part == fold(short or "")) and len(part) >= 2:
+        if (
+            part
+            and part != folded
+            and (len(part) >= MIN_PART or part == fold(short or ""))
+            and len(part) >= 2
+        ):
             found.setdefault(part, 0.9)
+    # the ends of a long name: 首席质量官培训 for 企业首席质量官培训 (kept when distinctive, see Linker)
+    if len(bare) > MIN_PART + 1 and kind in FOCUS_KINDS:
+        for size in range(MIN_PART, len(bare)):
+            for part in (bare[:size], bare[-size:]):
+                found.setdefault(part, round(0.7 + 0.2 * size / len(bare), 2))
     return found
+
+
+def _untailed(name):
+    """`name` without its generic last words: 专利导航项目奖励 → 专利导航."""
+    for _ in range(2):
+        name = GENERIC_TAIL.sub("", name)
+    return name
 
 
 class Linker:
@@ -1121,14 +1139,26 @@ class Linker:
                 if len(variant) < 2 or (variant.isascii() and len(variant) < 3):
                     continue
                 keys.setdefault(variant, {}).setdefault((entity.kind, entity.thing), (entity, quality))
+        # a part of a name (not a whole label) naming more than two things says too little
+        keys = {
+            key: entities
+            for key, entities in keys.items()
+            if len({thing for _, thing in entities}) <= 2
+            or any(quality == 1.0 for _, quality in entities.values())
+        }
         self.automaton = ahocorasick.Automaton()
         for key, entities in keys.items():
             self.automaton.add_word(key, (key, tuple(entities.values())))
         if keys:
             self.automaton.make_automaton()
         self.fuzzy = sorted(
-            {key for key, entities in keys.items() if len(key) >= MIN_PART and not key.isascii()
-             and any(entity.kind in FOCUS_KINDS for entity, _ in entities.values())}
+            {
+                key
+                for key, entities in keys.items()
+                if len(key) >= MIN_PART
+                and not key.isascii()
+                and any(entity.kind in FOCUS_KINDS for entity, _ in entities.values())
+            }
         )
         self.keys = keys
 
@@ -1147,7 +1177,11 @@ class Linker:
             for span in spans
             if not any(o[0] <= span[0] and span[1] <= o[1] and o[1] - o[0] > span[1] - span[0] for o in spans)
         ]
-        found = [Mention(entity, start, end, quality) for start, end, entities in kept for entity, quality in entities]
+        found = [
+            Mention(entity, start, end, quality)
+            for start, end, entities in kept
+            for entity, quality in entities
+        ]
         if not any(mention.entity.kind in FOCUS_KINDS for mention in found) and self.fuzzy:
             best = process.extractOne(text, self.fuzzy, scorer=fuzz.partial_ratio, score_cutoff=FUZZY_CUTOFF)
             if best:
@@ -1183,6 +1217,15 @@ def focus(mentions, prefer=FOCUS_KINDS):
 
 
 MAX_FOCUS = 3
+# One question per question type, shown on the empty ask page.
+EXAMPLES = (
+    "泰山品质认证能拿多少钱",
+    "申请市长质量奖要满足什么条件",
+    "知识产权奖补资助打哪个电话",
+    "标准化奖励的政策依据是什么",
+    "质量沂站的网址是什么",
+    "我们公司成立6年了，能申请什么质量奖",
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1243,10 +1286,13 @@ TYPE_TITLES = {
 }
 # "成立6年了，能申请什么": an attribute stated, and a question of what it qualifies for.
 STATED_YEARS = {
-    "operating-years": re.compile(r"成立|运行|运营|经营|开业|营业|办厂|创办|注册|干了|做了|开了|established|operating|in business|founded"),
+    "operating-years": re.compile(
+        r"成立|运行|运营|经营|开业|营业|办厂|创办|注册|干了|做了|开了|established|operating|in business|founded"
+    ),
     "quality-work-years": re.compile(r"从事质量|质量工作|质量管理工作"),
     "continuous-production-years": re.compile(r"连续.{0,4}生产|正常生产"),
 }
+REQUIRES = re.compile(r"要求|需要|规定|门槛|require")
 ASKS_WHAT = re.compile(r"能|可以|可|什么|哪些|哪个|够|符合|满足|申请|申报|报|which|what|can|eligible|qualify")
 
 
@@ -1266,8 +1312,10 @@ def question_type(text):
 def _stated_years(text, reading):
     """(concept notation, years) when the question states how long it has operated (or worked,
     or produced) and asks what that qualifies for; else None."""
-    if not reading.years or not ASKS_WHAT.search(text):
+    if not reading.years or reading.years[0].relation != "eq" or not ASKS_WHAT.search(text):
         return None
+    if REQUIRES.search(text):
+        return None  # 要求运行5年以上: a list of requirements, not a stated attribute
     for notation, pattern in STATED_YEARS.items():
         if pattern.search(text):
             bound = reading.years[0]
@@ -1312,6 +1360,7 @@ class Answer:
     sparql: list  # (query name, SPARQL text)
     figure: str | None = None  # the amount, hotline or address that answers
     hotline: str | None = None
+    params: dict = field(default_factory=dict)
 
 
 def _run(store, cfg, name, params):
@@ -1373,7 +1422,8 @@ def answer_amount(store, cfg, things, text):
             # amounts tied to this recognition (a tier for it) only, when the benefit has any
             own = {row["benefit"] for row in found if row.get("amountRecognition") == mention.entity.thing}
             found = [
-                row for row in found
+                row
+                for row in found
                 if row["benefit"] not in own or row.get("amountRecognition") == mention.entity.thing
             ]
         count = COUNT.search(text)
@@ -1381,9 +1431,12 @@ def answer_amount(store, cfg, things, text):
             number = _number(count["num"])
             fitting = [row for row in found if _tier_fits(row, number) is not False]
             found = fitting or found
-        levels = [row for row in found if row.get("levelLabel") and any(
-            word in text and word in row["levelLabel"] for word in LEVEL_WORDS
-        )]
+        levels = [
+            row
+            for row in found
+            if row.get("levelLabel")
+            and any(word in text and word in row["levelLabel"] for word in LEVEL_WORDS)
+        ]
         found = levels or found
         monetary = [row for row in found if row.get("amount")]
         shown = monetary or found
@@ -1401,7 +1454,15 @@ def answer_amount(store, cfg, things, text):
     if not rows:
         return None
     summary = "；".join(dict.fromkeys(lines)) + f"。（{rows[0]['policyLabel']}，{_pages(rows[0])}）"
-    return Answer("amount", summary, rows, clauses, 0.9 if figures else 0.75, sparql, "；".join(dict.fromkeys(figures)) or None)
+    return Answer(
+        "amount",
+        summary,
+        rows,
+        clauses,
+        0.9 if figures else 0.75,
+        sparql,
+        "；".join(dict.fromkeys(figures)) or None,
+    )
 
 
 def answer_conditions(store, cfg, things, text):
@@ -1432,12 +1493,15 @@ def answer_hotline(store, cfg, things, text):
         return None
     by_policy: dict = {}
     for row in rows:
-        by_policy.setdefault((row["policyLabel"], row.get("administeredBy") or "", _pages(row)), []).append(row["telephone"])
-    parts = [f"{label}：{'、'.join(phones)}（{body}，{pages}）" for (label, body, pages), phones in by_policy.items()]
-    phones = "、".join(dict.fromkeys(row["telephone"] for row in rows))
-    clauses = [
-        dict(_clause(row, thing_key="policy"), text=f"咨询电话：{row['telephone']}") for row in rows
+        by_policy.setdefault((row["policyLabel"], row.get("administeredBy") or "", _pages(row)), []).append(
+            row["telephone"]
+        )
+    parts = [
+        f"{label}：{'、'.join(phones)}（{body}，{pages}）"
+        for (label, body, pages), phones in by_policy.items()
     ]
+    phones = "、".join(dict.fromkeys(row["telephone"] for row in rows))
+    clauses = [dict(_clause(row, thing_key="policy"), text=f"咨询电话：{row['telephone']}") for row in rows]
     return Answer("hotline", "咨询电话：" + "；".join(parts), rows, clauses, 0.9, sparql, phones, phones)
 
 
@@ -1504,8 +1568,12 @@ def answer_eligibility(store, cfg, stated, reading, matcher):
     }
     words = [t for t in reading.tokens if len(t) >= 2 and t not in FILLERS and not t.isdigit()]
     topical = [
-        row for row in rows
-        if any(word in (row.get("recognitionLabel") or "") + row["policyLabel"] + row["groupLabel"] for word in words)
+        row
+        for row in rows
+        if any(
+            word in (row.get("recognitionLabel") or "") + row["policyLabel"] + row["groupLabel"]
+            for word in words
+        )
     ]
     rows = topical or rows
     met, clauses, seen = [], [], set()
@@ -1524,8 +1592,13 @@ def answer_eligibility(store, cfg, stated, reading, matcher):
     years = wording.plain(value)
     if not met:
         summary = f"运行 {years} 年不满足手册中任何运行年限要求。"
-        return Answer("eligibility", summary, [], [_clause(row, thing_key="criterion") for row in rows], 0.7, [ran])
-    items = [f"{name}（{row.get('clause', '')}{row['sourceText'].rstrip('；;。')}，{_pages(row)}）" for name, row in met]
+        return Answer(
+            "eligibility", summary, [], [_clause(row, thing_key="criterion") for row in rows], 0.7, [ran]
+        )
+    items = [
+        f"{name}（{row.get('clause', '')}{row['sourceText'].rstrip('；;。')}，{_pages(row)}）"
+        for name, row in met
+    ]
     summary = f"{years} 年满足年限要求的有：" + "；".join(items) + "。其他条件另需满足。"
     return Answer("eligibility", summary, [row for _, row in met], clauses, 0.85, [ran])
 
@@ -1551,7 +1624,8 @@ def searcher(store, cfg):
 
 def search_words(reading, drop=()):
     words = [
-        token for token in reading.tokens
+        token
+        for token in reading.tokens
         if token not in FILLERS and token.strip() and not re.fullmatch(r"[\W_]+", token) and token not in drop
     ]
     return " ".join(words)[: fulltext.MAX_TEXT]
@@ -1566,7 +1640,9 @@ def best_clauses(store, cfg, reading, policies=(), limit=CLAUSES_SHOWN):
         return []
     hits = index.clauses(text, limit=30).hits
     if policies:
-        hits = [hit for hit in hits if hit.policy in policies] + [hit for hit in hits if hit.policy not in policies]
+        hits = [hit for hit in hits if hit.policy in policies] + [
+            hit for hit in hits if hit.policy not in policies
+        ]
     shown = []
     for hit in hits[:limit]:
         pages = hit.pages
@@ -1578,7 +1654,13 @@ def best_clauses(store, cfg, reading, policies=(), limit=CLAUSES_SHOWN):
                 "kind": hit.kind,
                 "clause": hit.clause or "",
                 "text": hit.text,
-                "pages": "" if not pages else (f"第 {pages[0]} 页" if pages[0] == pages[1] or not pages[1] else f"第 {pages[0]}–{pages[1]} 页"),
+                "pages": ""
+                if not pages
+                else (
+                    f"第 {pages[0]} 页"
+                    if pages[0] == pages[1] or not pages[1]
+                    else f"第 {pages[0]}–{pages[1]} 页"
+                ),
                 "score": round(hit.score, 3),
             }
         )
@@ -1596,7 +1678,8 @@ def _policies_of(things, linker):
     return found
 
 
-FACT_STOP = re.compile(r"[？?！!。，,、]")
+# Words of a clause that state a fact of the kinds asked (how often, cost, surrender, counts).
+FACT_WORDS = re.compile(r"每年|每季|每月|一次|费用|免费|免除|收费|退保|提前|不超过|家|个|次|周期|年度")
 
 
 def answer_fact(store, cfg, things, reading, linker):
@@ -1609,7 +1692,8 @@ def answer_fact(store, cfg, things, reading, linker):
         return None
     best = own[0]
     summary = f"手册原文（{best['pages']}{best['clause']}）：{best['text']}"
-    return Answer("fact", summary, [], own[:CLAUSES_SHOWN], 0.65, [])
+    said = FACT_WORDS.search(fold(best["text"]))
+    return Answer("fact", summary, [], own[:CLAUSES_SHOWN], 0.85 if said else 0.6, [])
 
 
 def answer_clauses(store, cfg, reading, policies):
@@ -1658,6 +1742,8 @@ def answer(
     quality = min((mention.quality for mention in things), default=0.0)
     result = None
     stated = _stated_years(text, reading)
+    if things and all(m.entity.kind in ("body", "place") for m in things) and kind in (None, "documents"):
+        things = []  # 临沂市人民政府发布了哪些文件: a list by body
     if stated and (not things or kind in (None, "amount", "conditions")):
         kind = "eligibility"
         result = answer_eligibility(store, cfg, stated, reading, matcher)
@@ -1672,7 +1758,7 @@ def answer(
         kind = "about"
         result = answer_about(store, cfg, things, text, kind)
         quality *= 0.7
-    if result is None and not things:
+    if result is None and (not things or all(m.entity.kind in ("body", "place") for m in things)):
         listed = _list_answer(question, reading, words, store, catalog)
         if listed is not None:
             result, kind, quality = listed, "list", 1.0
@@ -1706,10 +1792,16 @@ def answer(
         "columns": sorted({key for row in (result.rows if result and sure else []) for key in row}),
         "clauses": clauses[: CLAUSES_SHOWN * 2],
         "entities": [
-            {"kind": m.entity.kind, "iri": m.entity.thing, "label": m.entity.label, "quality": round(m.quality, 2)}
+            {
+                "kind": m.entity.kind,
+                "iri": m.entity.thing,
+                "label": m.entity.label,
+                "quality": round(m.quality, 2),
+            }
             for m in things
         ],
         "cue": cue,
+        "params": result.params if result else {},
         "query": sparql[0][0] if sparql else None,
         "sparql": sparql[0][1] if sparql else None,
         "queries": [{"name": name, "sparql": text} for name, text in sparql],
@@ -1743,7 +1835,7 @@ def _list_answer(question, reading, words, store, catalog):
         for column in mapping.intent.money:
             if row.get(column):
                 row[f"{column}Text"] = wording.yuan(row[column])
-    confidence = 0.8 if mapping.score >= 6 else 0.5
+    confidence = 0.85 if mapping.score >= 6 else 0.7 if mapping.score >= 4 else 0.5
     if not plain:
         confidence = 0.4
     clauses = [
@@ -1758,4 +1850,118 @@ def _list_answer(question, reading, words, store, catalog):
         for row in plain
         if row.get("sourceText") or row.get("clauseText")
     ]
-    return Answer("list", summary(mapping, query, plain), plain, clauses, confidence, [(query.name, sparql)])
+    return Answer(
+        "list",
+        summary(mapping, query, plain),
+        plain,
+        clauses,
+        confidence,
+        [(query.name, sparql)],
+        params=mapping.params,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The evaluation set (service/policykg/evaluation/ask-set.tsv): expected facts, two parts
+# ---------------------------------------------------------------------------------------------
+
+ASK_SET = Path(__file__).parent / "evaluation" / "ask-set.tsv"
+PARTS = ("dev", "test")
+OUTCOMES = ("right", "unsure-with-clause", "unsure-without", "wrong")
+
+
+@dataclass(frozen=True)
+class SetCase:
+    id: str
+    part: str
+    type: str
+    question: str
+    facts: tuple
+    policy: str
+
+
+def load_set(path=ASK_SET, part="dev"):
+    """The cases of one part of the evaluation set (`id part type question facts policy note`,
+    tab-separated, a header line; facts " | "-separated). Only the part asked for is kept: the
+    test part is never looked at when tuning."""
+    if part not in PARTS:
+        raise errors.BadRequest(f"part 应为 {' 或 '.join(PARTS)} (unknown part {part!r})", param="part")
+    cases = []
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    header = lines[0].split("\t") if lines else []
+    for lineno, line in enumerate(lines[1:], start=2):
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = dict(zip(header, line.split("\t"), strict=False))
+        if fields.get("part") != part:
+            continue
+        if not fields.get("question"):
+            raise errors.BadRequest(f"{path}:{lineno}: 缺少问题 (no question)")
+        facts = tuple(
+            fact.strip() for fact in (fields.get("facts") or fields.get("expected") or "").split("|")
+        )
+        cases.append(
+            SetCase(
+                fields.get("id", str(lineno)),
+                part,
+                fields.get("type", ""),
+                fields["question"],
+                tuple(fact for fact in facts if fact),
+                fields.get("policy", ""),
+            )
+        )
+    return cases
+
+
+def _comparable(text):
+    return re.sub(r"[\s“”\"'‘’《》（）()，,。、；;：:]", "", fold(text or ""))
+
+
+def outcome(case, result):
+    """right | unsure-with-clause | unsure-without | wrong: whether the answer states every
+    expected fact (a sure answer: in what it says first; an unsure one: in the clauses shown)."""
+    said = _comparable(
+        " ".join(filter(None, (result["summary"], result.get("figure"), result.get("hotline"))))
+    )
+    shown = said + _comparable(" ".join(clause.get("text", "") for clause in result.get("clauses", [])))
+    facts = [_comparable(fact) for fact in case.facts]
+    if result["sure"]:
+        return "right" if facts and all(fact in said for fact in facts) else "wrong"
+    if not facts:
+        return "right"  # the handbook does not say: 不确定 is the right answer
+    return "unsure-with-clause" if all(fact in shown for fact in facts) else "unsure-without"
+
+
+@dataclass
+class SetEvaluation:
+    part: str
+    counts: dict  # question type → outcome → count
+    misses: list  # (SetCase, outcome, summary) — filled for the dev part only
+
+    def total(self, which=None):
+        return sum(
+            count
+            for by_type in self.counts.values()
+            for name, count in by_type.items()
+            if which in (None, name)
+        )
+
+    def share(self, which):
+        total = self.total()
+        return self.total(which) / total if total else 0.0
+
+
+def evaluate_set(store, cfg, path=ASK_SET, part="dev", matcher=None, catalog=None):
+    """Scores of one part of the evaluation set, by question type. The misses are kept for the
+    dev part only, so that the test part's questions are never shown."""
+    catalog = catalog or queries.canned(cfg)
+    counts: dict = {}
+    misses = []
+    for case in load_set(path, part):
+        result = answer(case.question, store, cfg, catalog, matcher=matcher)
+        got = outcome(case, result)
+        by_type = counts.setdefault(case.type or "-", dict.fromkeys(OUTCOMES, 0))
+        by_type[got] += 1
+        if part == "dev" and got != "right":
+            misses.append((case, got, result["summary"]))
+    return SetEvaluation(part, counts, misses)
