@@ -1183,7 +1183,9 @@ class Linker:
             for entity, quality in entities
         ]
         if not any(mention.entity.kind in FOCUS_KINDS for mention in found) and self.fuzzy:
-            best = process.extractOne(text, self.fuzzy, scorer=fuzz.partial_ratio, score_cutoff=FUZZY_CUTOFF)
+            # a name no longer than the question, so that the name is what is aligned in it
+            names = [key for key in self.fuzzy if len(key) <= len(text)]
+            best = process.extractOne(text, names, scorer=fuzz.partial_ratio, score_cutoff=FUZZY_CUTOFF)
             if best:
                 key = best[0]
                 for entity, quality in self.keys[key].values():
@@ -1913,23 +1915,45 @@ def load_set(path=ASK_SET, part="dev"):
     return cases
 
 
+WAN = re.compile(r"(\d+(?:\.\d+)?)万元")
+
+
 def _comparable(text):
-    return re.sub(r"[\s“”\"'‘’《》（）()，,。、；;：:]", "", fold(text or ""))
+    """Text as facts are compared: folded, without white space, brackets of numbers alike, and
+    every N万元 also as its value in 元 (10万元 = 100000元)."""
+    text = re.sub(r"\s", "", fold(text or "")).replace("[", "〔").replace("]", "〕")
+    return text + "\n" + WAN.sub(lambda m: f"{wording.plain(Decimal(m.group(1)) * 10000)}元", text)
+
+
+def _has(fact, text):
+    return any(_comparable(choice).split("\n")[0] in text for choice in fact.split(" / ") if choice.strip())
+
+
+UNSTATED = re.compile(r"不确定|未载明|没有写明")
 
 
 def outcome(case, result):
-    """right | unsure-with-clause | unsure-without | wrong: whether the answer states every
-    expected fact (a sure answer: in what it says first; an unsure one: in the clauses shown)."""
+    """right | unsure-with-clause | unsure-without | wrong, scored as docs/ask-evaluation.md says:
+    on the summary and rows a user sees; for `none` questions, unsure or 未载明 is right."""
     said = _comparable(
-        " ".join(filter(None, (result["summary"], result.get("figure"), result.get("hotline"))))
+        " ".join(
+            [result["summary"], result.get("figure") or "", result.get("hotline") or ""]
+            + [str(value) for row in result.get("rows", []) for value in row.values()]
+        )
     )
-    shown = said + _comparable(" ".join(clause.get("text", "") for clause in result.get("clauses", [])))
-    facts = [_comparable(fact) for fact in case.facts]
+    if case.type == "none":
+        return "right" if not result["sure"] or UNSTATED.search(result["summary"]) else "wrong"
     if result["sure"]:
-        return "right" if facts and all(fact in said for fact in facts) else "wrong"
-    if not facts:
-        return "right"  # the handbook does not say: 不确定 is the right answer
-    return "unsure-with-clause" if all(fact in shown for fact in facts) else "unsure-without"
+        return "right" if case.facts and all(_has(fact, said) for fact in case.facts) else "wrong"
+    policies = set(case.policy.split())
+    shown = [
+        _comparable(clause.get("text", ""))
+        for clause in result.get("clauses", [])
+        if (clause.get("policy") or "").rsplit("/", 1)[-1] in policies
+    ]
+    if any(_has(fact, text) for text in shown for fact in case.facts):
+        return "unsure-with-clause"
+    return "unsure-without"
 
 
 @dataclass

@@ -143,7 +143,10 @@ def parser():
         help="score the evaluation set (default: the one shipped with the package), or the canned-query question set",
     )
     ask_.add_argument(
-        "--part", choices=ask.PARTS, default=None, help="the part of the evaluation set (default: dev, then test)"
+        "--part",
+        choices=ask.PARTS,
+        default=None,
+        help="the part of the evaluation set (default: dev, then test)",
     )
     ask_.add_argument("--json", action="store_true", help="print the answer as JSON")
     ask_.add_argument("--endpoint", help="a remote SPARQL endpoint instead of the local build")
@@ -325,7 +328,9 @@ def _print_evaluation(evaluation):
 
 def _print_set_evaluation(evaluation):
     for case, got, said in evaluation.misses:
-        print(f"{got.upper():<18} {case.id} [{case.type}] {case.question}\n      expected {' | '.join(case.facts)}\n      got      {said}")
+        print(
+            f"{got.upper():<18} {case.id} [{case.type}] {case.question}\n      expected {' | '.join(case.facts)}\n      got      {said}"
+        )
     print(f"part {evaluation.part}: {evaluation.total()} questions")
     header = ["type", *ask.OUTCOMES]
     print("  " + "\t".join(header))
@@ -351,7 +356,12 @@ def _print_answer(result, as_json):
         print()
         print("\t".join(result["columns"]))
         for row in result["rows"]:
-            print("\t".join(str(row.get(column, "")).replace("\t", " ").replace("\n", " ") for column in result["columns"]))
+            print(
+                "\t".join(
+                    str(row.get(column, "")).replace("\t", " ").replace("\n", " ")
+                    for column in result["columns"]
+                )
+            )
     for item in result["queries"]:
         print()
         print(f"# {item['name']}")
