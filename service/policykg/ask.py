@@ -1403,20 +1403,42 @@ def _tier_fits(row, count):
     return True
 
 
-LEVEL_WORDS = {
-    "国际": "国际",
-    "国家": "国家",
-    "行业": "行业",
-    "地方": "地方",
-    "团体": "团体",
-    "省": "省",
-    "市": "市",
-}
+# A level the question names: 国家级, 省级, 市级 (国际 / 国家 / 行业 … before 标准 name tiers by label).
+LEVEL_ASKED = re.compile(r"(国家|省|市|县|区)级")
 COUNT = re.compile(r"(?P<num>\d+|[一二两三四五六七八九十百]+)\s*(?:件|项|个|家|次)")
+
+
+def _select_tiers(found, text):
+    """The amounts of one benefit the question picks: the tier whose label it names (the longest
+    such label), the tier a stated count falls in, the tier of the level it names. Second value:
+    False when it names a level that none of the tiers has (市级, when only 国家级 and 省级 are
+    stated)."""
+    tiered = [row for row in found if row.get("amountLabel") or row.get("levelLabel") or row.get("tierMin")]
+    if len(tiered) < 2:
+        return found, True
+    named = [row for row in tiered if row.get("amountLabel") and fold(BRACKETED.sub("", row["amountLabel"])) in text]
+    if named:
+        longest = max(len(row["amountLabel"]) for row in named)
+        return [row for row in named if len(row["amountLabel"]) == longest], True
+    count = COUNT.search(text)
+    if count and any(row.get("tierMin") or row.get("tierMax") for row in tiered):
+        number = _number(count["num"])
+        if number is not None:
+            fitting = [row for row in tiered if _tier_fits(row, number)]
+            if fitting:
+                return fitting, True
+    asked = [match.group(0) for match in LEVEL_ASKED.finditer(text)]
+    if asked and any(row.get("levelLabel") for row in tiered):
+        levels = [row for row in tiered if row.get("levelLabel") and any(
+            word.rstrip("级") == row["levelLabel"].rstrip("级") for word in asked
+        )]
+        return (levels, True) if levels else (found, False)
+    return found, True
 
 
 def answer_amount(store, cfg, things, text):
     rows, sparql, clauses, lines, figures = [], [], [], [], []
+    known_level = True
     for mention in things:
         found, ran = _run(store, cfg, "amount", {"focus": mention.entity.thing})
         sparql.append(ran)
@@ -1428,25 +1450,21 @@ def answer_amount(store, cfg, things, text):
                 for row in found
                 if row["benefit"] not in own or row.get("amountRecognition") == mention.entity.thing
             ]
-        count = COUNT.search(text)
-        if count and any(row.get("tierMin") or row.get("tierMax") for row in found):
-            number = _number(count["num"])
-            fitting = [row for row in found if _tier_fits(row, number) is not False]
-            found = fitting or found
-        levels = [
-            row
-            for row in found
-            if row.get("levelLabel")
-            and any(word in text and word in row["levelLabel"] for word in LEVEL_WORDS)
-        ]
-        found = levels or found
-        monetary = [row for row in found if row.get("amount")]
-        shown = monetary or found
+        by_benefit: dict = {}
+        for row in found:
+            by_benefit.setdefault(row["benefit"], []).append(row)
+        chosen = []
+        for members in by_benefit.values():
+            picked, fits = _select_tiers(members, text)
+            known_level = known_level and fits
+            chosen += picked
+        monetary = [row for row in chosen if row.get("amount")]
+        shown = monetary or chosen
         rows += shown
         for row in shown:
             words = _amount_words(row) if row.get("amount") else "未载明金额"
             who = f"，{row['grantor']}" if row.get("grantor") else ""
-            tier = f"（{row['amountLabel']}）" if row.get("amountLabel") and len(shown) > 1 else ""
+            tier = f"（{row['amountLabel']}）" if row.get("amountLabel") else ""
             lines.append(f"{row['benefitLabel']}{tier}：{words}{who}")
             if row.get("amount"):
                 figures.append(words)
@@ -1456,15 +1474,11 @@ def answer_amount(store, cfg, things, text):
     if not rows:
         return None
     summary = "；".join(dict.fromkeys(lines)) + f"。（{rows[0]['policyLabel']}，{_pages(rows[0])}）"
-    return Answer(
-        "amount",
-        summary,
-        rows,
-        clauses,
-        0.9 if figures else 0.75,
-        sparql,
-        "；".join(dict.fromkeys(figures)) or None,
-    )
+    confidence = 0.9 if figures else 0.75
+    if not known_level:
+        confidence = 0.4
+        summary = "手册未载明所问级别的金额；载明的有：" + summary
+    return Answer("amount", summary, rows, clauses, confidence, sparql, "；".join(dict.fromkeys(figures)) or None)
 
 
 def answer_conditions(store, cfg, things, text):
@@ -1593,7 +1607,11 @@ def answer_eligibility(store, cfg, stated, reading, matcher):
         clauses.append(_clause(row, thing_key="criterion"))
     years = wording.plain(value)
     if not met:
-        summary = f"运行 {years} 年不满足手册中任何运行年限要求。"
+        unmet = [
+            f"{row.get('recognitionLabel') or row['groupLabel']}（{row['sourceText'].rstrip('；;。')}，{_pages(row)}）"
+            for row in rows
+        ]
+        summary = f"{years} 年不满足以下年限要求：" + "；".join(dict.fromkeys(unmet)) + "。"
         return Answer(
             "eligibility", summary, [], [_clause(row, thing_key="criterion") for row in rows], 0.7, [ran]
         )
@@ -1741,6 +1759,8 @@ def answer(
     mentions = words.linker.mentions(text)
     things = focus(mentions)
     kind, cue = question_type(text)
+    if kind in ANSWERERS and min((m.quality for m in things), default=0.0) < SURE_LINK:
+        things = _retrieved_focus(store, cfg, reading, things, words.linker, kind)
     quality = min((mention.quality for mention in things), default=0.0)
     result = None
     stated = _stated_years(text, reading)
@@ -1810,6 +1830,37 @@ def answer(
         "suggestions": [] if sure else suggestions(question, catalog),
         "reading": reading.as_json(),
     }
+
+
+SURE_LINK = 0.9
+RETRIEVED_QUALITY = 0.75
+CLEAR_LEAD = 1.3
+
+
+def _retrieved_focus(store, cfg, reading, things, linker, kind):
+    """When no name in the question is sure, the thing of the best clause (a benefit for an
+    amount; else its policy), if it leads the next clause of another thing clearly; a weak
+    link that the clauses do not support loses confidence."""
+    index = searcher(store, cfg)
+    text = search_words(reading)
+    if index is None or not text:
+        return things
+    hits = index.clauses(text, limit=5).hits
+    if not hits:
+        return things
+    best = hits[0]
+    thing = best.thing if kind == "amount" and best.kind == "benefit" else best.policy
+    entity = linker.things.get(thing)
+    if entity is None:
+        return things
+    linked = {m.entity.thing for m in things} | {m.entity.policy for m in things}
+    if thing in linked:
+        return things
+    others = [hit.score for hit in hits[1:] if (hit.thing if thing == best.thing else hit.policy) != thing]
+    lead = not others or best.score >= CLEAR_LEAD * others[0]
+    if things:
+        return [Mention(m.entity, m.start, m.end, m.quality * 0.8) for m in things]
+    return [Mention(entity, 0, 0, RETRIEVED_QUALITY if lead else 0.6)]
 
 
 def _merge_clauses(first, second):
