@@ -1251,7 +1251,8 @@ QUESTION_TYPES = (
     ("documents", r"依据|文件|文号|发文|出自|根据什么|哪个文|来源|legal basis|document|based on|regulation"),
     (
         "conditions",
-        r"条件|要求|资格|门槛|需要满足|需要什么|具备|符合什么|怎么才能|才能|criteria|requirement|qualif|eligib",
+        r"条件|要求|资格|门槛|需要满足|需要什么|具备|符合什么|怎么才能|才能|criteria|requirement|qualif|eligib|"
+        r"(可以|能|还能|能不能|可不可以)(申请|申报|报|享受|拿)[^？?]{0,12}吗|can (i|we) (apply|get)",
     ),
     (
         "apply",
@@ -1416,7 +1417,11 @@ def _select_tiers(found, text):
     tiered = [row for row in found if row.get("amountLabel") or row.get("levelLabel") or row.get("tierMin")]
     if len(tiered) < 2:
         return found, True
-    named = [row for row in tiered if row.get("amountLabel") and fold(BRACKETED.sub("", row["amountLabel"])) in text]
+    named = [
+        row
+        for row in tiered
+        if row.get("amountLabel") and fold(BRACKETED.sub("", row["amountLabel"])) in text
+    ]
     if named:
         longest = max(len(row["amountLabel"]) for row in named)
         return [row for row in named if len(row["amountLabel"]) == longest], True
@@ -1429,9 +1434,12 @@ def _select_tiers(found, text):
                 return fitting, True
     asked = [match.group(0) for match in LEVEL_ASKED.finditer(text)]
     if asked and any(row.get("levelLabel") for row in tiered):
-        levels = [row for row in tiered if row.get("levelLabel") and any(
-            word.rstrip("级") == row["levelLabel"].rstrip("级") for word in asked
-        )]
+        levels = [
+            row
+            for row in tiered
+            if row.get("levelLabel")
+            and any(word.rstrip("级") == row["levelLabel"].rstrip("级") for word in asked)
+        ]
         return (levels, True) if levels else (found, False)
     return found, True
 
@@ -1478,7 +1486,9 @@ def answer_amount(store, cfg, things, text):
     if not known_level:
         confidence = 0.4
         summary = "手册未载明所问级别的金额；载明的有：" + summary
-    return Answer("amount", summary, rows, clauses, confidence, sparql, "；".join(dict.fromkeys(figures)) or None)
+    return Answer(
+        "amount", summary, rows, clauses, confidence, sparql, "；".join(dict.fromkeys(figures)) or None
+    )
 
 
 def answer_conditions(store, cfg, things, text):
@@ -1558,7 +1568,13 @@ def answer_about(store, cfg, things, text, kind):
         text_shown = row.get("howToApply") or value
         clause = dict(_clause(row), text=text_shown)
         return Answer(kind, summary, useful, [clause], 0.9, sparql, value if kind == "url" else None)
-    useful = [row for row in rows if row.get("definition") or row.get("sourceText") or row.get("note")]
+    useful = [
+        row
+        for row in rows
+        if row.get("definition")
+        or row.get("note")
+        or len(row.get("sourceText") or "") > len(row["label"]) + 4
+    ]
     if not useful:
         return None
     row = useful[0]
@@ -1698,8 +1714,17 @@ def _policies_of(things, linker):
     return found
 
 
-# Words of a clause that state a fact of the kinds asked (how often, cost, surrender, counts).
-FACT_WORDS = re.compile(r"每年|每季|每月|一次|费用|免费|免除|收费|退保|提前|不超过|家|个|次|周期|年度")
+# What a fact question asks → the words of a clause that state such a fact.
+FACT_KINDS = tuple(
+    (re.compile(asked), re.compile(said))
+    for asked, said in (
+        (r"多久|多长时间|几次|多少次|频率|how often", r"每年|每两年|每季|每月|一次|周期|年度"),
+        (r"收费|免费|费用|要钱|花钱|付费|收钱|谁出|free|cost|fee", r"费用|免费|免除|承担|收费|不收"),
+        (r"退保|提前|surrender", r"退保"),
+        (r"几家|多少家|how many", r"\d+\s*家|[一二三四五六七八九十]+家|\d+\s*个"),
+        (r"有效期|期限", r"有效期|期限|年内"),
+    )
+)
 
 
 def answer_fact(store, cfg, things, reading, linker):
@@ -1710,10 +1735,12 @@ def answer_fact(store, cfg, things, reading, linker):
     own = [clause for clause in clauses if clause["policy"] in policies]
     if not own:
         return None
-    best = own[0]
+    words = next((said for asked, said in FACT_KINDS if asked.search(fold(reading.text))), None)
+    stating = [clause for clause in own if words is not None and words.search(fold(clause["text"]))]
+    best = (stating or own)[0]
     summary = f"手册原文（{best['pages']}{best['clause']}）：{best['text']}"
-    said = FACT_WORDS.search(fold(best["text"]))
-    return Answer("fact", summary, [], own[:CLAUSES_SHOWN], 0.85 if said else 0.6, [])
+    ordered = [best, *(clause for clause in own if clause is not best)]
+    return Answer("fact", summary, [], ordered[:CLAUSES_SHOWN], 0.85 if stating else 0.45, [])
 
 
 def answer_clauses(store, cfg, reading, policies):
@@ -1759,7 +1786,10 @@ def answer(
     mentions = words.linker.mentions(text)
     things = focus(mentions)
     kind, cue = question_type(text)
-    if kind in ANSWERERS and min((m.quality for m in things), default=0.0) < SURE_LINK:
+    listing = LIST_CUE.search(text) and min((m.quality for m in things), default=0.0) < SURE_LINK
+    if listing:
+        things = []  # 有哪些一次性奖励: a list, not a question about a half-named thing
+    elif kind in ("amount", "conditions") and min((m.quality for m in things), default=0.0) < SURE_LINK:
         things = _retrieved_focus(store, cfg, reading, things, words.linker, kind)
     quality = min((mention.quality for mention in things), default=0.0)
     result = None
@@ -1833,6 +1863,7 @@ def answer(
 
 
 SURE_LINK = 0.9
+LIST_CUE = re.compile(r"哪些|有哪些|哪几|列一下|列出|所有|全部|各项|\bwhich\b|\blist\b|\ball\b")
 RETRIEVED_QUALITY = 0.75
 CLEAR_LEAD = 1.3
 
