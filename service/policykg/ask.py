@@ -1103,7 +1103,7 @@ def _variants(name, kind):
         ):
             found.setdefault(part, 0.9)
     # the ends of a long name: 首席质量官培训 for 企业首席质量官培训 (kept when distinctive, see Linker)
-    if len(bare) > MIN_PART + 1 and kind in FOCUS_KINDS:
+    if len(bare) > MIN_PART + 1 and kind in FOCUS_KINDS and not bare.isascii():
         for size in range(MIN_PART, len(bare)):
             for part in (bare[:size], bare[-size:]):
                 found.setdefault(part, round(0.7 + 0.2 * size / len(bare), 2))
@@ -1246,6 +1246,7 @@ QUESTION_TYPES = (
     (
         "fact",
         r"多久|多长时间|几次|多少次|频率|收费|免费|费用|要钱|花钱|付费|收钱|退保|提前|有效期|期限|几家|多少家|"
+        r"(交|缴|付|收)[^，。？?]{0,6}费|"
         r"how often|free|cost|fee|surrender|how many",
     ),
     ("documents", r"依据|文件|文号|发文|出自|根据什么|哪个文|来源|legal basis|document|based on|regulation"),
@@ -1583,6 +1584,24 @@ def answer_about(store, cfg, things, text, kind):
     return Answer("about", summary, useful, [dict(_clause(row), text=said)], 0.8, sparql)
 
 
+# Words that name no topic: kept out of the topic filter of eligibility answers.
+GENERIC = {
+    "奖励",
+    "补贴",
+    "资助",
+    "政策",
+    "申请",
+    "申报",
+    "公司",
+    "企业",
+    "我们",
+    "能申请",
+    "可以",
+    "哪些",
+    "什么",
+}
+
+
 def answer_eligibility(store, cfg, stated, reading, matcher):
     """Which conditions the stated attribute (years) meets, checked with match's logic."""
     notation, value = stated
@@ -1598,7 +1617,9 @@ def answer_eligibility(store, cfg, stated, reading, matcher):
         for group in policy.groups
         for criterion in group.criteria
     }
-    words = [t for t in reading.tokens if len(t) >= 2 and t not in FILLERS and not t.isdigit()]
+    words = [
+        t for t in reading.tokens if len(t) >= 2 and t not in FILLERS and t not in GENERIC and not t.isdigit()
+    ]
     topical = [
         row
         for row in rows
@@ -1819,7 +1840,7 @@ def answer(
         kind = kind or "clauses"
         quality = 1.0
     confidence = round(result.confidence * quality, 2) if result else 0.0
-    sure = confidence >= THRESHOLD
+    sure = result is not None and confidence >= THRESHOLD
     clauses = result.clauses if result else []
     if not sure:
         shown = best_clauses(store, cfg, reading, _policies_of(things, words))
@@ -1919,7 +1940,7 @@ def _list_answer(question, reading, words, store, catalog):
         for column in mapping.intent.money:
             if row.get(column):
                 row[f"{column}Text"] = wording.yuan(row[column])
-    confidence = 0.85 if mapping.score >= 6 else 0.7 if mapping.score >= 4 else 0.5
+    confidence = 0.85 if mapping.score >= 6 else 0.55
     if not plain:
         confidence = 0.4
     clauses = [
