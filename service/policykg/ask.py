@@ -1940,7 +1940,9 @@ def _list_answer(question, reading, words, store, catalog):
         for column in mapping.intent.money:
             if row.get(column):
                 row[f"{column}Text"] = wording.yuan(row[column])
-    confidence = 0.85 if mapping.score >= 6 else 0.55
+    # a number the question binds (an amount, a document number, years) says what is listed
+    bound = mapping.intent.param in ("amount", "number") or (mapping.intent.param == "years" and reading.years)
+    confidence = 0.85 if mapping.score >= 6 else 0.75 if bound and mapping.score >= 4 else 0.55
     if not plain:
         confidence = 0.4
     clauses = [
