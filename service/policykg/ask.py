@@ -1138,7 +1138,10 @@ class Linker:
             for variant, quality in _variants(value["name"], entity.kind).items():
                 if len(variant) < 2 or (variant.isascii() and len(variant) < 3):
                     continue
-                keys.setdefault(variant, {}).setdefault((entity.kind, entity.thing), (entity, quality))
+                known = keys.setdefault(variant, {})
+                held = known.get((entity.kind, entity.thing))
+                if held is None or held[1] < quality:  # a whole label beats the part of another
+                    known[(entity.kind, entity.thing)] = (entity, quality)
         # a part of a name (not a whole label) naming more than two things says too little
         keys = {
             key: entities
@@ -1629,7 +1632,7 @@ def answer_eligibility(store, cfg, stated, reading, matcher):
         )
     ]
     rows = topical or rows
-    met, clauses, seen = [], [], set()
+    met, maybe, unmet, clauses, seen = [], [], [], [], set()
     for row in rows:
         criterion = criteria.get(row["criterion"])
         if criterion is None or row["criterion"] in seen:
@@ -1637,27 +1640,37 @@ def answer_eligibility(store, cfg, stated, reading, matcher):
         seen.add(row["criterion"])
         outcome = matcher.evaluate_criterion(criterion, profile, rules)
         checks = [check for check in outcome["checks"] if check.get("concept") == notation]
-        if outcome["status"] == "unmet" or not any(check["status"] == "met" for check in checks):
-            continue
         name = row.get("recognitionLabel") or row["groupLabel"]
-        met.append((name, row))
         clauses.append(_clause(row, thing_key="criterion"))
+        if outcome["status"] == "met":
+            met.append((name, row))
+        elif any(check["status"] == "met" for check in checks):
+            # met only on an alternative whose own condition is not known (“四新”领域)
+            routes = [
+                check.get("qualifier")
+                for check in checks
+                if check["status"] == "met" and check.get("qualifier")
+            ]
+            maybe.append((name, row, "、".join(routes)))
+        else:
+            unmet.append((name, row))
     years = wording.plain(value)
-    if not met:
-        unmet = [
-            f"{row.get('recognitionLabel') or row['groupLabel']}（{row['sourceText'].rstrip('；;。')}，{_pages(row)}）"
-            for row in rows
-        ]
-        summary = f"{years} 年不满足以下年限要求：" + "；".join(dict.fromkeys(unmet)) + "。"
-        return Answer(
-            "eligibility", summary, [], [_clause(row, thing_key="criterion") for row in rows], 0.7, [ran]
+
+    def item(name, row):
+        return f"{name}（{row.get('clause', '')}{row['sourceText'].rstrip('；;。')}，{_pages(row)}）"
+
+    parts = []
+    if met:
+        parts.append(f"{years} 年满足年限要求的有：" + "；".join(item(name, row) for name, row in met))
+    if maybe:
+        parts.append(
+            "仅在以下情形满足：" + "；".join(f"{item(name, row)}——{route}" for name, row, route in maybe)
         )
-    items = [
-        f"{name}（{row.get('clause', '')}{row['sourceText'].rstrip('；;。')}，{_pages(row)}）"
-        for name, row in met
-    ]
-    summary = f"{years} 年满足年限要求的有：" + "；".join(items) + "。其他条件另需满足。"
-    return Answer("eligibility", summary, [row for _, row in met], clauses, 0.85, [ran])
+    if unmet:
+        parts.append(f"{years} 年不满足：" + "；".join(item(name, row) for name, row in unmet))
+    summary = "。".join(parts) + "。其他条件另需满足。"
+    shown = [row for _, row in met] + [row for _, row, _ in maybe]
+    return Answer("eligibility", summary, shown, clauses, 0.85 if met else 0.7, [ran])
 
 
 # --- retrieval ---------------------------------------------------------------------------------
@@ -1941,7 +1954,9 @@ def _list_answer(question, reading, words, store, catalog):
             if row.get(column):
                 row[f"{column}Text"] = wording.yuan(row[column])
     # a number the question binds (an amount, a document number, years) says what is listed
-    bound = mapping.intent.param in ("amount", "number") or (mapping.intent.param == "years" and reading.years)
+    bound = mapping.intent.param in ("amount", "number") or (
+        mapping.intent.param == "years" and reading.years
+    )
     confidence = 0.85 if mapping.score >= 6 else 0.75 if bound and mapping.score >= 4 else 0.55
     if not plain:
         confidence = 0.4
