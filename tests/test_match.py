@@ -65,12 +65,13 @@ def condition(benefit, kind):
 
 def test_hand_worked_profile_counts(check):
     result = check(profile("shandong-6-years.json"))
-    # 57 benefits. Eligible (1): §4（七）, tiered on patents and with no other condition.
-    # Not eligible (14): 8 for individuals or regions — §1（二） the individual's honour and reward,
-    # §4（八）（九）×2 and （十） 示范区, §8（三）（四）; and 6 through the accident — §1（二） the
-    # organisation's honour and 200 万元, both benefits of §3 and of §5. The other 42 cannot be
-    # decided from this profile (conditions not given or needing a person's judgement).
-    assert result["counts"] == {"eligible": 1, "not-eligible": 14, "unknown": 42}
+    # 57 benefits, 49 of them for organisations: the 8 for individuals or regions (§1（二） the
+    # individual's honour and reward, §4（八）（九）×2 and （十） 示范区, §8（三）（四）) are not part of
+    # an organisation's answer. Eligible (1): §4（七）, tiered on patents and with no other
+    # condition. Not eligible (6) through the accident: §1（二） the organisation's honour and
+    # 200 万元, both benefits of §3 and of §5. The other 42 cannot be decided from this profile.
+    assert result["counts"] == {"eligible": 1, "not-eligible": 6, "unknown": 42}
+    assert sum(len(policy["benefits"]) for policy in result["policies"]) == 49
     assert result["ignored"] == [] and result["warnings"] == []
 
 
@@ -160,7 +161,7 @@ def test_hand_worked_profile_on_the_remote_store(app_cfg, monkeypatch):
         result = match.evaluate(profile("shandong-6-years.json"), opened, app_cfg)
     finally:
         opened.close()
-    assert result["counts"] == {"eligible": 1, "not-eligible": 14, "unknown": 42}
+    assert result["counts"] == {"eligible": 1, "not-eligible": 6, "unknown": 42}
     assert find(result, "benefit", "ip-support-7")["amount"]["most"] == 100000
 
 
@@ -254,7 +255,10 @@ def test_tier_below_every_threshold_fails(check):
 def test_applicant_type_decides_and_its_absence_leaves_unknown(check):
     result = check({"applicant-type": "个人"})
     assert find(result, "benefit", "ip-support-9a")["status"] == "unknown"
-    assert find(result, "benefit", "ip-support-7")["status"] == "not-eligible"
+    # A person's answer holds only the benefits for individuals (and the policies that have one).
+    assert all("individual" in benefit["applicants"] for policy in result["policies"] for benefit in policy["benefits"])
+    with pytest.raises(AssertionError):
+        find(result, "benefit", "ip-support-7")
     # No applicant type: nothing can be ruled out on it.
     result = check({})
     assert result["counts"]["eligible"] == 0
@@ -443,7 +447,7 @@ def cli_build(built_cfg, monkeypatch):
 def test_command_line_prints_verdicts_and_reasons(cli_build, capsys):
     assert cli.main(["match", str(FIXTURES / "shandong-6-years.json")]) == 0
     out, err = capsys.readouterr()
-    assert out.startswith("符合 1 项，不符合 14 项，待定 42 项") and err == ""
+    assert out.startswith("符合 1 项，不符合 6 项，待定 42 项") and err == ""
     assert "✔ 符合  知识产权保护奖励（按高价值发明专利拥有量分档）  — 最高 10 万元" in out
     assert "近 3 年内 1（要求 ≤ 0）" in out
 
