@@ -3,6 +3,7 @@ recognitions, tiers, rates), bad and odd input, a policy added as data only, the
 JSON API, and the command line."""
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -256,7 +257,11 @@ def test_applicant_type_decides_and_its_absence_leaves_unknown(check):
     result = check({"applicant-type": "个人"})
     assert find(result, "benefit", "ip-support-9a")["status"] == "unknown"
     # A person's answer holds only the benefits for individuals (and the policies that have one).
-    assert all("individual" in benefit["applicants"] for policy in result["policies"] for benefit in policy["benefits"])
+    assert all(
+        "individual" in benefit["applicants"]
+        for policy in result["policies"]
+        for benefit in policy["benefits"]
+    )
     with pytest.raises(AssertionError):
         find(result, "benefit", "ip-support-7")
     # No applicant type: nothing can be ruled out on it.
@@ -396,10 +401,33 @@ def test_match_bad_type_is_400_json(match_client):
     assert response.status_code == 400 and response.get_json()["field"] == "profile"
 
 
-def test_match_form_page(match_client):
+def test_match_page_starts_with_who_is_applying(match_client):
     response = match_client.get("/match", headers={"Accept": "text/html"})
     html = response.get_data(as_text=True)
-    assert response.status_code == 200 and 'name="operating-years"' in html and 'method="post"' in html
+    assert response.status_code == 200 and 'method="get"' in html
+    assert "谁来申报？" in html and 'name="applicant-type"' in html
+    assert 'name="operating-years"' not in html  # one step at a time
+
+
+def test_match_page_steps_carry_the_answers_in_the_address(match_client):
+    response = match_client.get("/match?applicant-type=organisation&asked=applicant-type")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    # The answer so far is kept for the next step, and can be changed.
+    assert '<input type="hidden" name="applicant-type" value="organisation">' in html
+    assert "修改" in html and "组织" in html
+    # The next step asks where the organisation is registered, in Chinese, with no machine key.
+    assert "单位在哪里注册（依法设立）？" in html and "临沂市" in html
+    main = html[html.index("<main") :]
+    visible = re.sub(r"<[^>]+>", " ", main)
+    assert not re.search(r"[a-z]+-[a-z]+", visible), re.findall(r"[a-z]+-[a-z]+", visible)
+
+
+def test_match_page_bad_answer_is_400(match_client):
+    response = match_client.get("/match?applicant-type=alien")
+    assert response.status_code == 400 and "applicant-type" in response.get_data(as_text=True)
+    response = match_client.get("/match?applicant-type=organisation&page=0")
+    assert response.status_code == 400
 
 
 def test_match_form_post_shows_conditions_with_clauses(match_client):
@@ -416,7 +444,6 @@ def test_match_form_post_shows_conditions_with_clauses(match_client):
     assert response.status_code == 200
     assert "知识产权保护奖励" in html and "最高 10 万元" in html
     assert "近 3 年内无重大质量、安全、环境污染、公共卫生等事故" in html and "第 1–5 页" in html
-    assert 'value="6"' in html  # the form keeps what was typed
 
 
 def test_match_form_json_box_and_bad_number(match_client):
@@ -503,3 +530,48 @@ def test_counts_by_level_are_checked(check):
         check({"standards-led": {"national": "two"}})
     result = check({"standards-led": {"lunar": 1}})
     assert any("lunar" in warning for warning in result["warnings"])
+
+
+# --- the questionnaire's JSON ---------------------------------------------------------------------
+
+
+def test_questions_json_lists_every_question_in_chinese(match_client):
+    response = match_client.get("/match/questions.json")
+    questions = response.get_json()["questions"]
+    assert response.status_code == 200
+    fields = {question["field"] for question in questions}
+    assert {"applicant-type", "registration-place", "operating-years", "recognitions"} <= fields
+    for question in questions:
+        assert re.search(r"[\u4e00-\u9fff]", question["label"]), question
+        assert question["type"] and question["topic"]
+        for choice in question.get("choices", ()):
+            assert re.search(r"[\u4e00-\u9fff]", choice["label"]), choice
+    recognitions = next(question for question in questions if question["field"] == "recognitions")
+    assert recognitions["label"] == "已获得以下哪些？" and len(recognitions["choices"]) > 5
+
+
+def test_questions_json_with_answers_gives_the_next_ones(match_client):
+    first = match_client.get("/match/questions.json?asked=x").get_json()
+    assert [question["field"] for question in first["next_questions"]] == ["applicant-type"]
+    response = match_client.get("/match/questions.json?applicant-type=organisation&asked=applicant-type")
+    body = response.get_json()
+    assert response.status_code == 200 and body["profile"] == {"applicant-type": "organisation"}
+    # Where it is registered comes first, and every question asked still decides something.
+    assert body["next_questions"][0]["field"] == "registration-place"
+    assert all(question["decides"] > 0 for question in body["next_questions"])
+    response = match_client.get("/match/questions.json?operating-years=六")
+    assert response.status_code == 400 and response.get_json()["field"] == "operating-years"
+
+
+def test_match_json_gives_outcomes_money_and_next_questions(match_client):
+    response = match_client.post("/match.json", json=profile("shandong-6-years.json"))
+    body = response.get_json()
+    assert response.status_code == 200
+    assert body["next_questions"] and all("label" in question for question in body["next_questions"])
+    assert sum(body["outcomes"].values()) == 49
+    # §4（七） 25 patents: eligible, 最高 10 万元 — the total eligible holds it.
+    assert body["total"]["eligible"] >= 100000
+    governor = find(body, "benefit", "quality-awards-2b")
+    assert governor["outcome"] == "could"  # the accident two years ago ages out of 近 3 年
+    assert "近 3 年内无" in governor["near"] and governor["wait"] == 2
+    assert governor["failing"]["clause"] and governor["failing"]["pages"]["text"]

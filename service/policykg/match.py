@@ -889,7 +889,7 @@ def _tier(amount, status, profile):
         else:
             most, needs = amount.cap, amount.base
             text = (
-                f"按{amount.base_label}的 {wording.percent(amount.rate)} 计{uplift}，需要基数（{amount.base}）"
+                f"按{amount.base_label}的 {wording.percent(amount.rate)} 计{uplift}，需要{amount.base_label}"
                 + (f"，最高 {wording.yuan(amount.cap)}" if amount.cap is not None else "")
             )
         kind = "rate"
@@ -1057,6 +1057,7 @@ def _failing(leaf, benefit):
         "reason": leaf.get("reason") or leaf.get("label"),
         "clause": leaf.get("clause") or benefit["clause"],
         "pages": leaf.get("pages") or benefit["pages"],
+        "text": leaf.get("text"),
     }
 
 
@@ -1176,22 +1177,18 @@ def evaluate(
                 "outcome": best,
                 "groups": shown,
                 "benefits": sorted(benefits, key=lambda benefit: OUTCOME_RANK[benefit["outcome"]]),
-                "money": {
-                    "eligible": wording.json_number(_sum_of(benefits, {ELIGIBLE})),
-                    "possible": wording.json_number(_sum_of(benefits, {ELIGIBLE, COULD, OPEN, REVIEW})),
-                    "lines": _money_lines(benefits),
-                },
+                "money": _money(
+                    _sum_of(benefits, {ELIGIBLE}),
+                    _sum_of(benefits, {ELIGIBLE, COULD, OPEN, REVIEW}),
+                    _money_lines(benefits),
+                ),
             }
         )
     policies.sort(key=lambda item: OUTCOME_RANK[item["outcome"]])
-    total = {
-        "eligible": wording.json_number(
-            sum((Decimal(str(p["money"]["eligible"])) for p in policies), Decimal(0))
-        ),
-        "possible": wording.json_number(
-            sum((Decimal(str(p["money"]["possible"])) for p in policies), Decimal(0))
-        ),
-    }
+    total = _money(
+        sum((Decimal(str(policy["money"]["eligible"])) for policy in policies), Decimal(0)),
+        sum((Decimal(str(policy["money"]["possible"])) for policy in policies), Decimal(0)),
+    )
     shown_policies = policies if per_page is None else policies[(page - 1) * per_page : page * per_page]
     done = set(asked) | set(profile.accepted) | set(profile.ignored)
     return {
@@ -1207,6 +1204,18 @@ def evaluate(
         "policies": shown_policies,
         "next_questions": next_questions(weights, done, known, profile),
     }
+
+
+def _money(eligible, possible, lines=None):
+    """The most receivable (benefits eligible now) and possible (those not ruled out), in
+    numbers and in words; `lines`: each benefit's figure with how it is computed and its clause."""
+    money = {
+        "eligible": wording.json_number(eligible),
+        "possible": wording.json_number(possible),
+        "eligible_text": wording.yuan(eligible),
+        "possible_text": wording.yuan(possible),
+    }
+    return money if lines is None else dict(money, lines=lines)
 
 
 def _weigh(benefit, weights):
@@ -1233,6 +1242,7 @@ def _alone_bases(benefits):
 # At most this many questions of one topic are asked in one step (besides its checklist).
 STEP_SIZE = 3
 CHECKLIST = "checklist"
+COUNTS = "counts"
 
 
 def next_questions(weights, done, rules, profile):
@@ -1265,11 +1275,29 @@ def next_questions(weights, done, rules, profile):
         (name for name in in_topic if rules.questions[name]["type"] == "boolean"),
         key=lambda name: (rules.questions[name]["order"], name),
     )
-    others = [name for name in in_topic if rules.questions[name]["type"] != "boolean"][:STEP_SIZE]
-    step = [_asked(rules.questions[name], weights[name]) for name in others]
+    tables = [name for name in in_topic if rules.questions[name]["type"] == "by-level"]
+    others = [name for name in in_topic if rules.questions[name]["type"] not in ("boolean", "by-level")]
+    step = [_asked(rules.questions[name], weights[name]) for name in others[:STEP_SIZE]]
+    if tables:
+        step.append(_counts_table(topic, [_asked(rules.questions[name], weights[name]) for name in tables]))
     if flags:
         step.append(_checklist(topic, [rules.questions[name] for name in flags], weights))
     return step
+
+
+def _counts_table(topic, rows):
+    """Counts by level of a topic as one question: a row per thing counted, a number per level
+    that matters to it; a number left empty counts 0."""
+    return {
+        "field": COUNTS,
+        "label": "以下各项，各级别分别有几项？",
+        "help": "没有的不填（按 0 计）。",
+        "type": COUNTS,
+        "topic": topic,
+        "fields": [row["field"] for row in rows],
+        "rows": rows,
+        "decides": sum(row["decides"] for row in rows),
+    }
 
 
 def _checklist(topic, flags, weights):
@@ -1508,3 +1536,24 @@ def schema(store: Any, cfg: queries.Settings) -> dict[str, Any]:
     ]
     places = sorted({place.label for place in known.places.values()})
     return {"fields": fields, "places": places}
+
+
+def answer_text(question: dict[str, Any], value: Any) -> str:
+    """An answer as the applicant would read it (a choice's label, 是/否, a number, 不清楚)."""
+    if value is None:
+        return "不清楚"
+    kind = question["type"]
+    labels = {choice["value"]: choice["label"] for choice in question.get("choices", ())}
+    if kind == "boolean":
+        return "是" if value else "否"
+    if kind == "recognitions":
+        return "、".join(value) if value else "都没有"
+    if kind == "by-level":
+        return "、".join(f"{labels.get(level, level)} {count} 项" for level, count in value.items()) or "没有"
+    if kind == "events":
+        return labels.get(str(value[0][EVENT_KEY]), "") if value else "没有发生过"
+    if kind == "applicant":
+        return labels.get(value, value)
+    if kind == "decimal":
+        return wording.plain(Decimal(str(value))) + (" 年" if question.get("unit") == "year" else "")
+    return str(value)
