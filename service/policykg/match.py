@@ -921,7 +921,7 @@ OUTCOME_RANK = {ELIGIBLE: 0, COULD: 1, REVIEW: 2, OPEN: 3, NOT: 4}
 SELECTION = "由评审决定"
 
 
-def _leaves(node, results, status):
+def _leaves(node, results, status, answered=True):
     """The checks (and judgements) with `status` under an evaluated benefit's condition,
     following only the parts that have that status (the ones that decide)."""
     if node["status"] != status:
@@ -934,10 +934,12 @@ def _leaves(node, results, status):
             if route["status"] != status:
                 continue
             if status == UNKNOWN:
-                # Not held: the benefit waits on winning it, a selection; its application
-                # conditions are shown, and asked when an applicant applies for the award.
+                # Not held (or not yet asked): the benefit waits on winning it, a selection;
+                # once the applicant has said what it holds, the conditions for applying decide
+                # whether it may try (由评审决定) or not (not eligible, or could be later).
                 yield {"kind": "recognition", "recognition": route["recognition"], "label": route["label"]}
-                continue
+                if not answered:
+                    continue
             for group in route["groups"]:
                 yield from _group_leaves(results[group["group"]], status)
     elif kind == "tier":
@@ -1036,7 +1038,7 @@ def _outcome(benefit, results, profile, rules, year):
     settled_by, judgements = [], []
     levels: dict[str, set] = {}
     for condition in benefit["conditions"]:
-        for leaf in _leaves(condition, results, UNKNOWN):
+        for leaf in _leaves(condition, results, UNKNOWN, RECOGNITIONS_KEY in profile.accepted):
             field = _open_field(leaf, profile)
             if field:
                 if field not in settled_by:
@@ -1243,6 +1245,7 @@ def _alone_bases(benefits):
 STEP_SIZE = 3
 CHECKLIST = "checklist"
 COUNTS = "counts"
+EVENTS = "events-table"
 
 
 def next_questions(weights, done, rules, profile):
@@ -1276,13 +1279,33 @@ def next_questions(weights, done, rules, profile):
         key=lambda name: (rules.questions[name]["order"], name),
     )
     tables = [name for name in in_topic if rules.questions[name]["type"] == "by-level"]
-    others = [name for name in in_topic if rules.questions[name]["type"] not in ("boolean", "by-level")]
+    events = [name for name in in_topic if rules.questions[name]["type"] == "events"]
+    others = [
+        name for name in in_topic if rules.questions[name]["type"] not in ("boolean", "by-level", "events")
+    ]
     step = [_asked(rules.questions[name], weights[name]) for name in others[:STEP_SIZE]]
+    if events:
+        step.append(_events_table(topic, [_asked(rules.questions[name], weights[name]) for name in events]))
     if tables:
         step.append(_counts_table(topic, [_asked(rules.questions[name], weights[name]) for name in tables]))
     if flags:
         step.append(_checklist(topic, [rules.questions[name] for name in flags], weights))
     return step
+
+
+def _events_table(topic, rows):
+    """Events of a topic (accidents, violations, blemishes…) as one question: when the latest
+    of each happened (or never)."""
+    return {
+        "field": EVENTS,
+        "label": "以下情况最近一次发生在什么时候？",
+        "help": "没有发生过的选“没有发生过”。",
+        "type": EVENTS,
+        "topic": topic,
+        "fields": [row["field"] for row in rows],
+        "rows": rows,
+        "decides": sum(row["decides"] for row in rows),
+    }
 
 
 def _counts_table(topic, rows):
@@ -1538,6 +1561,9 @@ def schema(store: Any, cfg: queries.Settings) -> dict[str, Any]:
     return {"fields": fields, "places": places}
 
 
+UNIT_WORDS = {"year": "年", "item": "件", "enterprise": "家"}
+
+
 def answer_text(question: dict[str, Any], value: Any) -> str:
     """An answer as the applicant would read it (a choice's label, 是/否, a number, 不清楚)."""
     if value is None:
@@ -1555,5 +1581,6 @@ def answer_text(question: dict[str, Any], value: Any) -> str:
     if kind == "applicant":
         return labels.get(value, value)
     if kind == "decimal":
-        return wording.plain(Decimal(str(value))) + (" 年" if question.get("unit") == "year" else "")
+        unit = UNIT_WORDS.get(question.get("unit") or "", "")
+        return wording.plain(Decimal(str(value))) + (f" {unit}" if unit else "")
     return str(value)

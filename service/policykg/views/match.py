@@ -111,7 +111,7 @@ def _questionnaire(args, store, cfg):
             "answer": match.answer_text(known[name], profile.get(name)),
             "change": "?" + urlencode(_without(answers, name)),
         }
-        for name in dict.fromkeys(list(profile) + asked)
+        for name in dict.fromkeys(asked + list(profile))
         if name in known
     ]
     context = {
