@@ -612,7 +612,7 @@ def _near_miss(constraint, raw, counted, rules):
             wait = int(constraint.look_back - ages[drop - 1]) + 1
             return {
                 "wait": wait,
-                "near": f"近 {constraint.look_back} 年内无{label}：{wait} 年后可申报（近 {constraint.look_back} 年内现有 {len(ages)} 起）",
+                "near": f"近 {constraint.look_back} 年内无{label}（现有 {len(ages)} 起，最近一起在 {_show(ages[-1])} 年前）",
             }
     return None
 
@@ -1032,7 +1032,7 @@ def _outcome(benefit, results, profile, rules, year):
                 "outcome": COULD,
                 "failing": failing,
                 "wait": wait,
-                "near": f"{text}（预计 {year + wait} 年起可申报）",
+                "near": f"{text}：预计 {year + wait} 年起可申报",
             }
         return {"outcome": NOT, "failing": failing}
     settled_by, judgements = [], []
@@ -1226,7 +1226,7 @@ def _weigh(benefit, weights):
     for name in benefit.get("settled_by", ()):
         count, amount, levels = weights.get(name, (0, Decimal(0), set()))
         weights[name] = (count + 1, amount + most, levels | benefit["levels"].get(name, set()))
-    if benefit["outcome"] == ELIGIBLE and benefit.get("amount"):
+    if benefit["outcome"] in (ELIGIBLE, OPEN) and benefit.get("amount"):
         for name in benefit["amount"]["needs"]:  # a rate's base: settles the amount
             count, amount, levels = weights.get(name, (0, Decimal(0), set()))
             weights[name] = (count + 1, amount + most, levels)
@@ -1246,6 +1246,7 @@ STEP_SIZE = 3
 CHECKLIST = "checklist"
 COUNTS = "counts"
 EVENTS = "events-table"
+NUMBERS = "numbers"
 
 
 def next_questions(weights, done, rules, profile):
@@ -1272,6 +1273,14 @@ def next_questions(weights, done, rules, profile):
         )
 
     ordered = sorted(open_fields, key=rank)
+    first_topic = rules.questions[APPLICANT_KEY]["topic"]
+    places = [
+        name
+        for name in ordered
+        if rules.questions[name]["type"] == "place" and rules.questions[name]["topic"] == first_topic
+    ]
+    if places:  # where it is registered (lives, works) first, on its own
+        return [_asked(rules.questions[name], weights[name]) for name in places[:STEP_SIZE]]
     topic = rules.questions[ordered[0]]["topic"]
     in_topic = [name for name in ordered if rules.questions[name]["topic"] == topic]
     flags = sorted(
@@ -1283,7 +1292,12 @@ def next_questions(weights, done, rules, profile):
     others = [
         name for name in in_topic if rules.questions[name]["type"] not in ("boolean", "by-level", "events")
     ]
+    numbers = [name for name in others if rules.questions[name]["type"] == "decimal"]
+    if len(numbers) > 1:  # the numbers of a topic as one table
+        others = [name for name in others if name not in numbers]
     step = [_asked(rules.questions[name], weights[name]) for name in others[:STEP_SIZE]]
+    if len(numbers) > 1:
+        step.append(_numbers_table(topic, [_asked(rules.questions[name], weights[name]) for name in numbers]))
     if events:
         step.append(_events_table(topic, [_asked(rules.questions[name], weights[name]) for name in events]))
     if tables:
@@ -1291,6 +1305,20 @@ def next_questions(weights, done, rules, profile):
     if flags:
         step.append(_checklist(topic, [rules.questions[name] for name in flags], weights))
     return step
+
+
+def _numbers_table(topic, rows):
+    """Numbers of a topic (years, counts, amounts) as one question, a box each."""
+    return {
+        "field": NUMBERS,
+        "label": "请填写以下数字：",
+        "help": "不清楚的可以不填。",
+        "type": NUMBERS,
+        "topic": topic,
+        "fields": [row["field"] for row in rows],
+        "rows": rows,
+        "decides": sum(row["decides"] for row in rows),
+    }
 
 
 def _events_table(topic, rows):
