@@ -11,7 +11,7 @@ import pytest
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import RDF, SKOS
 
-from policykg import store
+from policykg import build, store
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORTS = ROOT / "queries" / "reports"
@@ -148,3 +148,24 @@ def test_the_judgements_left_are_the_handbooks_own(served):
         "quality-awards-2b",
         "ip-support-10a",
     }
+
+
+def test_the_shapes_reject_a_trigger_without_constraint_a_judgement_without_kind_and_a_concept_without_question(
+    built_cfg,
+):
+    """Seeded faults for shape:TriggerCriterion, shape:JudgementCriterion and shape:Question."""
+    closure = Graph()
+    for part in ("asserted", "inferred"):
+        closure.parse(Path(built_cfg["BUILD_DIR"]) / f"{part}.nt", format="nt")
+    build.validate_shapes(closure, ROOT)  # the data conforms
+    trigger = URIRef(ID + "criterion/ip-support-2-trigger-1")
+    judgement = URIRef(ID + "criterion/ip-support-6a-trigger-2")
+    closure.remove((trigger, PKG.hasConstraint, None))
+    closure.remove((judgement, PKG.judgementKind, None))
+    closure.add((judgement, PKG.hasConstraint, URIRef(ID + "constraint/ip-support-6a-trigger-1-a")))
+    closure.remove((URIRef(ID + "concept/info/operating-years"), PKG.questionText, None))
+    with pytest.raises(build.BuildError) as raised:
+        build.validate_shapes(closure, ROOT)
+    message = str(raised.value)
+    for expected in ("惠企情形须有结构化约束", "须说明判断类型", "没有可计算的约束", "须有一个中文问句"):
+        assert expected in message, message
