@@ -11,7 +11,7 @@ import pytest
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import RDF, SKOS
 
-from policykg import build, store
+from policykg import build, match, store
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORTS = ROOT / "queries" / "reports"
@@ -169,3 +169,56 @@ def test_the_shapes_reject_a_trigger_without_constraint_a_judgement_without_kind
     message = str(raised.value)
     for expected in ("惠企情形须有结构化约束", "须说明判断类型", "没有可计算的约束", "须有一个中文问句"):
         assert expected in message, message
+
+
+@pytest.fixture(scope="module")
+def matcher(built_cfg):
+    opened = store.open_store(built_cfg)
+    yield opened, match.eligibility(opened, built_cfg)
+    opened.close()
+
+
+def answered(rules, yes):
+    """A Linyi company that answers every question: all yes (1 at every level) or all no (0)."""
+    levels = {level: 1 for level in rules.levels} if yes else {}
+    values = {"boolean": yes, "decimal": 1 if yes else 0, "by-level": levels, "place": "临沂市"}
+    profile = {key: values[concept.kind] for key, concept in rules.concepts.items()}
+    return dict(profile, **{"applicant-type": "organisation", "recognitions": []})
+
+
+@pytest.mark.parametrize("yes", [False, True])
+def test_with_every_question_answered_no_benefit_is_unknown_for_want_of_an_answer(
+    matcher, built_cfg, asserted, yes
+):
+    """Once every question is answered, a benefit still unknown is one the handbook leaves to a
+    judgement (a pkg:JudgementCriterion decides it), one that follows from a recognition (the
+    recognitions question, docs/modelling.md “What match.py must learn” 1), or one with no
+    condition at all (pkg:unconditional, item 4) — never “惠企内容所述情形” for want of a question."""
+    opened, rules = matcher
+    result = match.evaluate(answered(rules, yes), opened, built_cfg)
+    judgements = {str(c) for c in asserted.subjects(RDF.type, PKG.JudgementCriterion)}
+    unconditional = {str(b) for b in asserted.subjects(PKG.unconditional, None)}
+    groups = {g["group"]: g for policy in result["policies"] for g in policy["groups"]}
+
+    def explained(group):
+        for criterion in group["criteria"]:
+            if criterion["status"] != "unknown" or criterion["criterion"] in judgements:
+                continue
+            if not all(
+                c["concept"] == "recognitions" for c in criterion["checks"] if c["status"] == "unknown"
+            ):
+                return False
+        return True
+
+    unexplained = []
+    for policy in result["policies"]:
+        for benefit in policy["benefits"]:
+            if benefit["status"] != "unknown" or benefit["benefit"] in unconditional:
+                continue
+            pending = [c for c in benefit["conditions"] if c["status"] == "unknown"]
+            if any(c["kind"] == "recognition" for c in pending):
+                continue
+            if not all(c["kind"] == "group" and explained(groups[c["group"]]) for c in pending):
+                unexplained.append((benefit["benefit"], [c.get("label", c["kind"]) for c in pending]))
+    assert result["counts"]["eligible"] + result["counts"]["not-eligible"] > 20
+    assert not unexplained, unexplained
