@@ -440,6 +440,8 @@ UNSUPPORTED = {
     "sh:sparql": """ex:S a sh:NodeShape ; sh:targetClass pkg:Hotline ; sh:sparql [ sh:select
         "SELECT $this WHERE { $this <http://schema.org/telephone> ?t FILTER(STRLEN(?t) < 99) }" ] .""",
     "path zeroOrMorePath": "ex:S a sh:NodeShape ; sh:targetClass pkg:Hotline ; sh:property [ sh:path [ sh:zeroOrMorePath rdfs:label ] ; sh:maxCount 0 ] .",
+    "recursive shapes": """ex:S a sh:NodeShape ; sh:targetClass pkg:Hotline ; sh:property [ sh:path rdfs:label ; sh:minCount 2 ] ;
+        sh:property [ sh:path pkg:tel ; sh:node ex:S ] .""",
     "sh:equals": "ex:S a sh:NodeShape ; sh:targetClass pkg:Hotline ; sh:property [ sh:path rdfs:label ; sh:equals schema:telephone ] .",
 }
 

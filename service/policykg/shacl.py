@@ -6,16 +6,21 @@ graph once (`load_shapes`), then validates by looking up, for each target node, 
 each constraint needs (`quads_for_pattern` on a pyoxigraph Store, restricted to the graphs
 given). It implements the SHACL Core features listed in `SUPPORTED`; a shapes graph that uses
 anything else (SPARQL constraints, `sh:closed`, property pairs, qualified shapes, `sh:zeroOrMorePath`
-and the other path operators with repetition …) is validated by pyshacl instead, with a
+and the other path operators with repetition, recursive shapes …) is validated by pyshacl instead, with a
 `FallbackWarning` naming the features, and the report says so (`Report.engine == "pyshacl"`,
 `Report.unsupported`).
 
-How the build calls it (one handbook's closure plus the ontology; `Shapes` is read once):
+How the build calls it, in place of `pyshacl.validate` in `build.validate_shapes` (the shapes
+read once; each handbook's graph validated with the ontology's, and the inferred triples' graph
+if they live in another):
 
-    shapes = shacl.load_shapes(root / "ontology/shapes.ttl")
+    shapes = shacl.load_shapes(root / "ontology/shapes.ttl", base_iri=CANONICAL_BASE)
     report = shacl.validate(store, shapes, graphs=[handbook_graph, ontology_graph])
     if not report.conforms:
-        raise BuildError(f"ontology/shapes.ttl: the data does not conform\\n" + ... report.lines() ...)
+        raise BuildError(
+            f"{_label(path, root)}: the data does not conform\n"
+            + _listed(report.lines(), MAX_VIOLATIONS)
+        )
 
 `data` may also be an rdflib Graph or N-Triples text (then loaded into a fresh Store).
 `Report.lines()` gives the lines `build.validate_shapes` prints, in its form:
@@ -225,6 +230,8 @@ def load_shapes(source: str | Path | bytes, base_iri: str | None = None) -> Shap
     graph.load(data, format=ox.RdfFormat.TURTLE, base_iri=base_iri, to_graph=ox.DefaultGraph())
     compiler = _Compiler(graph)
     roots = [compiler.shape(node) for node in _shape_roots(graph)]
+    if any(_is_recursive(root, set()) for root in roots):
+        compiler.unsupported.add("recursive shapes")
     turtle = graph.dump(format=ox.RdfFormat.TURTLE, from_graph=ox.DefaultGraph())
     return Shapes(roots=roots, unsupported=compiler.unsupported, turtle=turtle or b"")
 
@@ -322,6 +329,23 @@ class _Compiler:
         for quad in _quads(self.graph, node, None, None):
             self.unsupported.add(f"path {quad.predicate.value.removeprefix(SH)}")
         return ox.NamedNode(SH + "unsupportedPath")
+
+
+def _is_recursive(shape: Shape, open_shapes: set[int]) -> bool:
+    """Whether `shape` reaches itself through sh:property, sh:node, sh:not, sh:and, sh:or or sh:xone
+    (SHACL leaves the meaning of such shapes open; this engine would not terminate)."""
+    if id(shape) in open_shapes:
+        return True
+    open_shapes.add(id(shape))
+    nested = list(shape.properties)
+    for _, parameter in shape.constraints:
+        if isinstance(parameter, Shape):
+            nested.append(parameter)
+        elif isinstance(parameter, list):
+            nested.extend(item for item in parameter if isinstance(item, Shape))
+    found = any(_is_recursive(child, open_shapes) for child in nested)
+    open_shapes.discard(id(shape))
+    return found
 
 
 def _inverse(path: PathExpr) -> PathExpr:
