@@ -112,7 +112,10 @@ ONTOLOGIES: PerVersion[rdflib.Graph] = PerVersion("linked.ontology", 4)
 ONTOLOGY_TRIPLES: PerVersion[tuple] = PerVersion("linked.ontology-triples", 4)
 TERM_LABELS: PerVersion[dict] = PerVersion("linked.term-labels", 4)
 DUMPS: PerVersion[bytes] = PerVersion("linked.dumps", 2 * len(PARTS) * len(DUMP_FORMATS) * 2)
-CACHES = (PREFIXES, ONTOLOGIES, ONTOLOGY_TRIPLES, TERM_LABELS, DUMPS)
+# The VoID counts (whole-graph scans) and the handbook data sets: once per data version.
+STATISTICS: PerVersion = PerVersion("linked.statistics")
+HANDBOOK_DATASETS: PerVersion[list] = PerVersion("linked.handbook-datasets")
+CACHES = (PREFIXES, ONTOLOGIES, ONTOLOGY_TRIPLES, TERM_LABELS, DUMPS, STATISTICS, HANDBOOK_DATASETS)
 
 
 def _prefixes(root, base):
@@ -561,7 +564,12 @@ class Statistics:
 
 
 def statistics(store, cfg):
-    """Counts and lists for VoID, each from a query in queries/internal/void-*.rq."""
+    """Counts and lists for VoID, each from a query in queries/internal/void-*.rq; made once per
+    data version (they scan the whole graph), not per request."""
+    return STATISTICS.get(cfg["BASE_IRI"], store.data_version(), lambda: _statistics(store, cfg))
+
+
+def _statistics(store, cfg):
     base = cfg["BASE_IRI"]
     counts = run(store, cfg, "void-counts").rows[0]
     entities = run(store, cfg, "void-entities", space=base).rows[0]
@@ -596,7 +604,15 @@ def handbook_datasets(store, cfg, manifest) -> list[dict]:
     """Each handbook of the build as a data set: the manifest's entry (stem, graph, IRI, number
     of triples: sizes come from the build, never from counting on a request) with the
     handbook's label, titles, publisher, date and place (queries/internal/void-handbooks.rq,
-    one row per handbook). In stem order."""
+    one row per handbook). In stem order; made once per data version."""
+    return list(
+        HANDBOOK_DATASETS.get(
+            cfg["BASE_IRI"], store.data_version(), lambda: _handbook_datasets(store, cfg, manifest)
+        )
+    )
+
+
+def _handbook_datasets(store, cfg, manifest):
     facts: dict = {}
     for row in run(store, cfg, "void-handbooks").rows:
         found = facts.setdefault(row["handbook"]["value"], {})
