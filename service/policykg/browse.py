@@ -385,8 +385,38 @@ def check_known(src: Source, filters: Filters) -> None:
 
 
 def _option_rows(src):
-    """The rows of `filter-options.rq`: one aggregate, run once per data version."""
-    return OPTIONS.get(src.base, src.store.data_version(), lambda: src.rows("filter-options"))
+    """Every filter value with its label and count, as rows of (facet, value, valueLabel,
+    extra, policies): `filter-options.rq` (one aggregate) and the handbook, city and year
+    values from `filter-sources.rq` (one row per handbook); run once per data version."""
+    return OPTIONS.get(
+        src.base, src.store.data_version(), lambda: [*src.rows("filter-options"), *_source_rows(src)]
+    )
+
+
+def _source_rows(src):
+    """The handbook, city and year options from one row per handbook: a policy is in one
+    handbook, so a city's or a year's count is the sum of its handbooks'."""
+    rows, cities, years = [], {}, {}
+    for row in src.rows("filter-sources"):
+        used = int(row["policies"])
+        rows.append(
+            {
+                "facet": "handbook",
+                "value": row["handbook"],
+                "valueLabel": row["label"],
+                "extra": row.get("issued"),
+                "policies": used,
+            }
+        )
+        if "place" in row:
+            city = cities.setdefault(row["place"], {"facet": "city", "value": row["place"], "policies": 0})
+            city["valueLabel"] = row.get("placeLabel") or code(row["place"])
+            city["policies"] += used
+        if YEAR.match(row.get("issued") or ""):
+            year = row["issued"][:4]
+            years.setdefault(year, {"facet": "year", "value": year, "valueLabel": year, "policies": 0})
+            years[year]["policies"] += used
+    return rows + list(cities.values()) + list(years.values())
 
 
 def index_filters(filters: Filters) -> dict[str, str]:
@@ -452,7 +482,7 @@ def filter_options(src: Source, filters: Filters | None = None) -> dict[str, lis
             option["number"] = row.get("extra")
         if row["facet"] == "handbook":
             option["issued"] = row.get("extra")
-            option["year"] = (row.get("extra") or "")[:4] or None
+            option["year"] = (row.get("extra") or "")[:4]  # "" when the handbook gives no date
         options.setdefault(row["facet"], []).append(option)
     for items in options.values():
         # Values that read the same (two cities called 临沂市) are told apart by their code.
