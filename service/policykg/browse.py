@@ -396,7 +396,9 @@ def _option_rows(src):
 def _source_rows(src):
     """The handbook, city and year options from one row per handbook: a policy is in one
     handbook, so a city's or a year's count is the sum of its handbooks'."""
-    rows, cities, years = [], {}, {}
+    rows: list[dict] = []
+    cities: dict[str, dict] = {}
+    years: dict[str, dict] = {}
     for row in src.rows("filter-sources"):
         used = int(row["policies"])
         rows.append(
