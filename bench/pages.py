@@ -81,7 +81,7 @@ def handbook_files(folder, copies):
         listed.append(
             {
                 "stem": stem,
-                "file": f"handbooks/{stem}.nt",
+                "file": f"data/{stem}.ttl",
                 "graph": f"{config.DEFAULTS['BASE_IRI']}graph/handbook/{stem}",
                 "iri": iri,
                 "triples": len(lines),

@@ -468,14 +468,17 @@ def _dump(build_dir, root, base, version, part, fmt, compressed):
 # ---------------------------------------------------------------------------------------------
 
 HANDBOOK_FORMATS = ("nt", "ttl")
+# Where the build writes each handbook's triples: `<BUILD_DIR>/handbooks/<stem>.nt`.
+HANDBOOKS_FOLDER = "handbooks"
 # A handbook's stem: its data file's name (`data/<stem>.ttl`).
 STEM = re.compile(r"[A-Za-z0-9_-]+")
 CHUNK = 1 << 16
 
 
 def handbook_files(manifest) -> list[dict]:
-    """The manifest's `handbooks` (stem, file, graph, iri, triples, sha256), in stem order;
-    [] for a build that has none."""
+    """The manifest's `handbooks` (stem, file: the data file it is read from, graph, iri,
+    triples and sha256 of the artifact's `handbooks/<stem>.nt`), in stem order; [] for a build
+    that has none."""
     listed = (manifest or {}).get("handbooks") or []
     return sorted(
         (entry for entry in listed if isinstance(entry, dict) and "stem" in entry), key=lambda e: e["stem"]
@@ -501,13 +504,13 @@ def parse_handbook_dump_name(name):
 
 
 def handbook_file(cfg, manifest, stem):
-    """(the manifest's entry, the path of its N-Triples file) for handbook `stem`; NotFound
+    """(the manifest's entry, `handbooks/<stem>.nt` in the artifact) for handbook `stem`; NotFound
     when the build has no such handbook, StoreUnavailable when its file is missing."""
     entry = next((entry for entry in handbook_files(manifest) if entry["stem"] == stem), None)
     if entry is None:
         raise errors.NotFound(f"没有这本手册：{stem}（手册列表见 /.well-known/void）", stem=stem)
-    path = Path(cfg["BUILD_DIR"]) / entry["file"]
-    if not path.is_file() or path.resolve().parent != (Path(cfg["BUILD_DIR"]) / "handbooks").resolve():
+    path = Path(cfg["BUILD_DIR"]) / HANDBOOKS_FOLDER / f"{stem}.nt"
+    if not path.is_file():
         raise errors.StoreUnavailable(
             "构建结果中缺少这本手册的数据，请重新运行 policykg build (handbook file missing)"
         )
