@@ -538,7 +538,7 @@ def policy(src: Source, slug: str) -> dict[str, Any]:
         "howToApply": row.get("howToApply"),
         "website": row.get("website"),
         "source": {
-            "handbook": handbook_ref(src, row["handbook"]) if "handbook" in row else None,
+            "handbook": policy_handbook(src, row),
             "section": ref(src.base, row["section"], row["sectionLabel"]) if "section" in row else None,
             "firstPage": first,
             "lastPage": last,
@@ -662,9 +662,12 @@ def handbook_facts(src: Source, target: str) -> dict[str, Any] | None:
     issue date and place, and `cited`, how a page names it: 《title》（publisher，date）; None
     when the graph holds no handbook `target`."""
     rows = src.rows("handbook", handbook=target)
-    if not rows:
-        return None
-    row = rows[0]
+    return _handbook(src, target, rows[0]) if rows else None
+
+
+def _handbook(src, target, row):
+    """A handbook as pages show it, from a row of `handbook.rq` (or of `policy.rq`, its
+    variables renamed: `handbookTitle` → `title`, …)."""
     issued = issued_words(row.get("issued"))
     publisher = ref(src.base, row["publisher"], row["publisherLabel"]) if "publisher" in row else None
     place = (
@@ -687,10 +690,18 @@ def handbook_facts(src: Source, target: str) -> dict[str, Any] | None:
     }
 
 
-def handbook_ref(src: Source, target: str) -> dict[str, Any]:
-    """The handbook a policy comes from, as its page names it; a bare ref when the IRI is not
-    a pkg:Handbook the graph describes."""
-    return handbook_facts(src, target) or ref(src.base, target, code(target))
+def policy_handbook(src: Source, row: Mapping[str, str]) -> dict[str, Any] | None:
+    """The handbook a policy comes from, from its `policy.rq` row (`handbook`, `handbookLabel`,
+    `handbookTitle`, `handbookPublisher`…); None when its section is part of no handbook."""
+    if "handbook" not in row:
+        return None
+    prefix = "handbook"
+    renamed = {
+        key[len(prefix)].lower() + key[len(prefix) + 1 :]: value
+        for key, value in row.items()
+        if key.startswith(prefix) and key != prefix
+    }
+    return _handbook(src, row["handbook"], renamed)
 
 
 def is_handbook(src: Source, slug: str) -> bool:
