@@ -1093,7 +1093,10 @@ def _variants(name, kind):
     parts = [fold(short)] if (short := short_name(name)) else []
     bare = fold(BRACKETED.sub("", name))
     headless = PLACE_HEAD.sub("", bare)
-    parts += [bare, headless, _untailed(bare), _untailed(headless)]
+    parts += [bare, headless]
+    for part in (_untailed(bare), _untailed(headless)):
+        if part and part not in parts and len(part) >= MIN_PART and part != folded:
+            found.setdefault(part, 0.85)  # 知识产权奖补资助 → 知识产权: also a topic, so less sure
     for part in parts:
         if (
             part
@@ -1244,7 +1247,10 @@ CLAUSES_SHOWN = 5
 # Cue words of each question type, in the order they are tried: the first type whose cue is
 # in the question is what it asks (电话是多少 asks for a hotline, not an amount).
 QUESTION_TYPES = (
-    ("hotline", r"电话|热线|联系方式|号码|打哪|咨询哪|联系谁|找谁|phone|hotline|telephone|contact|\bcall\b"),
+    (
+        "hotline",
+        r"电话|热线|联系方式|号码|打哪|咨询哪|联系谁|找谁|问谁|咨询谁|找哪|phone|hotline|telephone|contact|\bcall\b",
+    ),
     ("url", r"网址|网站|链接|网页|域名|url|website|web address|\blink\b|在哪注册|哪里注册|登录|登陆"),
     (
         "fact",
@@ -1419,7 +1425,7 @@ TIER_CUTOFF = 85  # rapidfuzz partial_ratio of a tier's label in the question
 TIER_WORDS = re.compile(
     r"(国际|国家|行业|省地方|市地方|地方|团体)标准(?!化)|\d\s*a级|[一二三]等奖|金奖|银奖|优秀奖|(国家|省|市)级"
 )
-COUNT = re.compile(r"(?P<num>\d+|[一二两三四五六七八九十百]+)\s*(?:件|项|家|次)")
+COUNT = re.compile(r"(?P<num>\d+|[一二两三四五六七八九十百]+)\s*(?:件|项)")
 
 
 def _select_tiers(found, text):
@@ -1485,6 +1491,7 @@ def answer_amount(store, cfg, things, text):
         counted = COUNT.search(text)
         if (
             counted
+            and (_number(counted["num"]) or 0) >= 2  # 一件 is per item, not a count of a tier
             and mention.entity.policy
             and not any(row.get("tierMin") or row.get("tierMax") for row in found)
         ):
@@ -1708,6 +1715,95 @@ def answer_eligibility(store, cfg, stated, reading, matcher):
     return Answer("eligibility", summary, shown, clauses, 0.85 if met else 0.7, [ran])
 
 
+# --- lists by topic, level, applicant type, one-off or recurring, body, money or not -------
+
+LIST_FILTERS = (
+    # (what the question says, the row's column, what the column must hold)
+    (re.compile(r"一次性|一次给|one-off|one off"), "bases", "一次性"),
+    (re.compile(r"每年|按年|年度|recurring|every year|yearly"), "bases", "每年"),
+    (re.compile(r"个人|自然人|individual"), "applicants", "个人"),
+    (re.compile(r"协会|区域|园区|region"), "applicants", "区域"),
+)
+NOT_MONEY = re.compile(r"不给钱|不是钱|非资金|非现金|非货币|不是资金|non-monetary|non-cash|in kind")
+ALL_POLICIES = re.compile(r"一共|总共|所有|全部|都有|list all|all (the )?polic")
+LEVEL_OF = {"国家": "国家", "省": "省", "市": "市"}
+
+
+def answer_list(store, cfg, reading, text, things):
+    """A list question answered from every benefit (queries/ask/list.rq), filtered by what the
+    question says; sure only when at least one filter applies (or it asks for all policies)."""
+    rows, ran = _run(store, cfg, "list", {})
+    said = []
+    for pattern, column, value in LIST_FILTERS:
+        if pattern.search(text):
+            rows = [row for row in rows if value in (row.get(column) or "")]
+            said.append(value)
+    if NOT_MONEY.search(text):
+        rows = [row for row in rows if row.get("monetary") == "false"]
+        said.append("非资金")
+    themes = {theme for row in rows for theme in (row.get("themes") or "").split("、") if theme}
+    asked = [theme for theme in themes if theme in text or (len(theme) >= 4 and theme[:2] in text)]
+    if asked:
+        rows = [row for row in rows if any(theme in (row.get("themes") or "") for theme in asked)]
+        said += asked
+    bodies = [m.entity.label for m in things if m.entity.kind == "body"]
+    if bodies:
+        rows = [row for row in rows if row.get("grantor") in bodies or row.get("administeredBy") in bodies]
+        said += bodies
+    if not said and not ALL_POLICIES.search(text):
+        return None
+    if not rows:
+        return Answer("list", "手册中没有这样的惠企内容。", [], [], 0.5, [ran])
+    policies: dict = {}
+    for row in rows:
+        policies.setdefault(row["policyLabel"], []).append(row)
+    if said:
+        parts = [
+            f"{label}（{'、'.join(row['benefitLabel'] for row in members)}）"
+            for label, members in policies.items()
+        ]
+        summary = (
+            f"{'、'.join(said)}的惠企内容有 {len(rows)} 项，出自 {len(policies)} 项政策："
+            + "；".join(parts)
+            + "。"
+        )
+    else:
+        summary = f"手册中的政策有 {len(policies)} 项：" + "、".join(policies) + "。"
+    clauses = [
+        {
+            "policy": row["policy"],
+            "policyLabel": row["policyLabel"],
+            "thing": row["benefit"],
+            "clause": "",
+            "text": row["benefitLabel"],
+            "pages": _pages(row),
+        }
+        for row in rows
+    ]
+    # a topic alone is a loose filter (质量 is more than the policies themed so): not sure
+    confidence = 0.75 if set(said) - set(asked) or not said else 0.55
+    return Answer("list", summary, rows, clauses, confidence, [ran])
+
+
+def answer_hotlines(store, cfg, reading, text, linker):
+    """Hotlines asked by topic (标准化的事问谁: the policies of that theme) or of every policy."""
+    listed = answer_list(store, cfg, reading, text, [])
+    if listed is None or not listed.rows:
+        if not LIST_CUE.search(text):
+            return None
+        rows, ran = _run(store, cfg, "list", {})
+    else:
+        rows, ran = listed.rows, listed.sparql[0]
+    policies = list(dict.fromkeys(row["policy"] for row in rows))
+    things = [Mention(linker.things[policy], 0, 0, 1.0) for policy in policies if policy in linker.things]
+    found = answer_hotline(store, cfg, things, text)
+    if found is None:
+        return None
+    found.sparql.insert(0, ran)
+    found.confidence = 0.8 if len(policies) <= 3 or LIST_CUE.search(text) else 0.5
+    return found
+
+
 # --- retrieval ---------------------------------------------------------------------------------
 
 SEARCHERS: PerVersion = PerVersion("ask.searchers")
@@ -1881,8 +1977,22 @@ def answer(
         kind = "about"
         result = answer_about(store, cfg, things, text, kind)
         quality *= 0.7
-    if result is None and (not things or all(m.entity.kind in ("body", "place") for m in things)):
-        listed = _list_answer(question, reading, words, store, catalog)
+    if result is None and not things and kind == "hotline":
+        result = answer_hotlines(store, cfg, reading, text, words.linker)
+        quality = 1.0
+    if (
+        result is None
+        and kind != "hotline"
+        and (not things or all(m.entity.kind in ("body", "place") for m in things))
+    ):
+        listed = None
+        if any(pattern.search(text) for pattern, _, _ in LIST_FILTERS) and LIST_CUE.search(text):
+            listed = answer_list(store, cfg, reading, text, things)
+        listed = listed or _list_answer(question, reading, words, store, catalog)
+        if (listed is None or listed.confidence < THRESHOLD) and (
+            listing or kind is None or LIST_CUE.search(text)
+        ):
+            listed = answer_list(store, cfg, reading, text, things) or listed
         if listed is not None:
             result, kind, quality = listed, "list", 1.0
     if result is None:
