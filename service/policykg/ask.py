@@ -1108,7 +1108,9 @@ def _variants(name, kind):
     # the ends of a long name: 首席质量官培训 for 企业首席质量官培训 (kept when distinctive, see Linker)
     if len(bare) > MIN_PART + 1 and kind in FOCUS_KINDS and not bare.isascii():
         for size in range(MIN_PART + 1, len(bare)):
-            for part in (bare[:size], bare[-size:]):
+            for part, dropped in ((bare[:size], bare[size:]), (bare[-size:], bare[:-size])):
+                if re.search(r"[0-9a-z]", dropped):
+                    continue  # 4a级标准化良好行为企业 is not 级标准化良好行为企业: the number tells them apart
                 found.setdefault(part, round(0.7 + 0.2 * size / len(bare), 2))
     return found
 
@@ -2059,6 +2061,7 @@ def _outside(text, things):
 LIST_CUE = re.compile(r"哪些|有哪些|哪几|列一下|列出|所有|全部|各项|\bwhich\b|\blist\b|\ball\b")
 RETRIEVED_QUALITY = 0.75
 AGREED_QUALITY = 0.85
+MIN_AGREED = 0.7  # a fuzzy link is too loose for agreement with a clause to make it sure
 CLEAR_LEAD = 1.3
 
 
@@ -2085,7 +2088,17 @@ def _retrieved_focus(store, cfg, reading, things, linker, kind):
         best.policy in agreed and not any(m.entity.kind == "benefit" for m in things)
     ):
         # the name and the best clause agree: the link is as good as a whole label
-        return [Mention(m.entity, m.start, m.end, max(m.quality, AGREED_QUALITY)) for m in things]
+        return [
+            Mention(
+                m.entity,
+                m.start,
+                m.end,
+                max(m.quality, AGREED_QUALITY)
+                if m.quality >= MIN_AGREED or best.thing == m.entity.thing
+                else m.quality,
+            )
+            for m in things
+        ]
     if kind not in ("amount", "conditions"):
         return things
     others = [hit.score for hit in hits[1:] if (hit.thing if thing == best.thing else hit.policy) != thing]
