@@ -179,6 +179,7 @@ class Policy:
     label: str
     pages: dict
     hotlines: tuple = ()
+    places: frozenset = frozenset()  # the places its handbooks cover (dcterms:spatial)
     benefits: list = field(default_factory=list)
     groups: list = field(default_factory=list)
 
@@ -225,6 +226,7 @@ class Eligibility:
                     row["policyLabel"],
                     _pages(row["policyFirstPage"], row.get("policyLastPage")),
                     tuple(row.get("hotlines", "").split()),
+                    frozenset(row.get("spatials", "").split()),
                 ),
             )
             policy.benefits.append(
@@ -276,6 +278,30 @@ class Eligibility:
                 self.by_applicant.setdefault(code, []).append(policy)
         self.units = {row["notation"]: row.get("unit") for row in rows["questions"]}
         self.questions = _questions(rows["questions"], self, constraints.values())
+        # Where an applicant is (registered, lives, works): the place questions of the first
+        # topic, for each kind of applicant those its conditions ask about.
+        first_topic = self.questions[APPLICANT_KEY]["topic"]
+        homes = {
+            name
+            for name, question in self.questions.items()
+            if question["type"] == "place" and question["topic"] == first_topic
+        }
+        self.home_fields = homes
+        self.home_places: dict = {}
+        for policy in self.policies.values():
+            for group in policy.groups:
+                for criterion in group.criteria:
+                    for constraint in criterion.constraints:
+                        if constraint.concept in homes:
+                            for code in group.applicants:
+                                uses = self.home_places.setdefault(code, {})
+                                uses[constraint.concept] = uses.get(constraint.concept, 0) + 1
+        # Policies by the place their handbook covers (none: everywhere).
+        self.by_place: dict = {}
+        for code, policies in self.by_applicant.items():
+            for policy in policies:
+                for place in policy.places or {""}:
+                    self.by_place.setdefault((code, place), []).append(policy)
 
     def applicant(self, name):
         return self.applicants.get(clean(name))
@@ -1129,17 +1155,24 @@ def evaluate(
     page: int = 1,
     per_page: int | None = None,
     year: int | None = None,
+    guided: bool = False,
 ) -> dict[str, Any]:
     """The eligibility of a profile (JSON data) for every policy that can apply to it (its
     applicant type: all when not given), each benefit with its outcome and amount; the
     questions still open (`asked`: fields already put to the applicant, answered or not);
-    policies paged (`per_page` None: all)."""
+    policies paged (`per_page` None: all). `guided` (the questionnaire): where the applicant is
+    is asked before anything is evaluated."""
     known = eligibility(store, cfg)
     profile = read_profile(profile_data, known)
     year = year or date.today().year
-    candidates = (
-        known.by_applicant.get(profile.applicant, []) if profile.applicant else list(known.policies.values())
-    )
+    done = set(asked) | set(profile.accepted) | set(profile.ignored)
+    uses = known.home_places.get(profile.applicant, {})
+    homes = sorted(uses, key=lambda name: (-uses[name], known.questions[name]["order"], name))
+    if guided and homes and not done & set(homes):
+        # Where it is registered (lives, works) first: it decides which handbooks apply, and
+        # nothing is evaluated before it is known.
+        return _ask_first(profile, known, homes)
+    candidates = _candidates(known, profile)
     results = {
         group.iri: evaluate_group(group, profile, known) for policy in candidates for group in policy.groups
     }
@@ -1192,7 +1225,6 @@ def evaluate(
         sum((Decimal(str(policy["money"]["possible"])) for policy in policies), Decimal(0)),
     )
     shown_policies = policies if per_page is None else policies[(page - 1) * per_page : page * per_page]
-    done = set(asked) | set(profile.accepted) | set(profile.ignored)
     return {
         "ok": True,
         "profile": profile.accepted,
@@ -1205,6 +1237,56 @@ def evaluate(
         "paging": {"page": page, "per_page": per_page, "policies": len(policies)},
         "policies": shown_policies,
         "next_questions": next_questions(weights, done, known, profile),
+    }
+
+
+def _candidates(rules, profile):
+    """The policies that can apply to the profile: those with a benefit for its applicant type
+    (all when it is not given) whose handbook covers where it is (registered, lives, works):
+    the place lies within the handbook's place, or the other way round (山东省 given, a 临沂市
+    handbook: it may apply). A handbook that names no place applies everywhere."""
+    if not profile.applicant:
+        return list(rules.policies.values())
+    policies = rules.by_applicant.get(profile.applicant, [])
+    homes = [
+        value
+        for name, value in profile.values.items()
+        if name in rules.home_fields and isinstance(value, Place)
+    ]
+    if not homes:
+        return policies
+    kept: set[str] = set()
+    for (code, place), found in rules.by_place.items():
+        if code == profile.applicant and (not place or any(_covers(home, place, rules) for home in homes)):
+            kept.update(policy.iri for policy in found)
+    return [policy for policy in policies if policy.iri in kept]
+
+
+def _covers(home, place, rules):
+    other = rules.places.get(place)
+    return place in home.within or (other is not None and home.iri in other.within)
+
+
+def _ask_first(profile, rules, homes):
+    """The answer before anything is evaluated: the one question where the applicant is (the
+    place its kind of applicant's conditions ask about most)."""
+    policies = rules.by_applicant.get(profile.applicant, [])
+    count = sum(
+        1 for policy in policies for benefit in policy.benefits if profile.applicant in benefit.applicants
+    )
+    zero = _money(Decimal(0), Decimal(0))
+    return {
+        "ok": True,
+        "profile": profile.accepted,
+        "applicant": profile.applicant,
+        "ignored": profile.ignored,
+        "warnings": profile.warnings,
+        "counts": {verdict: 0 for verdict in VERDICT.values()},
+        "outcomes": {outcome: 0 for outcome in OUTCOME_RANK},
+        "total": zero,
+        "paging": {"page": 1, "per_page": None, "policies": 0},
+        "policies": [],
+        "next_questions": [dict(rules.questions[homes[0]], decides=count)],
     }
 
 
