@@ -57,6 +57,7 @@ QUERIES = {
 INFO_SCHEME = "id/concept/info"
 TYPES = {XSD + "decimal": "decimal", XSD + "boolean": "boolean"}  # anything else: a place
 BY_LEVEL = "def/CountsByLevel"  # value type: {level notation: count}
+RECOGNITION_SET = "def/Recognition"  # value type: the set of recognitions held
 APPLICANT_KEY = "applicant-type"
 RECOGNITIONS_KEY = "recognitions"
 EVENT_KEY = "years_ago"
@@ -192,6 +193,8 @@ class Eligibility:
         info_scheme = base_iri + INFO_SCHEME
         self.concepts, self.applicants, self.applicant_labels = {}, {}, {}
         for row in rows["concepts"]:
+            if row.get("valueType") == base_iri + RECOGNITION_SET:
+                continue  # the recognitions question: read from match-recognitions (RECOGNITIONS_KEY)
             if row["scheme"] == info_scheme:
                 kind = (
                     "by-level"

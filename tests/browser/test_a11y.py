@@ -23,6 +23,7 @@ PAGES = [  # (name, path): one of each kind of page
     ("policy with insurance", "/doc/policy/ip-insurance"),
     ("document", "/doc/document/lu-shi-jian-zhi-bao-zi-2021-195"),
     ("body", "/doc/organisation/linyi-government"),
+    ("handbook", "/doc/handbook/linyi-amr-2023?limit=4"),
     ("hotlines", "/hotlines"),
     ("questions", "/questions"),
     ("queries", "/queries"),
