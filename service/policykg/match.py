@@ -1137,7 +1137,7 @@ def _cure(condition, results, profile):
         return None if wait is None else {"wait": wait, "texts": _near_texts([group])}
     if kind != "recognition":
         return None
-    found = []
+    found: list[dict[str, Any]] = []
     for route in condition["routes"]:
         if route["held"] or route["status"] != UNMET:
             continue
