@@ -121,7 +121,7 @@ def test_good_build_writes_the_artifact(cfg, project):
         "service/policykg/inference.py": hashlib.sha256(Path(inference.__file__).read_bytes()).hexdigest(),
         "service/policykg/build.py": hashlib.sha256(Path(build.__file__).read_bytes()).hexdigest(),
     }
-    assert set(manifest["seconds"]) == {"ontology", "handbooks", "write", "fulltext"}
+    assert set(manifest["seconds"]) == {"ontology", "handbooks", "write", "store", "fulltext"}
     assert all(seconds >= 0 for seconds in manifest["seconds"].values())
 
     asserted, inferred = read_lines(cfg, "asserted.nt"), read_lines(cfg, "inferred.nt")
@@ -525,7 +525,7 @@ def test_progress_reports_each_stage_and_file_in_order(cfg):
 
 
 def build_steps():
-    return ["ontology", "handbooks", "write", "fulltext"]
+    return ["ontology", "handbooks", "write", "store", "fulltext"]
 
 
 # ---- Many handbooks: each data/<stem>.ttl its own named graph ----

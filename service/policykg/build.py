@@ -222,6 +222,8 @@ def _build(cfg, target, inputs, version, previous, progress):
     try:
         with _timed(seconds, "write", progress):
             handbooks = _write(staging, schema, results, union, base, progress)
+        with _timed(seconds, "store", progress):
+            _load_store(staging, handbooks, base)
         with _timed(seconds, "fulltext", progress):
             fulltext.build_index(
                 pyoxigraph.Store.read_only(str(staging / "store")), staging / "fulltext", root, base
@@ -709,14 +711,14 @@ BLOCK_BYTES = 1 << 24
 
 
 def _write(folder, schema, results, union, base, progress):
-    """The artifact's N-Triples files (each written once) and its store; return the manifest's
+    """The artifact's N-Triples files (each written once); return the manifest's
     `handbooks` list. `asserted.nt` is `ontology.nt` then each handbook's file, in stem order;
     `inferred.nt` the ontology's closure, then each handbook's (or the union's)."""
     move = _rebaser(base)
     (folder / HANDBOOKS_FOLDER).mkdir()
     ontology = move(_nt(sorted(schema.asserted, key=str)))
     (folder / ONTOLOGY_FILE).write_text(ontology, encoding="utf-8")
-    graphs, handbooks = [(ONTOLOGY_FILE, f"{base}graph/ontology")], []
+    handbooks = []
     with open(folder / "asserted.nt", "w", encoding="utf-8") as asserted:
         asserted.write(ontology)
         for result in results:
@@ -725,7 +727,6 @@ def _write(folder, schema, results, union, base, progress):
             asserted.write(text)
             record = _file_record(folder / name)
             graph = f"{base}graph/handbook/{result['stem']}"
-            graphs.append((name, graph))
             handbooks.append(
                 {
                     "stem": result["stem"],
@@ -740,7 +741,13 @@ def _write(folder, schema, results, union, base, progress):
         inferred.write(move(_nt(schema.inferred)))
         for text in [union["inferred"]] if union else (result["inferred"] for result in results):
             inferred.write(move(text))
-    progress(f"store: loading {len(graphs)} graphs, the two parts and their union")
+    return handbooks
+
+
+def _load_store(folder, handbooks, base):
+    """The store: each handbook's and the ontology's graph, the two parts and their union."""
+    graphs = [(ONTOLOGY_FILE, f"{base}graph/ontology")]
+    graphs += [(f"{HANDBOOKS_FOLDER}/{book['stem']}.nt", book["graph"]) for book in handbooks]
     for part in PARTS:
         graphs.append((f"{part}.nt", f"{base}graph/{part}"))
         graphs.append((f"{part}.nt", None))
@@ -750,7 +757,6 @@ def _write(folder, schema, results, union, base, progress):
     del store
     gc.collect()  # the store closes (and releases its lock) only when the object is gone
     pyoxigraph.Store.read_only(str(folder / "store"))  # opens as every reader will, or raises
-    return handbooks
 
 
 class _Quads(io.RawIOBase):
