@@ -6,14 +6,17 @@ For each N, in a fresh project folder, three builds in a fresh process each:
 - full: no build, no cache;
 - unchanged: the same inputs again (the build checks the artifact and stops);
 - one edited: one handbook's file changed (a label added to one of its policies).
-Prints, per N, wall-clock seconds of each build, the stages the manifest records, and the peak
-resident memory of the build and its worker processes together (sampled every 0.1 s).
+Prints, per N, wall-clock and CPU seconds (user + system, the build and its workers) of each
+build, the stages the manifest records (wall seconds), and the peak resident memory of the build
+and its worker processes together (sampled every 0.1 s). On a shared machine CPU seconds are the
+steadier figure.
 Prints one Markdown table; docs/inference.md records a run.
 """
 
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -44,6 +47,8 @@ def main():
         for size in options.sizes:
             project = scratch / f"{size}"
             make_project(project, size)
+            for leftover in (f"{size}.build", f"{size}.build.cache"):
+                shutil.rmtree(scratch / leftover, ignore_errors=True)
             row = {"handbooks": size}
             for run in ("full", "unchanged", "one edited"):
                 if run == "one edited":
@@ -59,6 +64,7 @@ def main():
         if not options.keep:
             shutil.rmtree(scratch, ignore_errors=True)
     print(table(rows))
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
 
 
 def make_project(project, size):
@@ -95,13 +101,13 @@ def measure(project):
         POLICYKG_BUILD_DIR=str(project.parent / f"{project.name}.build"),
     )
     command = [str(Path(sys.executable).with_name("policykg")), "build", "--progress", "--allow-shrink"]
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     peak = [0]
     sampler = threading.Thread(target=sample, args=(process, peak), daemon=True)
     sampler.start()
     _, err = process.communicate()
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
     sampler.join()
     if process.returncode:
         raise SystemExit(f"build failed ({process.returncode}):\n{err[-3000:]}")
@@ -110,11 +116,18 @@ def measure(project):
     )
     return {
         "seconds": seconds,
+        "cpu": cpu,
         "peak_mb": peak[0] >> 20,
         "stages": manifest["seconds"],
         "triples": manifest["counts"]["total"],
         "policies": manifest["counts"]["policies"],
     }
+
+
+def cpu_seconds():
+    """CPU seconds (user + system) of every finished child process and their children."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def sample(process, peak):
@@ -151,12 +164,16 @@ def table(rows):
     for row in rows:
         full = row["full"]
         lines.append(
-            f"| {row['handbooks']} | {full['policies']} | {full['triples']} | {full['seconds']:.1f} | "
+            f"| {row['handbooks']} | {full['policies']} | {full['triples']} | {timing(full)} | "
             + " | ".join(f"{full['stages'].get(stage, 0):.1f}" for stage in stages)
-            + f" | {full['peak_mb']} | {row['unchanged']['seconds']:.1f} | {row['one edited']['seconds']:.1f}"
+            + f" | {full['peak_mb']} | {timing(row['unchanged'])} | {timing(row['one edited'])}"
             f" | {row['one edited']['peak_mb']} |"
         )
     return "\n".join(lines)
+
+
+def timing(run):
+    return f"{run['seconds']:.1f} ({run['cpu']:.1f})"
 
 
 STAGE_ORDER = ["ontology", "handbooks", "union", "write", "store", "fulltext"]

@@ -561,6 +561,10 @@ def test_each_handbook_is_listed_in_the_manifest_with_its_own_file(two_handbooks
     ]
     assert lines == [line for part in parts for line in part]
     assert manifest["counts"]["asserted"] == len(lines)
+    inferred = read_lines(two_handbooks, "inferred.nt")
+    assert len(set(inferred)) == len(inferred) == manifest["counts"]["inferred"]
+    closure = count(store_of(two_handbooks), "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")
+    assert closure == manifest["counts"]["total"]
 
 
 def test_queries_see_the_union_and_graph_queries_each_handbook(two_handbooks):
@@ -616,3 +620,19 @@ def test_an_unchanged_handbook_is_not_read_again(cfg, project):
     steps = stream.getvalue()
     assert "handbooks: 1/2 unchanged (cached), 1 to read" in steps
     assert "(data/other.ttl)" in steps and "(data/data.ttl)" not in steps
+
+
+def test_handbooks_that_join_through_a_resource_are_reasoned_about_together(cfg, project):
+    import io
+
+    text = (project / "data/data.ttl").read_text(encoding="utf-8")
+    prefixes = "".join(line for line in text.splitlines(keepends=True) if line.startswith("@prefix"))
+    (project / "data/other.ttl").write_text(
+        prefixes + 'org:city pkg:partOf org:province .\norg:province a pkg:Body ; rdfs:label "山东省"@zh .\n',
+        encoding="utf-8",
+    )
+    stream = io.StringIO()
+    build.build(cfg, progress=build.Progress(stream))
+    assert "handbooks share resources" in stream.getvalue()
+    # office partOf city (data.ttl), city partOf province (other.ttl): the join spans two files
+    assert line(("id/org/office", "def/partOf", "id/org/province")) in read_lines(cfg, "inferred.nt")

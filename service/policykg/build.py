@@ -202,17 +202,16 @@ def _build(cfg, target, inputs, version, previous, progress):
         # Two handbooks describe or join through the same resource: each alone is not enough.
         progress(f"handbooks share resources ({shared}): reasoning and checking their union")
         with _timed(seconds, "union", progress):
-            union = _union(schema, results)
+            closed = _union(schema, results)
     else:
-        union = None
         for result in results:
             if result["failure"]:
                 raise BuildError(result["failure"])
+        closed = _together(results)
     counts = {
         "asserted": len(schema.asserted) + sum(result["triples"] for result in results),
-        "inferred": len(schema.inferred)
-        + (union["inferred_count"] if union else sum(result["inferred_count"] for result in results)),
-        "policies": union["policies"] if union else sum(result["policies"] for result in results),
+        "inferred": len(schema.inferred) + sum(text.count("\n") for text in closed["inferred"]),
+        "policies": closed["policies"],
     }
     counts["total"] = counts["asserted"] + counts["inferred"]
     counts = {key: counts[key] for key in ("asserted", "inferred", "total", "policies")}
@@ -221,7 +220,7 @@ def _build(cfg, target, inputs, version, previous, progress):
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
     try:
         with _timed(seconds, "write", progress):
-            handbooks = _write(staging, schema, results, union, base, progress)
+            handbooks = _write(staging, schema, results, closed, base, progress)
         with _timed(seconds, "store", progress):
             _load_store(staging, handbooks, base)
         with _timed(seconds, "fulltext", progress):
@@ -478,6 +477,7 @@ def _one_handbook(schema, path):
     except BuildError as error:
         failure = str(error)
     subjects = {t.subject.value for t in own if isinstance(t.subject, pyoxigraph.NamedNode)}
+    described = {t.subject.value for t in asserted} - schema.described
     into = {
         t.object.value
         for t in own
@@ -494,9 +494,11 @@ def _one_handbook(schema, path):
         "stem": path.stem,
         "file": _label(path, root),
         "asserted": _nt(sorted(asserted, key=str)),
-        "inferred": _nt(inferred),
+        # What it infers about a resource it does not describe (a code-list concept) another
+        # handbook may infer too: kept apart, so that the artifact holds it once.
+        "inferred": _nt(t for t in inferred if t.subject.value in described),
+        "inferred_shared": _nt(t for t in inferred if t.subject.value not in described),
         "triples": len(asserted),
-        "inferred_count": len(inferred),
         "iri": min(
             (
                 t.subject.value
@@ -546,6 +548,16 @@ def _shared(schema, results):
     return ""
 
 
+def _together(results):
+    """What the handbooks, each closed alone, infer and count together: their inferred texts,
+    then what they infer about resources none of them describes, each line once."""
+    shared = sorted({line for result in results for line in result["inferred_shared"].splitlines()})
+    return {
+        "inferred": [result["inferred"] for result in results] + ["".join(f"{line}\n" for line in shared)],
+        "policies": sum(result["policies"] for result in results),
+    }
+
+
 def _union(schema, results):
     """Reason about and check every handbook together (the shared case)."""
     asserted = _triples("".join(result["asserted"] for result in results))
@@ -557,8 +569,7 @@ def _union(schema, results):
     run_checks(store, Path(schema.root))
     policy, rdf_type = str(POLICY), str(RDF.type)
     return {
-        "inferred": _nt(inferred),
-        "inferred_count": len(inferred),
+        "inferred": [_nt(inferred)],
         "policies": len(
             {t.subject for t in everything if t.predicate.value == rdf_type and t.object.value == policy}
         ),
@@ -723,10 +734,11 @@ HANDBOOKS_FOLDER = "handbooks"
 BLOCK_BYTES = 1 << 24
 
 
-def _write(folder, schema, results, union, base, progress):
+def _write(folder, schema, results, closed, base, progress):
     """The artifact's N-Triples files (each written once); return the manifest's
     `handbooks` list. `asserted.nt` is `ontology.nt` then each handbook's file, in stem order;
-    `inferred.nt` the ontology's closure, then each handbook's (or the union's)."""
+    `inferred.nt` the ontology's closure, then each handbook's (or the union's), then what
+    handbooks infer about resources none of them describes, once."""
     move = _rebaser(base)
     (folder / HANDBOOKS_FOLDER).mkdir()
     ontology = move(_nt(sorted(schema.asserted, key=str)))
@@ -752,7 +764,7 @@ def _write(folder, schema, results, union, base, progress):
             )
     with open(folder / "inferred.nt", "w", encoding="utf-8") as inferred:
         inferred.write(move(_nt(schema.inferred)))
-        for text in [union["inferred"]] if union else (result["inferred"] for result in results):
+        for text in closed["inferred"]:
             inferred.write(move(text))
     return handbooks
 
