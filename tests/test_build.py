@@ -86,6 +86,7 @@ def test_good_build_writes_the_artifact(cfg, project):
         "fulltext",
         "inferred.nt",
         "manifest.json",
+        "precomputed",
         "store",
     ]
     assert artifact.manifest(cfg) == manifest
@@ -109,7 +110,7 @@ def test_good_build_writes_the_artifact(cfg, project):
         "service/policykg/inference.py": hashlib.sha256(Path(inference.__file__).read_bytes()).hexdigest(),
         "service/policykg/build.py": hashlib.sha256(Path(build.__file__).read_bytes()).hexdigest(),
     }
-    assert set(manifest["seconds"]) == {"parse", "reason", "shacl", "checks", "write"}
+    assert set(manifest["seconds"]) == {"parse", "reason", "shacl", "checks", "write", "precompute"}
     assert all(seconds >= 0 for seconds in manifest["seconds"].values())
 
     asserted, inferred = read_lines(cfg, "asserted.nt"), read_lines(cfg, "inferred.nt")
@@ -496,4 +497,4 @@ def test_progress_reports_each_stage_and_file_in_order(cfg):
 
 
 def build_steps():
-    return ["parse", "reason", "shacl", "checks", "write"]
+    return ["parse", "reason", "shacl", "checks", "write", "precompute"]

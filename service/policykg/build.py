@@ -29,7 +29,7 @@ from rdflib import OWL, RDF, RDFS, SH, XSD, Graph, Literal, URIRef
 from rdflib.exceptions import ParserError
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
-from . import artifact, config, fulltext, inference
+from . import artifact, config, fulltext, inference, precompute
 from .errors import BuildError
 
 CANONICAL_BASE = config.CANONICAL_BASE
@@ -194,6 +194,10 @@ def _build(cfg, target, inputs, version, previous, progress):
             pyoxigraph.Store.read_only(str(staging / "store")), staging / "fulltext", root, base
         )
         seconds["write"] = time.perf_counter() - started
+        # Rows of the internal queries marked `#+ precompute: true` (ask's lexicon, match's rules),
+        # run once per build so that no web worker reads the whole graph (policykg.precompute).
+        with _timed(seconds, "precompute", progress):
+            precompute.write(staging / "store", staging / precompute.FOLDER, cfg, version)
         manifest = {
             "data_version": version,
             "built_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -15,7 +15,9 @@ An internal query marked `#+ precompute: true` is run once per build (`policykg.
 """
 
 import functools
+import hashlib
 import itertools
+import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -33,6 +35,8 @@ Settings = Mapping[str, Any]
 
 # The service's own queries (lexicons, eligibility rules, descriptions, VoID), by name.
 INTERNAL = Path("queries/internal")
+# The artifact's folder of rows computed at build time (`policykg.precompute`).
+PRECOMPUTED = "precomputed"
 
 # The lexical pieces of SPARQL that can hide a brace or a keyword: comments, strings, IRIs,
 # prefixed names (`select:x` is not the SELECT keyword).
@@ -507,8 +511,43 @@ class Queryable(Protocol):
 
 
 def internal_rows(store: Queryable, cfg: Settings, name: str, **params: str) -> list[dict]:
-    """The rows of an internal query; a row cap that cuts them is an error, not a silent gap."""
-    result = store.query(internal(cfg, name).bind(params))
+    """The rows of internal query `name`: for a query marked `#+ precompute: true` (and no
+    `params`), those the build stored for the data version the store serves; else (or when the
+    artifact has none) from running it. No row cap, but ServiceError past INTERNAL_HARD_CAP."""
+    query = internal(cfg, name)
+    if query.precompute and not params:
+        rows = precomputed_rows(cfg, query, store.data_version())
+        if rows is not None:
+            return rows
+    result = store.query(query.bind(params), row_cap=INTERNAL_HARD_CAP)
     if result.truncated:
-        raise errors.ServiceError(f"{name}.rq 的结果超过了行数上限 ROW_CAP (the answer exceeds ROW_CAP)", 500)
+        raise errors.ServiceError(
+            f"{name}.rq 的结果超过 {INTERNAL_HARD_CAP} 行 (the answer exceeds the hard cap of internal "
+            f"queries, {INTERNAL_HARD_CAP} rows)",
+            500,
+        )
     return result.rows
+
+
+def digest(query: CannedQuery) -> str:
+    """A digest of a query's text, as it runs (after the base IRI is applied)."""
+    return hashlib.sha256(query.text.encode("utf-8")).hexdigest()
+
+
+def precomputed_rows(cfg: Settings, query: CannedQuery, version: str | None) -> list[dict] | None:
+    """The rows `policykg.precompute` stored in the artifact for `query` at data version
+    `version`; None when there are none for that version and that query text (or the file
+    cannot be read)."""
+    if version is None:
+        return None
+    path = Path(cfg["BUILD_DIR"]) / PRECOMPUTED / f"{query.name}.json"
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or record.get("data_version") != version:
+        return None
+    if record.get("query_sha256") != digest(query):
+        return None
+    rows = record.get("rows")
+    return rows if isinstance(rows, list) else None
