@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import virtuoso
+from handbooks import handbooks_app, handbooks_cfg, handbooks_client  # noqa: F401  (fixtures: two handbooks)
 from virtuoso import virtuoso_server  # noqa: F401  (a fixture)
 
 from policykg import config

@@ -215,6 +215,11 @@ def test_amount_filter_agrees_with_the_canned_query(client):
         ("?level=a/b", "level"),
         ("?minAmount=lots", "minAmount"),
         ("?q=" + "x" * 101, "q"),
+        ("?year=23", "year"),
+        ("?year=1999", "year"),
+        ("?handbook=no-such-handbook", "handbook"),
+        ("?city=nowhere", "city"),
+        ("?city=a/b", "city"),
     ],
 )
 def test_bad_filter_is_a_400_naming_the_parameter(client, query, param):
@@ -233,6 +238,83 @@ def test_filter_options(client):
     numbers = {item["code"]: item["number"] for item in options["document"]}
     assert numbers["lin-zheng-zi-2020-113"] == "临政字〔2020〕113号"
     assert numbers["standardization-law"] is None
+
+
+# --- Handbook, city and year (two handbooks: the seed's and a synthetic copy) -------------------
+
+COPY_HANDBOOK = "linyi-amr-2023-c1"
+
+
+def test_filter_options_list_each_handbook_city_and_year_with_counts(handbooks_client):
+    options = handbooks_client.get("/api/filters").get_json()["filters"]
+    handbooks = options["handbook"]
+    assert [(item["code"], item["year"], item["policies"]) for item in handbooks] == [
+        (COPY_HANDBOOK, "2024", 10),  # the newest first
+        ("linyi-amr-2023", "2023", 10),
+    ]
+    assert [(item["code"], item["policies"]) for item in options["year"]] == [("2024", 10), ("2023", 10)]
+    cities = {item["code"]: item for item in options["city"]}
+    assert set(cities) == {"linyi", "linyi-c1"}
+    # Two cities with one name are told apart by their code.
+    assert cities["linyi"]["text"] == "临沂市（linyi）" and cities["linyi"]["policies"] == 10
+
+
+@pytest.mark.parametrize(
+    "query, handbook",
+    [
+        (f"?handbook={COPY_HANDBOOK}", COPY_HANDBOOK),
+        ("?handbook=linyi-amr-2023", "linyi-amr-2023"),
+        ("?year=2024", COPY_HANDBOOK),
+        ("?city=linyi", "linyi-amr-2023"),
+        ("?city=linyi-c1&year=2024", COPY_HANDBOOK),
+    ],
+)
+def test_handbook_city_and_year_each_pick_one_handbook_s_policies(handbooks_client, query, handbook):
+    answer = handbooks_client.get(f"/api/policies{query}&limit=100").get_json()
+    listed = handbooks_client.get(f"/api/handbooks/{handbook}?limit=100").get_json()["handbook"]
+    assert answer["count"] == 10
+    assert [item["iri"] for item in answer["policies"]] == [
+        item["iri"] for item in listed["policies"]["policies"]
+    ]
+
+
+def test_source_filters_combine_with_search_and_the_other_filters(handbooks_client):
+    every = slugs(handbooks_client, "?q=专利&limit=100")
+    seed = slugs(handbooks_client, "?q=专利&handbook=linyi-amr-2023&limit=100")
+    assert seed and every == seed | {f"{slug}-c1" for slug in seed}
+    copy = slugs(handbooks_client, "?q=专利&year=2024&limit=100")
+    assert copy == {slug for slug in every if slug.endswith("-c1")} and copy
+    individual = slugs(handbooks_client, "?q=专利&year=2024&applicant=individual&limit=100")
+    assert individual and individual < copy
+    assert slugs(handbooks_client, "?city=linyi&year=2024") == set()  # each alone exists, not both
+
+
+def test_filter_counts_follow_the_source_filters(handbooks_client):
+    page = handbooks_client.get("/policies?year=2023&q=专利", headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    searched = handbooks_client.get("/api/policies?year=2023&q=专利").get_json()["count"]
+    # The handbook select counts what the search finds in each handbook (the year's only).
+    counts = dict(re.findall(r'<option value="([^"]+)"(?: selected)?>[^<]*（(\d+)）</option>', html))
+    assert counts["linyi-amr-2023"] == str(searched) and counts[COPY_HANDBOOK] == "0"
+    assert counts["2023"] == str(searched) and counts["2024"] == "0"
+    assert '<optgroup label="2024">' in html and '<optgroup label="2023">' in html
+
+
+def test_the_store_path_filters_by_source_as_the_index_does(handbooks_app):
+    with handbooks_app.test_request_context():
+        from policykg.views import data_source
+
+        src = data_source()
+        bare = browse.Source(src.store, src.catalog, src.base, src.timeout)
+        for args in (
+            {"year": "2024"},
+            {"city": "linyi"},
+            {"handbook": COPY_HANDBOOK, "applicant": "individual"},
+        ):
+            filters = browse.read_filters(args, src.base)
+            paging = browse.Paging(0, 100)
+            assert browse.policies(bare, filters, paging) == browse.policies(src, filters, paging), args
 
 
 # --- One policy, document, body ----------------------------------------------------------------
@@ -293,7 +375,8 @@ def test_document(client):
     document = answer.get_json()["document"]
     assert document["number"] == "临市监知促字〔2021〕117号" and document["year"] == 2021
     assert [item["label"] for item in document["issuers"]] == ["临沂市市场监督管理局", "临沂市财政局"]
-    assert [item["page"] for item in document["policies"]] == ["/doc/policy/ip-support"]
+    assert [item["page"] for item in document["policies"]["policies"]] == ["/doc/policy/ip-support"]
+    assert document["policies"]["count"] == 1 and document["policies"]["next"] is None
     assert links(answer)["text/html"] == "/doc/document/lin-shi-jian-zhi-cu-zi-2021-117"
 
 
@@ -309,7 +392,18 @@ def test_body_and_its_place_in_the_hierarchy(client):
     assert below["lin-shi-jian-zhi-cu-zi-2021-117"] == ["临沂市市场监督管理局", "临沂市财政局"]
     amr = client.get("/api/organisations/linyi-amr").get_json()["organisation"]
     assert [item["label"] for item in amr["ancestors"]] == ["临沂市人民政府"]
-    assert len(amr["administers"]) == 10 and amr["level"] == "市级"
+    assert amr["policies"]["count"] == 10 and amr["level"] == "市级"
+    roles = {item["iri"].rsplit("/", 1)[1]: item["roles"] for item in amr["policies"]["policies"]}
+    assert all({"code": "administers", "label": "受理"} in listed for listed in roles.values())
+    granting = client.get("/api/organisations/shandong-government").get_json()["organisation"]
+    assert {item["iri"].rsplit("/", 1)[1] for item in granting["policies"]["policies"]} == {
+        "quality-awards",
+        "taishan-quality",
+    }
+    assert all(
+        item["roles"] == [{"code": "grants", "label": "给予惠企内容"}]
+        for item in granting["policies"]["policies"]
+    )
 
 
 @pytest.mark.parametrize(

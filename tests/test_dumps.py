@@ -119,3 +119,60 @@ def test_no_build_no_dumps(tmp_path, oxigraph_server):
     response = app.test_client().get("/dumps/asserted.nt")
     assert response.status_code == 503 and "no build" in response.get_json()["error"]
     close(app)
+
+
+# --- One handbook's dumps (two handbooks: the seed's and its synthetic copy) -----------------
+
+
+def handbook_entry(cfg, stem):
+    return next(entry for entry in artifact.manifest(cfg)["handbooks"] if entry["stem"] == stem)
+
+
+@pytest.mark.parametrize("stem", ["handbook", "handbook-c1"])
+def test_a_handbook_dump_is_its_file_streamed(handbooks_client, handbooks_cfg, stem):
+    entry = handbook_entry(handbooks_cfg, stem)
+    file = (Path(handbooks_cfg["BUILD_DIR"]) / entry["file"]).read_bytes()
+    plain = handbooks_client.get(f"/dumps/handbook/{stem}.nt", headers={"Accept-Encoding": "identity"})
+    assert plain.status_code == 200 and plain.mimetype == "application/n-triples"
+    assert plain.is_streamed and plain.data == file and plain.data.count(b"\n") == entry["triples"]
+    assert 'filename="' + stem + '.nt"' in plain.headers["Content-Disposition"]
+    packed = handbooks_client.get(f"/dumps/handbook/{stem}.nt.gz")
+    assert packed.mimetype == "application/gzip" and gzip.decompress(packed.data) == file
+    coded = handbooks_client.get(f"/dumps/handbook/{stem}.nt", headers={"Accept-Encoding": "gzip"})
+    assert coded.headers["Content-Encoding"] == "gzip" and gzip.decompress(coded.data) == file
+    assert "Accept-Encoding" in coded.headers["Vary"]
+    turtle = handbooks_client.get(f"/dumps/handbook/{stem}.ttl").get_data(as_text=True)
+    assert isomorphic(parse(turtle, "ttl"), parse(file.decode("utf-8"), "nt"))
+    again = handbooks_client.get(
+        f"/dumps/handbook/{stem}.ttl.gz",
+        headers={"If-None-Match": handbooks_client.get(f"/dumps/handbook/{stem}.ttl.gz").headers["ETag"]},
+    )
+    assert again.status_code == 304
+
+
+def test_the_handbook_dumps_are_the_handbooks_own_triples(handbooks_client, handbooks_cfg):
+    """Each dump holds its handbook and not the other's; together they are the data part of the
+    asserted dump (which holds the ontology and code lists besides)."""
+    seed = parse(handbooks_client.get("/dumps/handbook/handbook.nt").get_data(as_text=True), "nt")
+    copy = parse(handbooks_client.get("/dumps/handbook/handbook-c1.nt").get_data(as_text=True), "nt")
+    handbook = rdflib.URIRef(config.CANONICAL_BASE + "id/handbook/linyi-amr-2023")
+    assert (handbook, None, None) in seed and (handbook, None, None) not in copy
+    assert (rdflib.URIRef(str(handbook) + "-c1"), None, None) in copy
+    asserted = parse(handbooks_client.get("/dumps/asserted.nt").get_data(as_text=True), "nt")
+    assert len(seed + copy) < len(asserted) and not set(seed + copy) - set(asserted)
+
+
+@pytest.mark.parametrize(
+    "name", ["nope.nt", "handbook.jsonld", "handbook.xml", "..%2Fmanifest.nt", "handbook", "handbook.nt.zip"]
+)
+def test_unknown_handbook_dumps_are_404(handbooks_client, name):
+    response = handbooks_client.get(f"/dumps/handbook/{name}")
+    assert response.status_code == 404 and response.get_json()["ok"] is False
+
+
+def test_the_handbook_page_links_its_dumps(handbooks_client):
+    html = handbooks_client.get("/doc/handbook/linyi-amr-2023-c1", headers={"Accept": "text/html"}).get_data(
+        as_text=True
+    )
+    for name in ("handbook-c1.nt", "handbook-c1.nt.gz", "handbook-c1.ttl", "handbook-c1.ttl.gz"):
+        assert f'href="/dumps/handbook/{name}"' in html

@@ -150,7 +150,17 @@ def filter_values(store):
 
 def test_each_filter_agrees_with_the_sparql_filter(index, graph_store):
     values = filter_values(graph_store)
-    assert {facet for facet, _, _ in values} == {"level", "kind", "applicant", "theme", "body", "document"}
+    assert {facet for facet, _, _ in values} == {
+        "level",
+        "kind",
+        "applicant",
+        "theme",
+        "body",
+        "document",
+        "handbook",
+        "city",
+        "year",
+    }
     for facet, value, _ in values:
         found = policies(everything(index, "", {facet: value}))
         assert found == sparql_policies(graph_store, **{facet: value}), (facet, value)
@@ -322,3 +332,20 @@ def test_any_number_of_readers_at_once(folder, index):
 def test_a_missing_index_is_reported(tmp_path):
     with pytest.raises(FileNotFoundError):
         fulltext.Searcher(tmp_path / "nothing")
+
+
+def test_two_handbooks_the_source_facets_agree_with_the_sparql_counts(handbooks_cfg, tmp_path):
+    """On a graph of two handbooks: every handbook, city and year value finds the policies the
+    SPARQL filter finds, and the index's counts are the aggregate's."""
+    store = pyoxigraph.Store.read_only(str(Path(handbooks_cfg["BUILD_DIR"]) / "store"))
+    index = fulltext.Searcher(Path(handbooks_cfg["BUILD_DIR"]) / "fulltext")
+    values = [row for row in filter_values(store) if row[0] in ("handbook", "city", "year")]
+    assert sorted(value for facet, value, _ in values if facet == "year") == ["2023", "2024"]
+    assert len([1 for facet, _, _ in values if facet == "handbook"]) == 2
+    counts = index.facet_counts("")
+    for facet, value, policies_in_all in values:
+        found = policies(everything(index, "", {facet: value}))
+        assert len(found) == policies_in_all == counts[facet][value] == 10, (facet, value)
+        assert found == sparql_policies(store, **{facet: value}), (facet, value)
+    both = policies(everything(index, "专利", {"year": "2024"}))
+    assert both and all(policy.endswith("-c1") for policy in both)

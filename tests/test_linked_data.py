@@ -19,6 +19,7 @@ PKG = rdflib.Namespace(BASE + "def/")
 SCHEMA = rdflib.Namespace("http://schema.org/")
 VOID = rdflib.Namespace("http://rdfs.org/ns/void#")
 DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
+SD = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
 DCTERMS = rdflib.DCTERMS
 POLICY = BASE + "id/policy/quality-awards"
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -240,6 +241,18 @@ def test_a_policy_with_the_labels_of_what_it_points_to(web):
     assert len(set(g.objects(policy, PKG.hasCriterion))) == 22  # inferred triples are included
 
 
+def test_a_policy_says_which_handbook_it_comes_from(web):
+    g = describe(web, "/id/policy/ip-insurance")
+    section = g.value(rdflib.URIRef(BASE + "id/policy/ip-insurance"), PKG.section)
+    handbook = g.value(section, DCTERMS.isPartOf)
+    assert handbook == rdflib.URIRef(BASE + "id/handbook/linyi-amr-2023")
+    assert g.value(section, PKG.firstPage).toPython() == 29
+    assert str(g.value(handbook, rdflib.RDFS.label)) == "惠企助企政策手册（临沂市市场监督管理局，2023年2月）"
+    described = describe(web, "/id/handbook/linyi-amr-2023")  # the handbook dereferences too
+    assert (handbook, rdflib.RDF.type, PKG.Handbook) in described
+    assert described.value(handbook, DCTERMS.issued).toPython() is not None
+
+
 def test_a_benefit_with_its_amounts_and_their_tier_constraints(web):
     g = describe(web, "/doc/benefit/ip-support-7")
     amounts = set(g.objects(rdflib.URIRef(BASE + "id/benefit/ip-support-7"), PKG.amount))
@@ -432,8 +445,8 @@ def test_void_counts_come_from_the_data(web, built_cfg):
     counts = artifact.manifest(built_cfg)["counts"]
     assert (dataset, rdflib.RDF.type, VOID.Dataset) in g and (dataset, rdflib.RDF.type, DCAT.Dataset) in g
     assert g.value(dataset, VOID.triples).toPython() == counts["total"]
-    subsets = {g.value(s, VOID.triples).toPython() for s in g.objects(dataset, VOID.subset)}
-    assert subsets == {counts["asserted"], counts["inferred"]}
+    parts = [s for s in g.objects(dataset, VOID.subset) if "#handbook-" not in str(s)]
+    assert {g.value(s, VOID.triples).toPython() for s in parts} == {counts["asserted"], counts["inferred"]}
     assert g.value(dataset, VOID.entities).toPython() > 400
     assert g.value(dataset, VOID.classes).toPython() == len(set(g.objects(dataset, VOID.classPartition)))
     assert g.value(dataset, VOID.properties).toPython() == len(
@@ -464,13 +477,51 @@ def test_void_addresses_work_on_an_allowed_host(web):
     assert g.value(service, DCAT.endpointURL) == endpoint
     dumps = [str(d) for d in g.objects(dataset, VOID.dataDump)]
     assert len(dumps) == 3
-    downloads = [str(g.value(d, DCAT.downloadURL)) for d in g.objects(None, DCAT.distribution)]
+    # The whole graph's dumps (each handbook's are in test_void_describes_each_handbook_as_a_dataset).
+    whole = [d for d in set(g.objects(None, DCAT.distribution)) if "#handbook-" not in str(d)]
+    downloads = [str(g.value(d, DCAT.downloadURL)) for d in whole]
     assert len(downloads) == 18
     for url in dumps + downloads:
         assert url.startswith(host + "/dumps/")
         assert web.get(url[len(host) :], base_url=host).status_code == 200, url
-    gzipped = [d for d in g.objects(None, DCAT.distribution) if (d, DCAT.compressFormat, None) in g]
+    gzipped = [d for d in whole if (d, DCAT.compressFormat, None) in g]
     assert len(gzipped) == 9
+
+
+def test_void_describes_each_handbook_as_a_dataset(handbooks_client, handbooks_cfg):
+    """Two handbooks: each a DCAT data set in the catalogue and a VoID subset, with its named
+    graph, the size the build recorded, and dumps that answer."""
+    g = parse(handbooks_client.get("/.well-known/void", headers={"Accept": "text/turtle"}))
+    catalog = rdflib.URIRef(BASE + ".well-known/void#catalog")
+    dataset = rdflib.URIRef(BASE + ".well-known/void#dataset")
+    listed = artifact.manifest(handbooks_cfg)["handbooks"]
+    assert {entry["stem"] for entry in listed} == {"handbook", "handbook-c1"}
+    for entry in listed:
+        node = rdflib.URIRef(BASE + ".well-known/void#handbook-" + entry["stem"])
+        assert (catalog, DCAT.dataset, node) in g and (dataset, VOID.subset, node) in g
+        assert (node, rdflib.RDF.type, DCAT.Dataset) in g
+        assert g.value(node, DCTERMS.source) == rdflib.URIRef(entry["iri"])
+        assert g.value(node, SD.name) == rdflib.URIRef(entry["graph"])
+        assert g.value(node, VOID.triples).toPython() == entry["triples"] > 1000
+        dumps = sorted(str(url) for url in g.objects(node, VOID.dataDump))
+        assert dumps == [f"http://localhost/dumps/handbook/{entry['stem']}.{fmt}" for fmt in ("nt", "ttl")]
+        distributions = set(g.objects(node, DCAT.distribution))
+        assert len(distributions) == 4
+        for distribution in distributions:
+            url = str(g.value(distribution, DCAT.downloadURL))
+            answer = handbooks_client.get(url[len("http://localhost") :])
+            assert answer.status_code == 200, url
+            answer.close()
+    copy = rdflib.URIRef(BASE + ".well-known/void#handbook-handbook-c1")
+    assert str(g.value(copy, DCTERMS.spatial)) == BASE + "id/place/linyi-c1"
+    html = handbooks_client.get("/.well-known/void?limit=1", headers={"Accept": BROWSER}).get_data(
+        as_text=True
+    )
+    assert "各手册的数据集（2 本）" in html and 'href="http://localhost/dumps/handbook/handbook.nt"' in html
+    assert (
+        "handbook-c1.nt" not in html
+        and 'rel="next" href="/.well-known/void?offset=1&amp;limit=1#handbooks"' in html
+    )
 
 
 def test_void_page_for_browsers(web):

@@ -3,6 +3,7 @@ recognitions, tiers, rates), bad and odd input, a policy added as data only, the
 JSON API, and the command line."""
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -65,12 +66,13 @@ def condition(benefit, kind):
 
 def test_hand_worked_profile_counts(check):
     result = check(profile("shandong-6-years.json"))
-    # 57 benefits. Eligible (1): §4（七）, tiered on patents and with no other condition.
-    # Not eligible (14): 8 for individuals or regions — §1（二） the individual's honour and reward,
-    # §4（八）（九）×2 and （十） 示范区, §8（三）（四）; and 6 through the accident — §1（二） the
-    # organisation's honour and 200 万元, both benefits of §3 and of §5. The other 42 cannot be
-    # decided from this profile (conditions not given or needing a person's judgement).
-    assert result["counts"] == {"eligible": 1, "not-eligible": 14, "unknown": 42}
+    # 57 benefits, 49 of them for organisations: the 8 for individuals or regions (§1（二） the
+    # individual's honour and reward, §4（八）（九）×2 and （十） 示范区, §8（三）（四）) are not part of
+    # an organisation's answer. Eligible (1): §4（七）, tiered on patents and with no other
+    # condition. Not eligible (6) through the accident: §1（二） the organisation's honour and
+    # 200 万元, both benefits of §3 and of §5. The other 42 cannot be decided from this profile.
+    assert result["counts"] == {"eligible": 1, "not-eligible": 6, "unknown": 42}
+    assert sum(len(policy["benefits"]) for policy in result["policies"]) == 49
     assert result["ignored"] == [] and result["warnings"] == []
 
 
@@ -160,7 +162,7 @@ def test_hand_worked_profile_on_the_remote_store(app_cfg, monkeypatch):
         result = match.evaluate(profile("shandong-6-years.json"), opened, app_cfg)
     finally:
         opened.close()
-    assert result["counts"] == {"eligible": 1, "not-eligible": 14, "unknown": 42}
+    assert result["counts"] == {"eligible": 1, "not-eligible": 6, "unknown": 42}
     assert find(result, "benefit", "ip-support-7")["amount"]["most"] == 100000
 
 
@@ -254,7 +256,14 @@ def test_tier_below_every_threshold_fails(check):
 def test_applicant_type_decides_and_its_absence_leaves_unknown(check):
     result = check({"applicant-type": "个人"})
     assert find(result, "benefit", "ip-support-9a")["status"] == "unknown"
-    assert find(result, "benefit", "ip-support-7")["status"] == "not-eligible"
+    # A person's answer holds only the benefits for individuals (and the policies that have one).
+    assert all(
+        "individual" in benefit["applicants"]
+        for policy in result["policies"]
+        for benefit in policy["benefits"]
+    )
+    with pytest.raises(AssertionError):
+        find(result, "benefit", "ip-support-7")
     # No applicant type: nothing can be ruled out on it.
     result = check({})
     assert result["counts"]["eligible"] == 0
@@ -392,10 +401,33 @@ def test_match_bad_type_is_400_json(match_client):
     assert response.status_code == 400 and response.get_json()["field"] == "profile"
 
 
-def test_match_form_page(match_client):
+def test_match_page_starts_with_who_is_applying(match_client):
     response = match_client.get("/match", headers={"Accept": "text/html"})
     html = response.get_data(as_text=True)
-    assert response.status_code == 200 and 'name="operating-years"' in html and 'method="post"' in html
+    assert response.status_code == 200 and 'method="get"' in html
+    assert "谁来申报？" in html and 'name="applicant-type"' in html
+    assert 'name="operating-years"' not in html  # one step at a time
+
+
+def test_match_page_steps_carry_the_answers_in_the_address(match_client):
+    response = match_client.get("/match?applicant-type=organisation&asked=applicant-type")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    # The answer so far is kept for the next step, and can be changed.
+    assert '<input type="hidden" name="applicant-type" value="organisation">' in html
+    assert "修改" in html and "组织" in html
+    # The next step asks where the organisation is registered, in Chinese, with no machine key.
+    assert "单位在哪里注册（依法设立）？" in html and "临沂市" in html
+    main = html[html.index("<main") :]
+    visible = re.sub(r"<[^>]+>", " ", main)
+    assert not re.search(r"[a-z]+-[a-z]+", visible), re.findall(r"[a-z]+-[a-z]+", visible)
+
+
+def test_match_page_bad_answer_is_400(match_client):
+    response = match_client.get("/match?applicant-type=alien")
+    assert response.status_code == 400 and "applicant-type" in response.get_data(as_text=True)
+    response = match_client.get("/match?applicant-type=organisation&page=0")
+    assert response.status_code == 400
 
 
 def test_match_form_post_shows_conditions_with_clauses(match_client):
@@ -412,7 +444,6 @@ def test_match_form_post_shows_conditions_with_clauses(match_client):
     assert response.status_code == 200
     assert "知识产权保护奖励" in html and "最高 10 万元" in html
     assert "近 3 年内无重大质量、安全、环境污染、公共卫生等事故" in html and "第 1–5 页" in html
-    assert 'value="6"' in html  # the form keeps what was typed
 
 
 def test_match_form_json_box_and_bad_number(match_client):
@@ -443,7 +474,7 @@ def cli_build(built_cfg, monkeypatch):
 def test_command_line_prints_verdicts_and_reasons(cli_build, capsys):
     assert cli.main(["match", str(FIXTURES / "shandong-6-years.json")]) == 0
     out, err = capsys.readouterr()
-    assert out.startswith("符合 1 项，不符合 14 项，待定 42 项") and err == ""
+    assert out.startswith("符合 1 项，不符合 6 项，待定 42 项") and err == ""
     assert "✔ 符合  知识产权保护奖励（按高价值发明专利拥有量分档）  — 最高 10 万元" in out
     assert "近 3 年内 1（要求 ≤ 0）" in out
 
@@ -499,3 +530,48 @@ def test_counts_by_level_are_checked(check):
         check({"standards-led": {"national": "two"}})
     result = check({"standards-led": {"lunar": 1}})
     assert any("lunar" in warning for warning in result["warnings"])
+
+
+# --- the questionnaire's JSON ---------------------------------------------------------------------
+
+
+def test_questions_json_lists_every_question_in_chinese(match_client):
+    response = match_client.get("/match/questions.json")
+    questions = response.get_json()["questions"]
+    assert response.status_code == 200
+    fields = {question["field"] for question in questions}
+    assert {"applicant-type", "registration-place", "operating-years", "recognitions"} <= fields
+    for question in questions:
+        assert re.search(r"[\u4e00-\u9fff]", question["label"]), question
+        assert question["type"] and question["topic"]
+        for choice in question.get("choices", ()):
+            assert re.search(r"[\u4e00-\u9fff]", choice["label"]), choice
+    recognitions = next(question for question in questions if question["field"] == "recognitions")
+    assert recognitions["label"] == "已获得以下哪些？" and len(recognitions["choices"]) > 5
+
+
+def test_questions_json_with_answers_gives_the_next_ones(match_client):
+    first = match_client.get("/match/questions.json?asked=x").get_json()
+    assert [question["field"] for question in first["next_questions"]] == ["applicant-type"]
+    response = match_client.get("/match/questions.json?applicant-type=organisation&asked=applicant-type")
+    body = response.get_json()
+    assert response.status_code == 200 and body["profile"] == {"applicant-type": "organisation"}
+    # Where it is registered comes first, and every question asked still decides something.
+    assert body["next_questions"][0]["field"] == "registration-place"
+    assert all(question["decides"] > 0 for question in body["next_questions"])
+    response = match_client.get("/match/questions.json?operating-years=六")
+    assert response.status_code == 400 and response.get_json()["field"] == "operating-years"
+
+
+def test_match_json_gives_outcomes_money_and_next_questions(match_client):
+    response = match_client.post("/match.json", json=profile("shandong-6-years.json"))
+    body = response.get_json()
+    assert response.status_code == 200
+    assert body["next_questions"] and all("label" in question for question in body["next_questions"])
+    assert sum(body["outcomes"].values()) == 49
+    # §4（七） 25 patents: eligible, 最高 10 万元 — the total eligible holds it.
+    assert body["total"]["eligible"] >= 100000
+    governor = find(body, "benefit", "quality-awards-2b")
+    assert governor["outcome"] == "could"  # the accident two years ago ages out of 近 3 年
+    assert "近 3 年内无" in governor["near"] and governor["wait"] == 2
+    assert governor["failing"]["clause"] and governor["failing"]["pages"]["text"]

@@ -26,6 +26,7 @@ PAGES = [
     "/doc/policy/ip-insurance",
     "/doc/document/lin-zheng-zi-2020-113",
     "/doc/organisation/linyi-government",
+    "/doc/handbook/linyi-amr-2023",
 ]
 TWINS = {
     "/": "/api/policies",
@@ -36,6 +37,7 @@ TWINS = {
     "/doc/policy/quality-awards": "/api/policies/quality-awards",
     "/doc/document/lin-zheng-zi-2020-113": "/api/documents/lin-zheng-zi-2020-113",
     "/doc/organisation/linyi-government": "/api/organisations/linyi-government",
+    "/doc/handbook/linyi-amr-2023": "/api/handbooks/linyi-amr-2023",
 }
 HTML = {"Accept": "text/html"}
 
@@ -150,6 +152,38 @@ def test_policy_page_shows_amounts_hotline_bases_and_source(client):
     assert "适用于：" in text and "拥护中央的路线、方针、政策；" in text
 
 
+def test_policy_page_says_which_handbook_it_comes_from(client):
+    _, markup = fetch(client, "/doc/policy/ip-insurance")
+    text = "".join(markup.text)
+    handbook = client.get("/api/policies/ip-insurance").get_json()["policy"]["source"]["handbook"]
+    assert handbook["cited"] == "《惠企助企政策手册》（临沂市市场监督管理局，2023年2月）"
+    assert "出自《惠企助企政策手册》（临沂市市场监督管理局，2023年2月）" in text
+    assert markup.all("a", href="/doc/handbook/linyi-amr-2023")
+    assert handbook["year"] == 2023 and handbook["place"]["code"] == "linyi"
+
+
+def test_handbook_page_lists_its_policies_a_page_at_a_time(client):
+    _, markup = fetch(client, "/doc/handbook/linyi-amr-2023?limit=4")
+    text = "".join(markup.text)
+    assert "《惠企助企政策手册》" in text and "2023年2月" in text and "本手册所列的政策（10 项）" in text
+    assert markup.all("a", href="/doc/organisation/linyi-amr")
+    assert markup.all("a", href="/policies?handbook=linyi-amr-2023")
+    listed = [tag["href"] for tag in markup.all("a") if tag["href"].startswith("/doc/policy/")]
+    assert listed == [
+        "/doc/policy/quality-awards",
+        "/doc/policy/haopin-shandong",
+        "/doc/policy/taishan-quality",
+        "/doc/policy/ip-support",
+    ]
+    assert markup.all("a", rel="next", href="/doc/handbook/linyi-amr-2023?offset=4&limit=4")
+    api = client.get("/api/handbooks/linyi-amr-2023?offset=8&limit=4").get_json()["handbook"]
+    assert api["policies"]["count"] == 10 and api["policies"]["next"] is None
+    assert [item["page"] for item in api["policies"]["policies"]] == [
+        "/doc/policy/quality-yizhan",
+        "/doc/policy/ip-insurance",
+    ]
+
+
 def test_policy_page_of_a_rate(client):
     _, markup = fetch(client, "/doc/policy/ip-insurance")
     assert "实际投保年度保费的 60%，每年最高 20 万元" in "".join(markup.text)
@@ -210,7 +244,8 @@ def test_editor_has_every_canned_query_and_a_plain_form(client):
     [
         BASE + "id/hotline/0539-5977806",
         BASE + "id/concept/applicant/individual",
-        BASE + "id/handbook/linyi-amr-2023",
+        BASE + "id/handbook/linyi-amr-2023/section/1",
+        BASE + "id/handbook/linyi-amr-2023-text",
         "http://example.org/id/policy/quality-awards",
     ],
 )
@@ -230,6 +265,8 @@ def test_render_resource_gives_a_secured_page(client):
     "path, status",
     [
         ("/doc/policy/nope", 404),
+        ("/doc/handbook/nope", 404),
+        ("/doc/handbook/linyi-amr-2023?limit=0", 400),
         ("/policies?level=a/b", 400),
         ("/policies?minAmount=lots", 400),
     ],

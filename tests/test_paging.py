@@ -103,6 +103,44 @@ def test_hotlines_are_paged(client):
     assert 'rel="next"' in html and f"共 {whole['count']} 个电话" in html
 
 
+@pytest.mark.parametrize(
+    "path, key",
+    [
+        ("/api/organisations/linyi-amr", "organisation"),
+        ("/api/documents/lin-zheng-zi-2020-113", "document"),
+        ("/api/handbooks/linyi-amr-2023", "handbook"),
+    ],
+)
+def test_the_policies_of_a_body_document_or_handbook_are_paged(client, path, key):
+    whole = client.get(f"{path}?limit=100").get_json()[key]["policies"]
+    assert whole["count"] == len(whole["policies"]) and whole["next"] is None
+    pages, items, at = [], [], f"{path}?limit=2"
+    while at:
+        listed = client.get(at).get_json()[key]["policies"]
+        assert listed["count"] == whole["count"] and len(listed["policies"]) <= 2
+        pages.append(listed)
+        items += listed["policies"]
+        at = listed["next"]
+    assert [item["iri"] for item in items] == [item["iri"] for item in whole["policies"]]
+    assert len(pages) == max(1, -(-whole["count"] // 2))
+    assert [page["offset"] for page in pages] == [2 * n for n in range(len(pages))]
+
+
+@pytest.mark.parametrize(
+    "path, count",
+    [
+        ("/doc/organisation/linyi-amr", 10),
+        ("/doc/handbook/linyi-amr-2023", 10),
+    ],
+)
+def test_resource_pages_link_the_next_page_of_their_policies(client, path, count):
+    first = client.get(f"{path}?limit=3", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert f"共 {count} 项，第 1 / {-(-count // 3)} 页" in first
+    assert f'rel="next" href="{path}?offset=3&amp;limit=3"' in first and 'rel="prev"' not in first
+    last = client.get(f"{path}?offset=9&limit=3", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert 'rel="next"' not in last and f'rel="prev" href="{path}?offset=6&amp;limit=3"' in last
+
+
 def test_canned_query_results_are_paged(client):
     whole = client.get("/queries/policy-contacts.json").get_json()
     assert whole["count"] == len(whole["rows"]) > 2
@@ -126,6 +164,9 @@ def test_canned_query_results_are_paged(client):
         ("/api/policies?page=x", "page"),
         ("/api/policies?page=2&offset=3", "page"),
         ("/api/hotlines?offset=99999", "offset"),
+        ("/api/organisations/linyi-amr?limit=0", "limit"),
+        ("/api/documents/lin-zheng-zi-2020-113?offset=x", "offset"),
+        ("/api/handbooks/linyi-amr-2023?page=0", "page"),
         ("/queries/policy-contacts.json?limit=abc", "limit"),
     ],
 )

@@ -34,7 +34,10 @@ from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
-from policykg import docnumber, errors, queries, render, wording
+import ahocorasick
+from rapidfuzz import fuzz, process
+
+from policykg import artifact, docnumber, errors, fulltext, queries, render, wording
 from policykg.cache import LRU, PerVersion
 from policykg.names import clean, short_name
 
@@ -196,12 +199,16 @@ def _bounded(value, text):
 
 @dataclass(frozen=True)
 class Entity:
-    kind: str  # policy | recognition | body | place | applicant | document
+    kind: str  # policy | benefit | recognition | body | place | applicant | document | concept
     thing: str  # IRI
     label: str  # Chinese label
     name: str  # the name as found (cleaned)
     code: str | None = None  # applicant notation, a document's normalized number
     policy: str | None = None  # for a recognition: the policy about it
+
+
+# Kinds the canned-query parser leaves to the linker (`Linker`).
+LINKED_ONLY = ("benefit", "concept")
 
 
 class Lexicon:
@@ -213,6 +220,8 @@ class Lexicon:
         self.numbers = set()  # every key a document number answers to
         for row in rows:
             value = {key: render.plain(term) for key, term in row.items()}
+            if value["kind"] in LINKED_ONLY:
+                continue
             names = {clean(value["name"])}
             short = short_name(value["name"])
             if value["kind"] in ("policy", "recognition", "body") and short:
@@ -232,6 +241,7 @@ class Lexicon:
             if value["kind"] == "document":
                 self.numbers.add(value["code"])
         self.tokenizer = _tokenizer(name for name in self.names if not name.isascii())
+        self.linker = Linker(rows)
 
     def entities(self, text, tokens):
         """Every entity named in `text`: whole tokens, longer names anywhere, close policy names."""
@@ -843,7 +853,7 @@ def check_question(question: object) -> str:
     return question.strip()
 
 
-def answer(
+def canned_answer(
     question: str, store: Any, cfg: queries.Settings, catalog: queries.Catalog | None = None
 ) -> dict[str, Any]:
     """The answer to a question: rows, a one-line summary and the SPARQL used; or, when no
@@ -911,13 +921,13 @@ def _unanswered(question, reading, store, catalog):
         "question": question,
         "matched": False,
         "summary": "没有找到能回答这个问题的预设查询。下面是手册原文中的相关内容和相近的问题。",
-        "fulltext": fulltext(reading, store, catalog),
+        "fulltext": where_stated(reading, store, catalog),
         "suggestions": suggestions(reading.question, catalog),
         "reading": reading.as_json(),
     }
 
 
-def fulltext(reading, store, catalog):
+def where_stated(reading, store, catalog):
     """Handbook passages containing the question's longest content words (`where-stated`),
     those holding more of the words first."""
     terms = sorted(
@@ -1042,3 +1052,1060 @@ def evaluate(
         if got != case.query or (got and not same_params(catalog.get(got), case.params, params)):
             misses.append((case, got, params))
     return Evaluation(len(cases), len(cases) - len(misses), misses)
+
+
+# ---------------------------------------------------------------------------------------------
+# Entity linking: every mention of a thing of the graph
+# ---------------------------------------------------------------------------------------------
+
+# Kinds a question can be about (its focus), most specific first when two share a name.
+FOCUS_KINDS = ("recognition", "benefit", "policy", "document", "body")
+# Words a long name may drop and still be the same thing (专利导航项目奖励 → 专利导航项目).
+GENERIC_TAIL = re.compile(r"(奖励|资助|补贴|补助|奖补|项目|申报条件|条件)$")
+PLACE_HEAD = re.compile(r"^(临沂市|山东省|临沂|山东|国家)")
+BRACKETED = re.compile(r"[（(][^）)]*[）)]")
+MIN_PART = 4  # the shortest distinctive part of a longer name
+FUZZY_CUTOFF = 80  # rapidfuzz partial_ratio, 0–100
+FUZZY_QUALITY = 0.8
+
+
+def fold(text):
+    """A question or a name folded for linking: NFKC, lower case, simplified characters,
+    without quotation marks or spaces next to Chinese characters."""
+    return clean(fulltext.fold(unicodedata.normalize("NFKC", text)))
+
+
+@dataclass(frozen=True)
+class Mention:
+    entity: Entity
+    start: int
+    end: int
+    quality: float  # 1.0: a whole label; less: a part of one, or a fuzzy match
+
+
+def _variants(name, kind):
+    """A name and the distinctive parts people use for it: the words in “…”, without the
+    bracketed remark, the place in front or a generic word at the end."""
+    folded = fold(name)
+    found = {folded: 1.0}
+    if kind in ("concept", "applicant", "place"):
+        return found
+    parts = [fold(short)] if (short := short_name(name)) else []
+    bare = fold(BRACKETED.sub("", name))
+    headless = PLACE_HEAD.sub("", bare)
+    parts += [bare, headless, _untailed(bare), _untailed(headless)]
+    for part in parts:
+        if (
+            part
+            and part != folded
+            and (len(part) >= MIN_PART or part == fold(short or ""))
+            and len(part) >= 2
+        ):
+            found.setdefault(part, 0.9)
+    # the ends of a long name: 首席质量官培训 for 企业首席质量官培训 (kept when distinctive, see Linker)
+    if len(bare) > MIN_PART + 1 and kind in FOCUS_KINDS and not bare.isascii():
+        for size in range(MIN_PART, len(bare)):
+            for part in (bare[:size], bare[-size:]):
+                found.setdefault(part, round(0.7 + 0.2 * size / len(bare), 2))
+    return found
+
+
+def _untailed(name):
+    """`name` without its generic last words: 专利导航项目奖励 → 专利导航."""
+    for _ in range(2):
+        name = GENERIC_TAIL.sub("", name)
+    return name
+
+
+class Linker:
+    """An Aho-Corasick automaton over every name and distinctive part of a name in the graph,
+    and rapidfuzz over the names of what a question can be about, for small typos."""
+
+    def __init__(self, rows):
+        self.things: dict = {}
+        keys: dict = {}
+        for row in rows:
+            value = {key: render.plain(term) for key, term in row.items()}
+            entity = Entity(
+                value["kind"],
+                value["thing"],
+                value["label"],
+                fold(value["name"]),
+                value.get("code") or None,
+                value.get("policy") or None,
+            )
+            self.things.setdefault(entity.thing, entity)
+            for variant, quality in _variants(value["name"], entity.kind).items():
+                if len(variant) < 2 or (variant.isascii() and len(variant) < 3):
+                    continue
+                known = keys.setdefault(variant, {})
+                held = known.get((entity.kind, entity.thing))
+                if held is None or held[1] < quality:  # a whole label beats the part of another
+                    known[(entity.kind, entity.thing)] = (entity, quality)
+        # a part of a name (not a whole label) naming more than two things says too little
+        keys = {
+            key: entities
+            for key, entities in keys.items()
+            if len({thing for _, thing in entities}) <= 2
+            or any(quality == 1.0 for _, quality in entities.values())
+        }
+        self.automaton = ahocorasick.Automaton()
+        for key, entities in keys.items():
+            self.automaton.add_word(key, (key, tuple(entities.values())))
+        if keys:
+            self.automaton.make_automaton()
+        self.fuzzy = sorted(
+            {
+                key
+                for key, entities in keys.items()
+                if len(key) >= MIN_PART
+                and not key.isascii()
+                and any(entity.kind in FOCUS_KINDS for entity, _ in entities.values())
+            }
+        )
+        self.keys = keys
+
+    def mentions(self, text):
+        """Mentions in folded `text`: the longest names found (a name inside a longer one found
+        at the same place is dropped); else the closest name by rapidfuzz."""
+        spans = []
+        if self.keys:
+            for end, (key, entities) in self.automaton.iter(text):
+                start = end - len(key) + 1
+                if key.isascii() and not _ascii_word(text, start, end + 1):
+                    continue
+                spans.append((start, end + 1, entities))
+        kept = [
+            span
+            for span in spans
+            if not any(o[0] <= span[0] and span[1] <= o[1] and o[1] - o[0] > span[1] - span[0] for o in spans)
+        ]
+        found = [
+            Mention(entity, start, end, quality)
+            for start, end, entities in kept
+            for entity, quality in entities
+        ]
+        if not any(mention.entity.kind in FOCUS_KINDS for mention in found) and self.fuzzy:
+            # a name no longer than the question, so that the name is what is aligned in it
+            names = [key for key in self.fuzzy if len(key) <= len(text)]
+            best = process.extractOne(text, names, scorer=fuzz.partial_ratio, score_cutoff=FUZZY_CUTOFF)
+            if best:
+                key = best[0]
+                for entity, quality in self.keys[key].values():
+                    found.append(Mention(entity, 0, 0, quality * FUZZY_QUALITY * best[1] / 100))
+        return found
+
+
+def _ascii_word(text, start, end):
+    return (start == 0 or not text[start - 1].isalnum()) and (end >= len(text) or not text[end].isalnum())
+
+
+def focus(mentions, prefer=FOCUS_KINDS):
+    """The things the question is about: per place in the question, the most specific kind;
+    the longest mentions first; at most MAX_FOCUS."""
+    rank = {kind: index for index, kind in enumerate(prefer)}
+    by_span: dict = {}
+    for mention in mentions:
+        if mention.entity.kind not in rank:
+            continue
+        span = (mention.start, mention.end)
+        current = by_span.get(span)
+        if current is None or rank[mention.entity.kind] < rank[current.entity.kind]:
+            by_span[span] = mention
+    chosen = sorted(by_span.values(), key=lambda m: (-(m.end - m.start), -m.quality, m.start))
+    things, seen = [], set()
+    for mention in chosen:
+        if mention.entity.thing not in seen:
+            seen.add(mention.entity.thing)
+            things.append(mention)
+    return sorted(things[:MAX_FOCUS], key=lambda m: m.start)
+
+
+MAX_FOCUS = 3
+# One question per question type, shown on the empty ask page.
+EXAMPLES = (
+    "泰山品质认证能拿多少钱",
+    "申请市长质量奖要满足什么条件",
+    "知识产权奖补资助打哪个电话",
+    "标准化奖励的政策依据是什么",
+    "质量沂站的网址是什么",
+    "我们公司成立6年了，能申请什么质量奖",
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# Question types, each answered by its own query under queries/ask/
+# ---------------------------------------------------------------------------------------------
+
+ASK_QUERIES = Path("queries") / "ask"
+THRESHOLD = 0.6
+CLAUSES_SHOWN = 5
+
+# Cue words of each question type, in the order they are tried: the first type whose cue is
+# in the question is what it asks (电话是多少 asks for a hotline, not an amount).
+QUESTION_TYPES = (
+    ("hotline", r"电话|热线|联系方式|号码|打哪|咨询哪|联系谁|找谁|phone|hotline|telephone|contact|\bcall\b"),
+    ("url", r"网址|网站|链接|网页|域名|url|website|web address|\blink\b|在哪注册|哪里注册|登录|登陆"),
+    (
+        "fact",
+        r"多久|多长时间|几次|多少次|频率|收费|免费|费用|要钱|花钱|付费|收钱|退保|提前|有效期|期限|几家|多少家|"
+        r"(交|缴|付|收)[^，。？?]{0,6}费|"
+        r"how often|free|cost|fee|surrender|how many",
+    ),
+    ("documents", r"依据|文件|文号|发文|出自|根据什么|哪个文|来源|legal basis|document|based on|regulation"),
+    (
+        "conditions",
+        r"条件|要求|资格|门槛|需要满足|需要什么|具备|符合什么|怎么才能|才能|criteria|requirement|qualif|eligib|"
+        r"(可以|能|还能|能不能|可不可以)(申请|申报|报|享受|拿)[^？?]{0,12}吗|can (i|we) (apply|get)",
+    ),
+    (
+        "apply",
+        r"怎么申请|如何申请|怎样申请|申报流程|申请流程|怎么报|如何申报|怎么申报|怎么用|如何使用|怎么使用|办理|how to apply|how do i apply|how can i apply",
+    ),
+    (
+        "amount",
+        r"多少钱|多少|金额|奖金|奖励|补贴|资助|补助|奖补|能拿|给多少|几万|钱|how much|amount|money|worth|reward|subsid|grant",
+    ),
+    ("about", r"是什么|什么是|介绍|干什么|做什么|干嘛|是啥|啥是|what is|what's|what does"),
+)
+TYPE_PATTERNS = tuple((name, re.compile(pattern)) for name, pattern in QUESTION_TYPES)
+TYPE_QUERY = {
+    "hotline": "hotline",
+    "url": "about",
+    "documents": "documents",
+    "conditions": "conditions",
+    "apply": "about",
+    "amount": "amount",
+    "about": "about",
+}
+TYPE_TITLES = {
+    "hotline": "咨询电话",
+    "url": "网址",
+    "fact": "手册原文",
+    "documents": "政策依据",
+    "conditions": "申请条件",
+    "apply": "申请方式",
+    "amount": "金额",
+    "about": "是什么",
+    "eligibility": "符合条件的奖项",
+    "list": "列表",
+    "clauses": "手册原文",
+}
+# "成立6年了，能申请什么": an attribute stated, and a question of what it qualifies for.
+STATED_YEARS = {
+    "operating-years": re.compile(
+        r"成立|运行|运营|经营|开业|营业|办厂|创办|注册|干了|做了|开了|established|operating|in business|founded"
+    ),
+    "quality-work-years": re.compile(r"从事质量|质量工作|质量管理工作"),
+    "continuous-production-years": re.compile(r"连续.{0,4}生产|正常生产"),
+}
+REQUIRES = re.compile(r"要求|需要|规定|门槛|require")
+ASKS_WHAT = re.compile(r"能|可以|可|什么|哪些|哪个|够|符合|满足|申请|申报|报|which|what|can|eligible|qualify")
+
+
+def ask_catalog(cfg):
+    """The question types' queries (`queries/ask/*.rq`), read once per process."""
+    return queries.catalog(str(Path(cfg["ROOT"]) / ASK_QUERIES), cfg["BASE_IRI"])
+
+
+def question_type(text):
+    """The first question type whose cue is in folded `text`, with the cue; else (None, None)."""
+    for name, pattern in TYPE_PATTERNS:
+        if match := pattern.search(text):
+            return name, match.group(0)
+    return None, None
+
+
+def _stated_years(text, reading):
+    """(concept notation, years) when the question states how long it has operated (or worked,
+    or produced) and asks what that qualifies for; else None."""
+    if not reading.years or reading.years[0].relation != "eq" or not ASKS_WHAT.search(text):
+        return None
+    if REQUIRES.search(text):
+        return None  # 要求运行5年以上: a list of requirements, not a stated attribute
+    for notation, pattern in STATED_YEARS.items():
+        if pattern.search(text):
+            bound = reading.years[0]
+            return notation, bound.value + (1 if bound.relation == "gt" else 0)
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Answers
+# ---------------------------------------------------------------------------------------------
+
+
+def _plain_rows(result):
+    return [{key: render.plain(value) for key, value in row.items()} for row in result.rows]
+
+
+def _pages(row):
+    first, last = row.get("firstPage"), row.get("lastPage")
+    if not first:
+        return ""
+    return f"第 {first} 页" if not last or last == first else f"第 {first}–{last} 页"
+
+
+def _clause(row, text_key="sourceText", thing_key="thing"):
+    return {
+        "policy": row.get("policy"),
+        "policyLabel": row.get("policyLabel"),
+        "thing": row.get(thing_key),
+        "clause": row.get("clause") or "",
+        "text": row.get(text_key) or "",
+        "pages": _pages(row),
+    }
+
+
+@dataclass
+class Answer:
+    kind: str
+    summary: str
+    rows: list
+    clauses: list
+    confidence: float
+    sparql: list  # (query name, SPARQL text)
+    figure: str | None = None  # the amount, hotline or address that answers
+    hotline: str | None = None
+    params: dict = field(default_factory=dict)
+
+
+def _run(store, cfg, name, params):
+    query = ask_catalog(cfg).get(name)
+    sparql = query.bind(params)
+    return _plain_rows(store.query(sparql)), (name, sparql)
+
+
+def _amount_words(row):
+    """One amount in words: 10 万元 / 最高 4000 元 / 按贷款本金的 10%，最高 10 万元；with its basis."""
+    parts = []
+    if row.get("value"):
+        parts.append(wording.yuan(row["value"]))
+    if row.get("rate"):
+        rate = wording.plain(Decimal(row["rate"]) * 100)
+        base = row.get("rateBaseLabel") or ""
+        parts.append(f"按{base}的 {rate}%")
+    if row.get("maxValue"):
+        parts.append(f"最高 {wording.yuan(row['maxValue'])}")
+    text = "，".join(parts)
+    if row.get("basis"):
+        text = f"{text}（{row['basis']}）" if text else row["basis"]
+    return text
+
+
+def _tier_fits(row, count):
+    low, high = row.get("tierMin"), row.get("tierMax")
+    if low is None and high is None:
+        return None
+    if low is not None:
+        low = Decimal(low)
+        if count < low or (count == low and row.get("tierMinInclusive") == "false"):
+            return False
+    if high is not None:
+        high = Decimal(high)
+        if count > high or (count == high and row.get("tierMaxInclusive") != "true"):
+            return False
+    return True
+
+
+# A level the question names: 国家级, 省级, 市级 (国际 / 国家 / 行业 … before 标准 name tiers by label).
+LEVEL_ASKED = re.compile(r"(国家|省|市|县|区)级")
+COUNT = re.compile(r"(?P<num>\d+|[一二两三四五六七八九十百]+)\s*(?:件|项|个|家|次)")
+
+
+def _select_tiers(found, text):
+    """The amounts of one benefit the question picks: the tier whose label it names (the longest
+    such label), the tier a stated count falls in, the tier of the level it names. Second value:
+    False when it names a level that none of the tiers has (市级, when only 国家级 and 省级 are
+    stated)."""
+    tiered = [row for row in found if row.get("amountLabel") or row.get("levelLabel") or row.get("tierMin")]
+    if len(tiered) < 2:
+        return found, True
+    named = [
+        row
+        for row in tiered
+        if row.get("amountLabel") and fold(BRACKETED.sub("", row["amountLabel"])) in text
+    ]
+    if named:
+        longest = max(len(row["amountLabel"]) for row in named)
+        return [row for row in named if len(row["amountLabel"]) == longest], True
+    count = COUNT.search(text)
+    if count and any(row.get("tierMin") or row.get("tierMax") for row in tiered):
+        number = _number(count["num"])
+        if number is not None:
+            fitting = [row for row in tiered if _tier_fits(row, number)]
+            if fitting:
+                return fitting, True
+    asked = [match.group(0) for match in LEVEL_ASKED.finditer(text)]
+    if asked and any(row.get("levelLabel") for row in tiered):
+        levels = [
+            row
+            for row in tiered
+            if row.get("levelLabel")
+            and any(word.rstrip("级") == row["levelLabel"].rstrip("级") for word in asked)
+        ]
+        return (levels, True) if levels else (found, False)
+    return found, True
+
+
+def answer_amount(store, cfg, things, text):
+    rows, sparql, clauses, lines, figures = [], [], [], [], []
+    known_level = True
+    for mention in things:
+        found, ran = _run(store, cfg, "amount", {"focus": mention.entity.thing})
+        sparql.append(ran)
+        if mention.entity.kind == "recognition":
+            # amounts tied to this recognition (a tier for it) only, when the benefit has any
+            own = {row["benefit"] for row in found if row.get("amountRecognition") == mention.entity.thing}
+            found = [
+                row
+                for row in found
+                if row["benefit"] not in own or row.get("amountRecognition") == mention.entity.thing
+            ]
+        by_benefit: dict = {}
+        for row in found:
+            by_benefit.setdefault(row["benefit"], []).append(row)
+        chosen = []
+        for members in by_benefit.values():
+            picked, fits = _select_tiers(members, text)
+            known_level = known_level and fits
+            chosen += picked
+        monetary = [row for row in chosen if row.get("amount")]
+        shown = monetary or chosen
+        rows += shown
+        for row in shown:
+            words = _amount_words(row) if row.get("amount") else "未载明金额"
+            who = f"，{row['grantor']}" if row.get("grantor") else ""
+            tier = f"（{row['amountLabel']}）" if row.get("amountLabel") else ""
+            lines.append(f"{row['benefitLabel']}{tier}：{words}{who}")
+            if row.get("amount"):
+                figures.append(words)
+            clause = _clause(row, thing_key="benefit")
+            if clause not in clauses:
+                clauses.append(clause)
+    if not rows:
+        return None
+    summary = "；".join(dict.fromkeys(lines)) + f"。（{rows[0]['policyLabel']}，{_pages(rows[0])}）"
+    confidence = 0.9 if figures else 0.75
+    if not known_level:
+        confidence = 0.4
+        summary = "手册未载明所问级别的金额；载明的有：" + summary
+    return Answer(
+        "amount", summary, rows, clauses, confidence, sparql, "；".join(dict.fromkeys(figures)) or None
+    )
+
+
+def answer_conditions(store, cfg, things, text):
+    rows, sparql, clauses, groups = [], [], [], {}
+    for mention in things:
+        found, ran = _run(store, cfg, "conditions", {"focus": mention.entity.thing})
+        sparql.append(ran)
+        rows += found
+        for row in found:
+            groups.setdefault((row["group"], row["groupLabel"]), []).append(row)
+            clauses.append(_clause(row, thing_key="criterion"))
+    if not rows:
+        return None
+    parts = []
+    for (_, label), members in groups.items():
+        texts = "".join(f"{row.get('clause', '')}{row['sourceText']}" for row in members)
+        parts.append(f"{label}（{_pages(members[0])}）：{texts}")
+    return Answer("conditions", "；".join(parts), rows, clauses, 0.85, sparql)
+
+
+def answer_hotline(store, cfg, things, text):
+    rows, sparql = [], []
+    for mention in things:
+        found, ran = _run(store, cfg, "hotline", {"focus": mention.entity.thing})
+        sparql.append(ran)
+        rows += [row for row in found if row not in rows]
+    if not rows:
+        return None
+    by_policy: dict = {}
+    for row in rows:
+        by_policy.setdefault((row["policyLabel"], row.get("administeredBy") or "", _pages(row)), []).append(
+            row["telephone"]
+        )
+    parts = [
+        f"{label}：{'、'.join(phones)}（{body}，{pages}）"
+        for (label, body, pages), phones in by_policy.items()
+    ]
+    phones = "、".join(dict.fromkeys(row["telephone"] for row in rows))
+    clauses = [dict(_clause(row, thing_key="policy"), text=f"咨询电话：{row['telephone']}") for row in rows]
+    return Answer("hotline", "咨询电话：" + "；".join(parts), rows, clauses, 0.9, sparql, phones, phones)
+
+
+def answer_documents(store, cfg, things, text):
+    rows, sparql = [], []
+    for mention in things:
+        found, ran = _run(store, cfg, "documents", {"focus": mention.entity.thing})
+        sparql.append(ran)
+        rows += [row for row in found if row not in rows]
+    if not rows:
+        return None
+    items = []
+    for row in rows:
+        number = f"（{row['number']}）" if row.get("number") else ""
+        issuer = f"，{row['issuer']}" if row.get("issuer") else ""
+        items.append(f"《{row['title']}》{number}{issuer}")
+    summary = f"{rows[0]['policyLabel']}的依据：" + "；".join(dict.fromkeys(items)) + f"（{_pages(rows[0])}）"
+    clauses = [_clause(row, text_key="citedAs", thing_key="document") for row in rows]
+    return Answer("documents", summary, rows, clauses, 0.85, sparql)
+
+
+def answer_about(store, cfg, things, text, kind):
+    rows, sparql = [], []
+    for mention in things:
+        found, ran = _run(store, cfg, "about", {"focus": mention.entity.thing})
+        sparql.append(ran)
+        rows += found
+    if not rows:
+        return None
+    key = {"url": "url", "apply": "howToApply"}.get(kind)
+    if key:
+        useful = [row for row in rows if row.get(key)]
+        if not useful:
+            return None
+        row = useful[0]
+        value = row[key]
+        summary = f"{row['label']}的{TYPE_TITLES[kind]}：{value}（{_pages(row)}）"
+        text_shown = row.get("howToApply") or value
+        clause = dict(_clause(row), text=text_shown)
+        return Answer(kind, summary, useful, [clause], 0.9, sparql, value if kind == "url" else None)
+    useful = [
+        row
+        for row in rows
+        if row.get("definition")
+        or row.get("note")
+        or len(row.get("sourceText") or "") > len(row["label"]) + 4
+    ]
+    if not useful:
+        return None
+    row = useful[0]
+    said = row.get("definition") or row.get("sourceText") or row.get("note")
+    summary = f"{row['label']}：{said}（{_pages(row)}）"
+    return Answer("about", summary, useful, [dict(_clause(row), text=said)], 0.8, sparql)
+
+
+# Words that name no topic: kept out of the topic filter of eligibility answers.
+GENERIC = {
+    "奖励",
+    "补贴",
+    "资助",
+    "政策",
+    "申请",
+    "申报",
+    "公司",
+    "企业",
+    "我们",
+    "能申请",
+    "可以",
+    "哪些",
+    "什么",
+}
+
+
+def answer_eligibility(store, cfg, stated, reading, matcher):
+    """Which conditions the stated attribute (years) meets, checked with match's logic."""
+    notation, value = stated
+    concept = f"{cfg['BASE_IRI']}id/concept/info/{notation}"
+    rows, ran = _run(store, cfg, "concept-constraints", {"concept": concept})
+    if not rows or matcher is None:
+        return None
+    rules = matcher.eligibility(store, cfg)
+    profile = matcher.read_profile({notation: float(value)}, rules)
+    criteria = {
+        criterion.iri: criterion
+        for policy in rules.policies.values()
+        for group in policy.groups
+        for criterion in group.criteria
+    }
+    words = [
+        t for t in reading.tokens if len(t) >= 2 and t not in FILLERS and t not in GENERIC and not t.isdigit()
+    ]
+    topical = [
+        row
+        for row in rows
+        if any(
+            word in (row.get("recognitionLabel") or "") + row["policyLabel"] + row["groupLabel"]
+            for word in words
+        )
+    ]
+    rows = topical or rows
+    met, maybe, unmet, clauses, seen = [], [], [], [], set()
+    for row in rows:
+        criterion = criteria.get(row["criterion"])
+        if criterion is None or row["criterion"] in seen:
+            continue
+        seen.add(row["criterion"])
+        outcome = matcher.evaluate_criterion(criterion, profile, rules)
+        checks = [check for check in outcome["checks"] if check.get("concept") == notation]
+        name = row.get("recognitionLabel") or row["groupLabel"]
+        clauses.append(_clause(row, thing_key="criterion"))
+        if outcome["status"] == "met":
+            met.append((name, row))
+        elif any(check["status"] == "met" for check in checks):
+            # met only on an alternative whose own condition is not known (“四新”领域)
+            routes = [
+                check.get("qualifier")
+                for check in checks
+                if check["status"] == "met" and check.get("qualifier")
+            ]
+            maybe.append((name, row, "、".join(routes)))
+        else:
+            unmet.append((name, row))
+    years = wording.plain(value)
+
+    def item(name, row):
+        return f"{name}（{row.get('clause', '')}{row['sourceText'].rstrip('；;。')}，{_pages(row)}）"
+
+    parts = []
+    if met:
+        parts.append(f"{years} 年满足年限要求的有：" + "；".join(item(name, row) for name, row in met))
+    if maybe:
+        parts.append(
+            "仅在以下情形满足：" + "；".join(f"{item(name, row)}——{route}" for name, row, route in maybe)
+        )
+    if unmet:
+        parts.append(f"{years} 年不满足：" + "；".join(item(name, row) for name, row in unmet))
+    summary = "。".join(parts) + "。其他条件另需满足。"
+    shown = [row for _, row in met] + [row for _, row, _ in maybe]
+    return Answer("eligibility", summary, shown, clauses, 0.85 if met else 0.7, [ran])
+
+
+# --- retrieval ---------------------------------------------------------------------------------
+
+SEARCHERS: PerVersion = PerVersion("ask.searchers")
+
+
+def searcher(store, cfg):
+    """The artifact's full-text index, opened once per data version; None without one."""
+    folder = artifact.folder(cfg) / "fulltext"
+
+    def open_index():
+        try:
+            return fulltext.Searcher(folder)
+        except (FileNotFoundError, ValueError, OSError):
+            return None
+
+    version = store.data_version()
+    return SEARCHERS.get(str(folder), version, open_index) if version else open_index()
+
+
+def search_words(reading, drop=()):
+    words = [
+        token
+        for token in reading.tokens
+        if token not in FILLERS and token.strip() and not re.fullmatch(r"[\W_]+", token) and token not in drop
+    ]
+    return " ".join(words)[: fulltext.MAX_TEXT]
+
+
+def best_clauses(store, cfg, reading, policies=(), limit=CLAUSES_SHOWN):
+    """The handbook's clauses ranked for the question (BM25 over the full-text index); those of
+    `policies` first when given."""
+    index = searcher(store, cfg)
+    text = search_words(reading)
+    if index is None or not text:
+        return []
+    hits = index.clauses(text, limit=30).hits
+    if policies:
+        hits = [hit for hit in hits if hit.policy in policies] + [
+            hit for hit in hits if hit.policy not in policies
+        ]
+    shown = []
+    for hit in hits[:limit]:
+        pages = hit.pages
+        shown.append(
+            {
+                "policy": hit.policy,
+                "policyLabel": None,
+                "thing": hit.thing,
+                "kind": hit.kind,
+                "clause": hit.clause or "",
+                "text": hit.text,
+                "pages": ""
+                if not pages
+                else (
+                    f"第 {pages[0]} 页"
+                    if pages[0] == pages[1] or not pages[1]
+                    else f"第 {pages[0]}–{pages[1]} 页"
+                ),
+                "score": round(hit.score, 3),
+            }
+        )
+    return shown
+
+
+def _policies_of(things, linker):
+    found = set()
+    for mention in things:
+        entity = mention.entity
+        if entity.kind == "policy":
+            found.add(entity.thing)
+        elif entity.policy:
+            found.add(entity.policy)
+    return found
+
+
+# What a fact question asks → the words of a clause that state such a fact.
+FACT_KINDS = tuple(
+    (re.compile(asked), re.compile(said))
+    for asked, said in (
+        (r"多久|多长时间|几次|多少次|频率|how often", r"每年|每两年|每季|每月|一次|周期|年度"),
+        (r"收费|免费|费用|要钱|花钱|付费|收钱|谁出|free|cost|fee", r"费用|免费|免除|承担|收费|不收"),
+        (r"退保|提前|surrender", r"退保"),
+        (r"几家|多少家|how many", r"\d+\s*家|[一二三四五六七八九十]+家|\d+\s*个"),
+        (r"有效期|期限", r"有效期|期限|年内"),
+    )
+)
+
+
+def answer_fact(store, cfg, things, reading, linker):
+    """A fact stated in the text (how often, how many, cost, early surrender): the best clause
+    of the policy asked about, verbatim."""
+    policies = _policies_of(things, linker)
+    clauses = best_clauses(store, cfg, reading, policies)
+    own = [clause for clause in clauses if clause["policy"] in policies]
+    if not own:
+        return None
+    words = next((said for asked, said in FACT_KINDS if asked.search(fold(reading.text))), None)
+    stating = [clause for clause in own if words is not None and words.search(fold(clause["text"]))]
+    best = (stating or own)[0]
+    summary = f"手册原文（{best['pages']}{best['clause']}）：{best['text']}"
+    ordered = [best, *(clause for clause in own if clause is not best)]
+    return Answer("fact", summary, [], ordered[:CLAUSES_SHOWN], 0.85 if stating else 0.45, [])
+
+
+def answer_clauses(store, cfg, reading, policies):
+    clauses = best_clauses(store, cfg, reading, policies)
+    if not clauses:
+        return None
+    best = clauses[0]
+    summary = f"最相关的手册原文（{best['pages']}{best['clause']}）：{best['text']}"
+    return Answer("clauses", summary, [], clauses, 0.3, [])
+
+
+# --- the one entry point -----------------------------------------------------------------------
+
+ANSWERERS = {
+    "amount": answer_amount,
+    "conditions": answer_conditions,
+    "hotline": answer_hotline,
+    "documents": answer_documents,
+}
+
+
+def answer(
+    question: str,
+    store: Any,
+    cfg: queries.Settings,
+    catalog: queries.Catalog | None = None,
+    matcher: Any = None,
+) -> dict[str, Any]:
+    """The answer to a question, read against the whole graph.
+
+    The question's mentions are linked to the graph's things; its type (amount, conditions,
+    hotline, documents, web address, how to apply, what it is, a fact stated in text, what a
+    stated attribute qualifies for) picks the query of `queries/ask/` run for them. A question
+    about no thing goes to the canned list queries. Each reading has a confidence; below
+    THRESHOLD the answer says 不确定 and shows the best clauses of the handbook and close
+    questions, never the rows of another question type. `matcher` is `policykg.match` (passed
+    in by the caller: the domain modules do not import each other) for eligibility questions."""
+    question = check_question(question)
+    catalog = catalog or queries.canned(cfg)
+    words = lexicon(store, cfg)
+    reading = read(question, words)
+    text = fold(reading.text)
+    mentions = words.linker.mentions(text)
+    things = focus(mentions)
+    kind, cue = question_type(text)
+    listing = LIST_CUE.search(text) and min((m.quality for m in things), default=0.0) < SURE_LINK
+    if listing:
+        things = []  # 有哪些一次性奖励: a list, not a question about a half-named thing
+    elif kind in ("amount", "conditions") and min((m.quality for m in things), default=0.0) < SURE_LINK:
+        things = _retrieved_focus(store, cfg, reading, things, words.linker, kind)
+    quality = min((mention.quality for mention in things), default=0.0)
+    result = None
+    stated = _stated_years(text, reading)
+    if things and all(m.entity.kind in ("body", "place") for m in things) and kind in (None, "documents"):
+        things = []  # 临沂市人民政府发布了哪些文件: a list by body
+    if stated and (not things or kind in (None, "amount", "conditions")):
+        kind = "eligibility"
+        result = answer_eligibility(store, cfg, stated, reading, matcher)
+        quality = 1.0
+    elif things and kind in ANSWERERS:
+        result = ANSWERERS[kind](store, cfg, things, text)
+    elif things and kind in ("url", "apply", "about"):
+        result = answer_about(store, cfg, things, text, kind)
+    elif things and kind == "fact":
+        result = answer_fact(store, cfg, things, reading, words)
+    elif things and kind is None:
+        kind = "about"
+        result = answer_about(store, cfg, things, text, kind)
+        quality *= 0.7
+    if result is None and (not things or all(m.entity.kind in ("body", "place") for m in things)):
+        listed = _list_answer(question, reading, words, store, catalog)
+        if listed is not None:
+            result, kind, quality = listed, "list", 1.0
+    if result is None:
+        result = answer_clauses(store, cfg, reading, _policies_of(things, words))
+        kind = kind or "clauses"
+        quality = 1.0
+    confidence = round(result.confidence * quality, 2) if result else 0.0
+    sure = result is not None and confidence >= THRESHOLD
+    clauses = result.clauses if result else []
+    if not sure:
+        shown = best_clauses(store, cfg, reading, _policies_of(things, words))
+        clauses = _merge_clauses(clauses, shown)
+        best = result.summary if result else "手册中没有找到相关内容。"
+        summary = f"不确定：{best}"
+    else:
+        summary = result.summary
+    sparql = result.sparql if result else []
+    return {
+        "ok": True,
+        "question": question,
+        "type": kind,
+        "title": TYPE_TITLES.get(kind or "clauses", ""),
+        "matched": sure,
+        "sure": sure,
+        "confidence": confidence,
+        "summary": summary,
+        "figure": result.figure if result and sure else None,
+        "hotline": result.hotline if result and sure else None,
+        "rows": result.rows if result and sure else [],
+        "columns": sorted({key for row in (result.rows if result and sure else []) for key in row}),
+        "clauses": clauses[: CLAUSES_SHOWN * 2],
+        "entities": [
+            {
+                "kind": m.entity.kind,
+                "iri": m.entity.thing,
+                "label": m.entity.label,
+                "quality": round(m.quality, 2),
+            }
+            for m in things
+        ],
+        "cue": cue,
+        "params": result.params if result else {},
+        "query": sparql[0][0] if sparql else None,
+        "sparql": sparql[0][1] if sparql else None,
+        "queries": [{"name": name, "sparql": text} for name, text in sparql],
+        "suggestions": [] if sure else suggestions(question, catalog),
+        "reading": reading.as_json(),
+    }
+
+
+SURE_LINK = 0.9
+LIST_CUE = re.compile(r"哪些|有哪些|哪几|列一下|列出|所有|全部|各项|\bwhich\b|\blist\b|\ball\b")
+RETRIEVED_QUALITY = 0.75
+CLEAR_LEAD = 1.3
+
+
+def _retrieved_focus(store, cfg, reading, things, linker, kind):
+    """When no name in the question is sure, the thing of the best clause (a benefit for an
+    amount; else its policy), if it leads the next clause of another thing clearly; a weak
+    link that the clauses do not support loses confidence."""
+    index = searcher(store, cfg)
+    text = search_words(reading)
+    if index is None or not text:
+        return things
+    hits = index.clauses(text, limit=5).hits
+    if not hits:
+        return things
+    best = hits[0]
+    thing = best.thing if kind == "amount" and best.kind == "benefit" else best.policy
+    entity = linker.things.get(thing)
+    if entity is None:
+        return things
+    linked = {m.entity.thing for m in things} | {m.entity.policy for m in things}
+    if thing in linked:
+        return things
+    others = [hit.score for hit in hits[1:] if (hit.thing if thing == best.thing else hit.policy) != thing]
+    lead = not others or best.score >= CLEAR_LEAD * others[0]
+    if things:
+        return [Mention(m.entity, m.start, m.end, m.quality * 0.8) for m in things]
+    return [Mention(entity, 0, 0, RETRIEVED_QUALITY if lead else 0.6)]
+
+
+def _merge_clauses(first, second):
+    merged, seen = [], set()
+    for clause in [*first, *second]:
+        key = (clause.get("thing"), clause.get("text"))
+        if key not in seen:
+            seen.add(key)
+            merged.append(clause)
+    return merged
+
+
+def _list_answer(question, reading, words, store, catalog):
+    """A list question (by document, years, amount, rate, tiers, applicant type, body…) through
+    the canned queries; sure only when cue and parameter both say it."""
+    mapping = choose(reading, words)
+    if mapping is None:
+        return None
+    query = catalog.get(mapping.intent.query)
+    sparql = query.bind(mapping.params)
+    result = store.query(sparql)
+    columns, rows = render.table(result)
+    plain = [{column: render.plain(row.get(column)) for column in columns} for row in rows]
+    for row in plain:
+        for column in mapping.intent.money:
+            if row.get(column):
+                row[f"{column}Text"] = wording.yuan(row[column])
+    # a number the question binds (an amount, a document number, years) says what is listed
+    bound = mapping.intent.param in ("amount", "number") or (
+        mapping.intent.param == "years" and reading.years
+    )
+    confidence = 0.85 if mapping.score >= 6 else 0.75 if bound and mapping.score >= 4 else 0.55
+    if not plain:
+        confidence = 0.4
+    clauses = [
+        {
+            "policy": row.get("policy") or row.get("policyIri"),
+            "policyLabel": row.get("policyLabel"),
+            "thing": row.get("benefit") or row.get("award") or row.get("thing"),
+            "clause": row.get("clause") or "",
+            "text": row.get("sourceText") or row.get("clauseText") or "",
+            "pages": _pages(row),
+        }
+        for row in plain
+        if row.get("sourceText") or row.get("clauseText")
+    ]
+    return Answer(
+        "list",
+        summary(mapping, query, plain),
+        plain,
+        clauses,
+        confidence,
+        [(query.name, sparql)],
+        params=mapping.params,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The evaluation set (service/policykg/evaluation/ask-set.tsv): expected facts, two parts
+# ---------------------------------------------------------------------------------------------
+
+ASK_SET = Path(__file__).parent / "evaluation" / "ask-set.tsv"
+PARTS = ("dev", "test")
+OUTCOMES = ("right", "unsure-with-clause", "unsure-without", "wrong")
+
+
+@dataclass(frozen=True)
+class SetCase:
+    id: str
+    part: str
+    type: str
+    question: str
+    facts: tuple
+    policy: str
+
+
+def load_set(path=ASK_SET, part="dev"):
+    """The cases of one part of the evaluation set (`id part type question facts policy note`,
+    tab-separated, a header line; facts " | "-separated). Only the part asked for is kept: the
+    test part is never looked at when tuning."""
+    if part not in PARTS:
+        raise errors.BadRequest(f"part 应为 {' 或 '.join(PARTS)} (unknown part {part!r})", param="part")
+    cases = []
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    header = lines[0].split("\t") if lines else []
+    for lineno, line in enumerate(lines[1:], start=2):
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = dict(zip(header, line.split("\t"), strict=False))
+        if fields.get("part") != part:
+            continue
+        if not fields.get("question"):
+            raise errors.BadRequest(f"{path}:{lineno}: 缺少问题 (no question)")
+        facts = tuple(
+            fact.strip() for fact in (fields.get("facts") or fields.get("expected") or "").split("|")
+        )
+        cases.append(
+            SetCase(
+                fields.get("id", str(lineno)),
+                part,
+                fields.get("type", ""),
+                fields["question"],
+                tuple(fact for fact in facts if fact),
+                fields.get("policy", ""),
+            )
+        )
+    return cases
+
+
+WAN = re.compile(r"(\d+(?:\.\d+)?)万元")
+
+
+def _comparable(text):
+    """Text as facts are compared: folded, without white space, brackets of numbers alike, and
+    every N万元 also as its value in 元 (10万元 = 100000元)."""
+    text = re.sub(r"\s", "", fold(text or "")).replace("[", "〔").replace("]", "〕")
+    return text + "\n" + WAN.sub(lambda m: f"{wording.plain(Decimal(m.group(1)) * 10000)}元", text)
+
+
+def _has(fact, text):
+    return any(_comparable(choice).split("\n")[0] in text for choice in fact.split(" / ") if choice.strip())
+
+
+UNSTATED = re.compile(r"不确定|未载明|没有写明")
+
+
+def outcome(case, result):
+    """right | unsure-with-clause | unsure-without | wrong, scored as docs/ask-evaluation.md says:
+    on the summary and rows a user sees; for `none` questions, unsure or 未载明 is right."""
+    said = _comparable(
+        " ".join(
+            [result["summary"], result.get("figure") or "", result.get("hotline") or ""]
+            + [str(value) for row in result.get("rows", []) for value in row.values()]
+        )
+    )
+    if case.type == "none":
+        return "right" if not result["sure"] or UNSTATED.search(result["summary"]) else "wrong"
+    if result["sure"]:
+        return "right" if case.facts and all(_has(fact, said) for fact in case.facts) else "wrong"
+    policies = set(case.policy.split())
+    shown = [
+        _comparable(clause.get("text", ""))
+        for clause in result.get("clauses", [])
+        if (clause.get("policy") or "").rsplit("/", 1)[-1] in policies
+    ]
+    if any(_has(fact, text) for text in shown for fact in case.facts):
+        return "unsure-with-clause"
+    return "unsure-without"
+
+
+@dataclass
+class SetEvaluation:
+    part: str
+    counts: dict  # question type → outcome → count
+    misses: list  # (SetCase, outcome, summary) — filled for the dev part only
+
+    def total(self, which=None):
+        return sum(
+            count
+            for by_type in self.counts.values()
+            for name, count in by_type.items()
+            if which in (None, name)
+        )
+
+    def share(self, which):
+        total = self.total()
+        return self.total(which) / total if total else 0.0
+
+
+def evaluate_set(store, cfg, path=ASK_SET, part="dev", matcher=None, catalog=None):
+    """Scores of one part of the evaluation set, by question type. The misses are kept for the
+    dev part only, so that the test part's questions are never shown."""
+    catalog = catalog or queries.canned(cfg)
+    counts: dict = {}
+    misses = []
+    for case in load_set(path, part):
+        result = answer(case.question, store, cfg, catalog, matcher=matcher)
+        got = outcome(case, result)
+        by_type = counts.setdefault(case.type or "-", dict.fromkeys(OUTCOMES, 0))
+        by_type[got] += 1
+        if part == "dev" and got != "right":
+            misses.append((case, got, result["summary"]))
+    return SetEvaluation(part, counts, misses)

@@ -18,7 +18,7 @@ from . import artifact, cache, errors, fulltext, queries, wording
 # Slugs of our IRIs (`id/<kind>/<slug>`); no dots, so `/doc/policy/x.ttl` is never a slug.
 SLUG = re.compile(r"[A-Za-z0-9_-]+")
 # Kinds of resource that have a page here (`/doc/<kind>/<slug>`).
-PAGE_KINDS = ("policy", "document", "organisation")
+PAGE_KINDS = ("policy", "document", "organisation", "handbook")
 # Policy filters: request parameter → folder of its values' IRIs under `<BASE>id/`.
 FILTERS = {
     "level": "concept/level",
@@ -27,7 +27,13 @@ FILTERS = {
     "theme": "concept/theme",
     "body": "organisation",
     "document": "document",
+    "handbook": "handbook",
+    "city": "place",
 }
+# Filters by where a policy comes from, whose values must be among those the data has (an
+# unknown handbook, city or year is a 400, not an empty list); `year` is four digits.
+KNOWN_ONLY = ("handbook", "city", "year")
+YEAR = re.compile(r"\d{4}")
 # Concept schemes whose concepts link to the policy list filtered by them.
 FILTER_SCHEMES = {
     "concept/" + folder.split("/", 1)[1]: name
@@ -318,6 +324,12 @@ def read_filters(args: Mapping[str, str], base: str) -> Filters:
         if value:
             given[name] = value
         params[name] = f"{base}id/{folder}/{value}" if value else ""
+    year = (args.get("year") or "").strip()
+    if year and not YEAR.fullmatch(year):
+        raise errors.BadRequest(f"年份应为四位数字，如 2023：{year}", param="year")
+    if year:
+        given["year"] = year
+    params["year"] = year
     least = (args.get("minAmount") or "").strip() or "0"
     if not re.fullmatch(r"\d+(\.\d+)?", least):
         raise errors.BadRequest(f"最低金额应为不小于 0 的数字（元）：{least}", param="minAmount")
@@ -335,6 +347,7 @@ def policies(src: Source, filters: Filters, paging: Paging) -> dict[str, Any]:
 
     From the full-text index when the artifact has one: the store is then asked about the
     page's policies only. Without one (a remote store), from `queries/api/policies.rq`."""
+    check_known(src, filters)
     if src.searcher is None:
         return _policies_from_store(src, filters, paging)
     try:
@@ -353,9 +366,35 @@ def policies(src: Source, filters: Filters, paging: Paging) -> dict[str, Any]:
     return paged(items, found.total, paging, truncated)
 
 
+def check_known(src: Source, filters: Filters) -> None:
+    """BadRequest naming the parameter when a handbook, city or year filter asks for a value no
+    policy has (the values and their counts come from one aggregate per data version)."""
+    asked = {name: filters.params[name] for name in KNOWN_ONLY if filters.params.get(name)}
+    if not asked:
+        return
+    known: dict = {}
+    for row in _option_rows(src):
+        known.setdefault(row["facet"], set()).add(row["value"])
+    words = {"handbook": "手册", "city": "城市（手册所属地域）", "year": "手册发布年份"}
+    for name, value in asked.items():
+        if value not in known.get(name, set()):
+            shown = filters.given[name]
+            raise errors.BadRequest(
+                f"没有这个{words[name]}：{name}={shown}（可选的值见 /api/filters）", param=name
+            )
+
+
+def _option_rows(src):
+    """The rows of `filter-options.rq`: one aggregate, run once per data version."""
+    return OPTIONS.get(src.base, src.store.data_version(), lambda: src.rows("filter-options"))
+
+
 def index_filters(filters: Filters) -> dict[str, str]:
-    """The filters as `fulltext.Searcher` takes them (IRIs, and minAmount in yuan)."""
+    """The filters as `fulltext.Searcher` takes them (IRIs, the year as four digits, and
+    minAmount in yuan)."""
     chosen = {name: value for name, value in filters.params.items() if name in FILTERS and value}
+    if filters.params.get("year"):
+        chosen["year"] = filters.params["year"]
     if filters.params["minAmount"] != "0":
         chosen["minAmount"] = filters.params["minAmount"]
     return chosen
@@ -396,21 +435,41 @@ def filter_options(src: Source, filters: Filters | None = None) -> dict[str, lis
     use it: in all (one aggregate query), or, from the full-text index, how many of those
     matching `filters` have it (drill-down counts)."""
     counts = None
+    if filters is not None:
+        check_known(src, filters)
     if src.searcher is not None and filters is not None:
         try:
             counts = src.searcher.facet_counts(filters.params["q"], index_filters(filters))
         except ValueError as error:
             raise errors.BadRequest(f"检索条件无效：{error}", param="q") from None
     options: dict = {}
-    for row in OPTIONS.get(src.base, src.store.data_version(), lambda: src.rows("filter-options")):
+    for row in _option_rows(src):
         used = int(row["policies"])
         if counts is not None:
             used = counts.get(row["facet"], {}).get(row["value"], 0)
         option = ref(src.base, row["value"], row["valueLabel"], code=code(row["value"]), policies=used)
         if row["facet"] == "document":
             option["number"] = row.get("extra")
+        if row["facet"] == "handbook":
+            option["issued"] = row.get("extra")
+            option["year"] = (row.get("extra") or "")[:4] or None
         options.setdefault(row["facet"], []).append(option)
-    return {facet: sorted(items, key=concept_key) for facet, items in options.items()}
+    for items in options.values():
+        # Values that read the same (two cities called 临沂市) are told apart by their code.
+        seen: dict = {}
+        for item in items:
+            seen.setdefault(item["label"], []).append(item)
+        for same in seen.values():
+            for item in same:
+                item["text"] = f"{item['label']}（{item['code']}）" if len(same) > 1 else item["label"]
+    ordered = {facet: sorted(items, key=concept_key) for facet, items in options.items()}
+    if "year" in ordered:  # the newest first
+        ordered["year"].sort(key=lambda item: item["code"], reverse=True)
+    if "handbook" in ordered:  # by year, newest first, then by name
+        ordered["handbook"].sort(
+            key=lambda item: (-(int(item["year"] or 0)), item["text"], natural(item["iri"]))
+        )
+    return ordered
 
 
 def home(src: Source, paging: Paging) -> dict[str, Any]:
@@ -447,7 +506,7 @@ def policy(src: Source, slug: str) -> dict[str, Any]:
         "howToApply": row.get("howToApply"),
         "website": row.get("website"),
         "source": {
-            "handbook": ref(src.base, row["handbook"], row["handbookLabel"]) if "handbook" in row else None,
+            "handbook": handbook_ref(src, row["handbook"]) if "handbook" in row else None,
             "section": ref(src.base, row["section"], row["sectionLabel"]) if "section" in row else None,
             "firstPage": first,
             "lastPage": last,
@@ -551,12 +610,100 @@ def conditions(src, target):
     return sorted(sections.values(), key=lambda s: [concept_key(a) for a in s["applicants"]])
 
 
+# --- Handbooks ------------------------------------------------------------------------------
+
+
+def issued_words(value: str | None) -> str:
+    """When a handbook was issued, as people write it: "2023-02" → "2023年2月", "2023" →
+    "2023年", "2023-02-15" → "2023年2月15日"; "" when unknown, the value itself when odd."""
+    if not value:
+        return ""
+    found = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", value)
+    if not found:
+        return value
+    year, month, day = found.groups()
+    return f"{year}年" + (f"{int(month)}月" if month else "") + (f"{int(day)}日" if day else "")
+
+
+def handbook_facts(src: Source, target: str) -> dict[str, Any] | None:
+    """One handbook's own facts (`queries/api/handbook.rq`) as a ref with its title, publisher,
+    issue date and place, and `cited`, how a page names it: 《title》（publisher，date）; None
+    when the graph holds no handbook `target`."""
+    rows = src.rows("handbook", handbook=target)
+    if not rows:
+        return None
+    row = rows[0]
+    issued = issued_words(row.get("issued"))
+    publisher = ref(src.base, row["publisher"], row["publisherLabel"]) if "publisher" in row else None
+    place = (
+        ref(src.base, row["place"], row["placeLabel"], code=code(row["place"])) if "place" in row else None
+    )
+    said = "，".join(part for part in ((publisher or {}).get("label"), issued) if part)
+    title = row.get("title")
+    return {
+        **ref(src.base, target, row["label"]),
+        "slug": code(target),
+        "title": title,
+        "titleEn": row.get("titleEn"),
+        "publisher": publisher,
+        "issued": row.get("issued"),
+        "issuedText": issued,
+        "year": int(row["issued"][:4]) if re.match(r"\d{4}", row.get("issued") or "") else None,
+        "place": place,
+        "sourceText": row.get("sourceText"),
+        "cited": f"《{title}》（{said}）" if title and said else (f"《{title}》" if title else row["label"]),
+    }
+
+
+def handbook_ref(src: Source, target: str) -> dict[str, Any]:
+    """The handbook a policy comes from, as its page names it; a bare ref when the IRI is not
+    a pkg:Handbook the graph describes."""
+    return handbook_facts(src, target) or ref(src.base, target, code(target))
+
+
+def is_handbook(src: Source, slug: str) -> bool:
+    """Whether `<BASE>id/handbook/<slug>` is a handbook the graph describes (not one of its
+    sections or distributions, which share the folder)."""
+    return bool(SLUG.fullmatch(slug)) and bool(src.rows("handbook", handbook=f"{src.base}id/handbook/{slug}"))
+
+
+def handbook(src: Source, slug: str, paging: Paging) -> dict[str, Any]:
+    """One handbook: its facts, and one page (`paged`) of the policies it lists, in its order."""
+    target = iri(src.base, "handbook", slug)
+    facts = handbook_facts(src, target)
+    if facts is None:
+        raise errors.NotFound(f"没有这本手册：{slug}")
+    rows, total = src.page_rows("handbook-policies", paging, handbook=target)
+    items = [
+        ref(
+            src.base,
+            row["policy"],
+            row["label"],
+            firstPage=int(row["firstPage"]) if "firstPage" in row else None,
+        )
+        for row in rows
+    ]
+    return {
+        **facts,
+        "api": f"/api/handbooks/{slug}",
+        "policies": paged(items, total, paging, rows.truncated),
+    }
+
+
 # --- Documents, bodies, hotlines ------------------------------------------------------------
 
 
-def document(src: Source, slug: str) -> dict[str, Any]:
-    """One legal document, the bodies that issued it and the policies resting on it."""
+# What a body does for a policy, in words (organisation-policies.rq's roles).
+ROLES = {"administers": "受理", "grants": "给予惠企内容"}
+
+
+def document(src: Source, slug: str, paging: Paging | None = None) -> dict[str, Any]:
+    """One legal document, the bodies that issued it and one page (`paged`) of the policies
+    resting on it."""
     target, row, link_rows = _resource(src, "document", slug, "没有这份文件")
+    paging = paging or read_paging({})
+    rows, total = src.page_rows("document-policies", paging, document=target)
+    resting = [ref(src.base, item["policy"], item["label"]) for item in rows]
     links = facets(src.base, link_rows)
     return {
         "iri": target,
@@ -572,13 +719,25 @@ def document(src: Source, slug: str) -> dict[str, Any]:
         "citedAs": row.get("citedAs"),
         "note": row.get("note"),
         "issuers": links.get("issuer", []),
-        "policies": links.get("policy", []),
+        "policies": paged(resting, total, paging, rows.truncated),
     }
 
 
-def organisation(src: Source, slug: str) -> dict[str, Any]:
-    """One body: its names, its place in the hierarchy, its documents and policies."""
+def organisation(src: Source, slug: str, paging: Paging | None = None) -> dict[str, Any]:
+    """One body: its names, its place in the hierarchy, its documents, and one page (`paged`)
+    of the policies it administers or grants benefits of, each with its roles."""
     target, row, rows = _resource(src, "organisation", slug, "没有这个机关")
+    paging = paging or read_paging({})
+    policy_rows, total = src.page_rows("organisation-policies", paging, organisation=target)
+    related = [
+        ref(
+            src.base,
+            item["policy"],
+            item["label"],
+            roles=[{"code": role, "label": ROLES.get(role, role)} for role in sorted(item["roles"].split())],
+        )
+        for item in policy_rows
+    ]
     links = facets(src.base, rows)
     below: dict = {}  # documents issued by bodies under this one, with those bodies
     for link in rows:
@@ -604,8 +763,7 @@ def organisation(src: Source, slug: str) -> dict[str, Any]:
         "children": links.get("child", []),
         "documents": renamed(links.get("document", []), "number"),
         "subDocuments": list(below.values()),
-        "administers": links.get("administers", []),
-        "grants": links.get("grants", []),
+        "policies": paged(related, total, paging, policy_rows.truncated),
     }
 
 

@@ -138,9 +138,15 @@ def parser():
     ask_.add_argument(
         "--evaluate",
         nargs="?",
-        const=str(ask.QUESTIONS),
+        const=str(ask.ASK_SET),
         metavar="TSV",
-        help="score a question set (default: the one shipped with the package)",
+        help="score the evaluation set (default: the one shipped with the package), or the canned-query question set",
+    )
+    ask_.add_argument(
+        "--part",
+        choices=ask.PARTS,
+        default=None,
+        help="the part of the evaluation set (default: dev, then test)",
     )
     ask_.add_argument("--json", action="store_true", help="print the answer as JSON")
     ask_.add_argument("--endpoint", help="a remote SPARQL endpoint instead of the local build")
@@ -301,10 +307,13 @@ def ask_command(cfg, args):
     if not args.question and not args.evaluate:
         raise errors.BadRequest("请输入问题或 --evaluate (give a question or --evaluate)")
     with command_store(cfg, args.endpoint) as opened:
-        if args.evaluate:
+        if args.evaluate and Path(args.evaluate).read_text(encoding="utf-8").startswith("id\t"):
+            for part in [args.part] if args.part else ask.PARTS:
+                _print_set_evaluation(ask.evaluate_set(opened, cfg, args.evaluate, part, matcher=match))
+        elif args.evaluate:
             _print_evaluation(ask.evaluate(opened, cfg, args.evaluate))
         else:
-            _print_answer(ask.answer(args.question, opened, cfg), args.json)
+            _print_answer(ask.answer(args.question, opened, cfg, matcher=match), args.json)
 
 
 def _print_evaluation(evaluation):
@@ -317,25 +326,46 @@ def _print_evaluation(evaluation):
     print(f"score {evaluation.hits}/{evaluation.total} = {evaluation.score:.1%}")
 
 
+def _print_set_evaluation(evaluation):
+    for case, got, said in evaluation.misses:
+        print(
+            f"{got.upper():<18} {case.id} [{case.type}] {case.question}\n      expected {' | '.join(case.facts)}\n      got      {said}"
+        )
+    print(f"part {evaluation.part}: {evaluation.total()} questions")
+    header = ["type", *ask.OUTCOMES]
+    print("  " + "\t".join(header))
+    for kind, counts in sorted(evaluation.counts.items()):
+        print("  " + "\t".join([kind, *(str(counts[name]) for name in ask.OUTCOMES)]))
+    print(
+        "  all\t"
+        + "\t".join(f"{evaluation.total(name)} ({evaluation.share(name):.1%})" for name in ask.OUTCOMES)
+    )
+
+
 def _print_answer(result, as_json):
     if as_json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return
     print(result["summary"])
-    if not result["matched"]:
-        for hit in result["fulltext"]:
-            pages = hit["firstPage"] + (f"–{hit['lastPage']}" if hit.get("lastPage") else "")
-            print(f"  原文 第 {pages} 页 {hit.get('clause', '')} {hit['sourceText']}")
-        for item in result["suggestions"]:
-            print(f"  相近的问题：{item['question']}（{item['title']}）")
-        return
-    print()
-    print("\t".join(result["columns"]))
-    for row in result["rows"]:
-        print("\t".join(row[column].replace("\t", " ").replace("\n", " ") for column in result["columns"]))
-    print()
-    print(f"# {result['query']} {json.dumps(result['params'], ensure_ascii=False)}")
-    print(result["sparql"])
+    print(f"  ({result['type']}，把握 {result['confidence']:.0%})")
+    for clause in result["clauses"]:
+        print(f"  原文 {clause.get('pages', '')} {clause.get('clause', '')} {clause.get('text', '')}")
+    for item in result["suggestions"]:
+        print(f"  相近的问题：{item['question']}（{item['title']}）")
+    if result["rows"]:
+        print()
+        print("\t".join(result["columns"]))
+        for row in result["rows"]:
+            print(
+                "\t".join(
+                    str(row.get(column, "")).replace("\t", " ").replace("\n", " ")
+                    for column in result["columns"]
+                )
+            )
+    for item in result["queries"]:
+        print()
+        print(f"# {item['name']}")
+        print(item["sparql"])
 
 
 # --- policykg match ----------------------------------------------------------------------------

@@ -10,7 +10,7 @@ It holds two kinds of document:
 - one per *policy*: all of the above together, so that a policy matches when all the words
   asked for appear anywhere in it, and policies are counted once.
 Both carry the policy's filter values (government level, benefit kinds, applicant types,
-themes, body, legal bases, handbook) and its largest amount, so filters and their counts come
+themes, body, legal bases, handbook, the handbook's city and year) and its largest amount, so filters and their counts come
 from the index, never from a scan of the graph.
 
 Text is folded (NFKC, lower case, traditional → simplified characters with OpenCC, one
@@ -52,7 +52,7 @@ jieba.setLogLevel(logging.WARNING)
 
 QUERIES = Path("queries/internal")
 NAMES_FILE = "names.txt"
-FACETS = ("level", "kind", "applicant", "theme", "body", "document", "handbook")
+FACETS = ("level", "kind", "applicant", "theme", "body", "document", "handbook", "city", "year")
 MIN_AMOUNT = "minAmount"
 # Longest search text, deepest page, largest page: bad input, not slow requests.
 MAX_TEXT = 200

@@ -13,6 +13,9 @@ the `version` arguments are those cache keys.
 
 import gzip
 import json
+import re
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -458,6 +461,87 @@ def _dump(build_dir, root, base, version, part, fmt, compressed):
 
 
 # ---------------------------------------------------------------------------------------------
+# One handbook's dump (from the artifact's handbooks/<stem>.nt, streamed)
+# ---------------------------------------------------------------------------------------------
+
+HANDBOOK_FORMATS = ("nt", "ttl")
+# A handbook's stem: its data file's name (`data/<stem>.ttl`).
+STEM = re.compile(r"[A-Za-z0-9_-]+")
+CHUNK = 1 << 16
+
+
+def handbook_files(manifest) -> list[dict]:
+    """The manifest's `handbooks` (stem, file, graph, iri, triples, sha256), in stem order;
+    [] for a build that has none."""
+    listed = (manifest or {}).get("handbooks") or []
+    return sorted(
+        (entry for entry in listed if isinstance(entry, dict) and "stem" in entry), key=lambda e: e["stem"]
+    )
+
+
+def handbook_dump_name(stem, fmt, compressed=False):
+    return f"handbook/{stem}.{fmt}" + (".gz" if compressed else "")
+
+
+def parse_handbook_dump_name(name):
+    """(stem, format name, compressed) from `handbook.ttl` / `handbook-c1.nt.gz`; NotFound otherwise."""
+    compressed = name.endswith(".gz")
+    rest = name[: -len(".gz")] if compressed else name
+    stem, _, fmt = rest.rpartition(".")
+    if not STEM.fullmatch(stem) or fmt not in HANDBOOK_FORMATS:
+        raise errors.NotFound(
+            f"没有这个数据下载：handbook/{name}；每本手册可下载 <stem>.nt、<stem>.ttl（均可加 .gz），"
+            "手册列表见 /.well-known/void",
+            offered=[f"<stem>.{fmt}" for fmt in HANDBOOK_FORMATS],
+        )
+    return stem, fmt, compressed
+
+
+def handbook_file(cfg, manifest, stem):
+    """(the manifest's entry, the path of its N-Triples file) for handbook `stem`; NotFound
+    when the build has no such handbook, StoreUnavailable when its file is missing."""
+    entry = next((entry for entry in handbook_files(manifest) if entry["stem"] == stem), None)
+    if entry is None:
+        raise errors.NotFound(f"没有这本手册：{stem}（手册列表见 /.well-known/void）", stem=stem)
+    path = Path(cfg["BUILD_DIR"]) / entry["file"]
+    if not path.is_file() or path.resolve().parent != (Path(cfg["BUILD_DIR"]) / "handbooks").resolve():
+        raise errors.StoreUnavailable(
+            "构建结果中缺少这本手册的数据，请重新运行 policykg build (handbook file missing)"
+        )
+    return entry, path
+
+
+def handbook_dump(cfg, version, path, fmt, compressed=False) -> Iterator[bytes]:
+    """The bytes of one handbook's dump, in chunks: its N-Triples file as it is, read a chunk
+    at a time, or that file written as Turtle with the project's prefixes (one handbook fits
+    in memory; nothing is cached); gzip-compressed as it streams when `compressed`."""
+    if fmt == "nt":
+        chunks = _file_chunks(path)
+    else:
+        triples = [
+            quad.triple for quad in pyoxigraph.parse(path=str(path), format=pyoxigraph.RdfFormat.N_TRIPLES)
+        ]
+        body = serialize(negotiate.by_name(fmt, ("graph",)), triples, cfg, version)
+        chunks = iter([body.encode("utf-8") if isinstance(body, str) else body])
+    return _gzipped(chunks) if compressed else chunks
+
+
+def _file_chunks(path):
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK):
+            yield chunk
+
+
+def _gzipped(chunks):
+    """`chunks` as one gzip stream (no timestamp, so equal inputs give equal bytes)."""
+    packer = zlib.compressobj(6, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    for chunk in chunks:
+        if packed := packer.compress(chunk):
+            yield packed
+    yield packer.flush()
+
+
+# ---------------------------------------------------------------------------------------------
 # The dataset description: DCAT catalogue + VoID, from live SPARQL over the store
 # ---------------------------------------------------------------------------------------------
 
@@ -508,10 +592,28 @@ def statistics(store, cfg):
     )
 
 
+def handbook_datasets(store, cfg, manifest) -> list[dict]:
+    """Each handbook of the build as a data set: the manifest's entry (stem, graph, IRI, number
+    of triples: sizes come from the build, never from counting on a request) with the
+    handbook's label, titles, publisher, date and place (queries/internal/void-handbooks.rq,
+    one row per handbook). In stem order."""
+    facts: dict = {}
+    for row in run(store, cfg, "void-handbooks").rows:
+        found = facts.setdefault(row["handbook"]["value"], {})
+        for key in ("label", "title", "titleEn", "publisher", "issued", "place"):
+            if key in row and key not in found:
+                found[key] = row[key]["value"]
+    return [{**facts.get(entry.get("iri"), {}), **entry} for entry in handbook_files(manifest)]
+
+
 def namespace_of(iri):
     """The vocabulary an IRI belongs to: everything up to its last `#` or `/`."""
     cut = max(iri.rfind("#"), iri.rfind("/"))
     return iri[: cut + 1]
+
+
+def handbook_dump_url(root, stem, fmt, compressed=False):
+    return f"{root}dumps/{handbook_dump_name(stem, fmt, compressed)}"
 
 
 def addresses(root):
@@ -542,8 +644,9 @@ def dataset_iri(base, name):
     return NamedNode(f"{base}{VOID_PATH}#{name}")
 
 
-def void(stats, cfg, version, manifest, urls):
-    """DCAT catalogue + VoID description triples of the data set the store holds."""
+def void(stats, cfg, version, manifest, urls, handbooks=()):
+    """DCAT catalogue + VoID description triples of the data set the store holds, with one
+    data set per handbook (`handbook_datasets`): its named graph, size and dumps."""
     base = cfg["BASE_IRI"]
     out = []
 
@@ -627,6 +730,9 @@ def void(stats, cfg, version, manifest, urls):
         add(partition, VOID + "property", NamedNode(iri))
         add(partition, VOID + "triples", count(n))
 
+    for handbook in handbooks:
+        _handbook_dataset(add, texts, count, handbook, base, urls, dataset, catalog, publisher, licensed)
+
     add(service, RDF + "type", NamedNode(DCAT + "DataService"))
     add(service, RDF + "type", NamedNode(SD + "Service"))
     texts(service, DCTERMS + "title", {"zh": "SPARQL 查询服务", "en": "SPARQL endpoint"})
@@ -673,6 +779,50 @@ def void(stats, cfg, version, manifest, urls):
                 if licensed:
                     add(distribution, DCTERMS + "license", NamedNode(licensed))
     return out
+
+
+def handbook_dataset_iri(base, stem):
+    return dataset_iri(base, f"handbook-{stem}")
+
+
+def _handbook_dataset(add, texts, count, handbook, base, urls, dataset, catalog, publisher, licensed):
+    """The triples of one handbook's data set: a subset of the whole, in the catalogue, derived
+    from the pkg:Handbook, its named graph and size, and a distribution per dump."""
+    stem = handbook["stem"]
+    node = handbook_dataset_iri(base, stem)
+    name = handbook.get("label") or handbook.get("title") or stem
+    add(catalog, DCAT + "dataset", node)
+    add(dataset, VOID + "subset", node)
+    add(node, RDF + "type", NamedNode(DCAT + "Dataset"))
+    add(node, RDF + "type", NamedNode(VOID + "Dataset"))
+    english = handbook.get("titleEn") or stem
+    texts(node, DCTERMS + "title", {"zh": f"{name}的数据", "en": f"Data of the handbook {english}"})
+    add(node, DCTERMS + "publisher", publisher)
+    if handbook.get("iri"):
+        add(node, DCTERMS + "source", NamedNode(handbook["iri"]))
+        add(node, PROV + "wasDerivedFrom", NamedNode(handbook["iri"]))
+    if handbook.get("place"):
+        add(node, DCTERMS + "spatial", NamedNode(handbook["place"]))
+    if handbook.get("graph"):
+        add(node, SD + "name", NamedNode(handbook["graph"]))
+    if isinstance(handbook.get("triples"), int):
+        add(node, VOID + "triples", count(handbook["triples"]))
+    if licensed:
+        add(node, DCTERMS + "license", NamedNode(licensed))
+    for fmt_name in HANDBOOK_FORMATS:
+        fmt = negotiate.by_name(fmt_name, ("graph",))
+        add(node, VOID + "dataDump", NamedNode(handbook_dump_url(urls["home"], stem, fmt_name)))
+        for gz in (False, True):
+            url = NamedNode(handbook_dump_url(urls["home"], stem, fmt_name, gz))
+            distribution = dataset_iri(base, f"handbook-{stem}-{fmt_name}" + ("-gz" if gz else ""))
+            add(node, DCAT + "distribution", distribution)
+            add(distribution, RDF + "type", NamedNode(DCAT + "Distribution"))
+            add(distribution, DCAT + "downloadURL", url)
+            add(distribution, DCAT + "accessURL", url)
+            add(distribution, DCAT + "mediaType", NamedNode(IANA + fmt.media_type))
+            add(distribution, DCTERMS + "format", NamedNode(fmt.w3c))
+            if gz:
+                add(distribution, DCAT + "compressFormat", NamedNode(IANA + "application/gzip"))
 
 
 def void_prefixes(cfg, version):

@@ -28,6 +28,7 @@ is. The rules of evaluation (see docs/ask-and-match.md):
 
 import math
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -50,11 +51,13 @@ QUERIES = {
         "groups",
         "criteria",
         "constraints",
+        "questions",
     )
 }
 INFO_SCHEME = "id/concept/info"
 TYPES = {XSD + "decimal": "decimal", XSD + "boolean": "boolean"}  # anything else: a place
 BY_LEVEL = "def/CountsByLevel"  # value type: {level notation: count}
+RECOGNITION_SET = "def/Recognition"  # value type: the set of recognitions held
 APPLICANT_KEY = "applicant-type"
 RECOGNITIONS_KEY = "recognitions"
 EVENT_KEY = "years_ago"
@@ -176,6 +179,7 @@ class Policy:
     iri: str
     label: str
     pages: dict
+    hotlines: tuple = ()
     benefits: list = field(default_factory=list)
     groups: list = field(default_factory=list)
 
@@ -188,6 +192,8 @@ class Eligibility:
         info_scheme = base_iri + INFO_SCHEME
         self.concepts, self.applicants, self.applicant_labels = {}, {}, {}
         for row in rows["concepts"]:
+            if row.get("valueType") == base_iri + RECOGNITION_SET:
+                continue  # the recognitions question: read from match-recognitions (RECOGNITIONS_KEY)
             if row["scheme"] == info_scheme:
                 kind = (
                     "by-level"
@@ -221,6 +227,7 @@ class Eligibility:
                     row["policy"],
                     row["policyLabel"],
                     _pages(row["policyFirstPage"], row.get("policyLastPage")),
+                    tuple(row.get("hotlines", "").split()),
                 ),
             )
             policy.benefits.append(
@@ -266,12 +273,18 @@ class Eligibility:
                 groups[row["group"]].criteria.append(criterion)
             if row.get("constraint") in constraints:
                 criterion.constraints.append(constraints[row["constraint"]])
+        self.by_applicant: dict = {}
+        for policy in self.policies.values():
+            for code in {code for benefit in policy.benefits for code in benefit.applicants}:
+                self.by_applicant.setdefault(code, []).append(policy)
+        self.units = {row["notation"]: row.get("unit") for row in rows["questions"]}
+        self.questions = _questions(rows["questions"], self, constraints.values())
 
     def applicant(self, name):
         return self.applicants.get(clean(name))
 
     def place(self, name):
-        return self.place_names.get(clean(name))
+        return self.place_names.get(clean(name)) or _other_place(name, self)
 
     def recognition(self, name):
         return self.recognitions.get(clean(name)) or (name if name in self.recognition_labels else None)
@@ -571,7 +584,40 @@ def check(constraint, profile, rules):
     reason = f"{label}：{window + ' ' if window else ''}{_show(given)}（要求 {'；'.join(wanted)}）"
     if status == UNKNOWN and isinstance(given, Place):
         reason += f"；{given.label}范围较大，请填写到更具体的地名"
+    if constraint.level:
+        result["level"] = constraint.level
+    if status == UNMET and (
+        near := _near_miss(constraint, profile.values.get(constraint.concept), given, rules)
+    ):
+        result.update(near)
     return dict(result, status=status, reason=reason)
+
+
+def _near_miss(constraint, raw, counted, rules):
+    """When time alone would meet an unmet constraint: {"wait": years, "near": text}. Years
+    in operation grow (a minimum on a concept counted in years); events age out of a
+    look-back window (counted only when the profile gives each event's age)."""
+    label = constraint.label
+    if constraint.minimum and rules.units.get(constraint.concept) == "year" and isinstance(counted, Decimal):
+        limit, inclusive = constraint.minimum
+        if counted < limit or (not inclusive and counted == limit):
+            wait = max(limit - counted, Decimal(1)) if inclusive else limit - counted + 1
+            words = "满" if inclusive else "超过"
+            return {
+                "wait": math.ceil(wait),
+                "near": f"{label}{words} {_show(limit)} 年即可申报（现为 {_show(counted)} 年）",
+            }
+    if constraint.maximum and constraint.look_back and isinstance(raw, Events):
+        limit, inclusive = constraint.maximum
+        ages = sorted((ago for ago in raw.years_ago if ago <= constraint.look_back), reverse=True)
+        drop = len(ages) - int(limit) + (0 if inclusive else 1)
+        if 0 < drop <= len(ages):
+            wait = int(constraint.look_back - ages[drop - 1]) + 1
+            return {
+                "wait": wait,
+                "near": f"近 {constraint.look_back} 年内无{label}（现有 {len(ages)} 起，最近一起在 {_show(ages[-1])} 年前）",
+            }
+    return None
 
 
 def _place_status(place, constraint, rules):
@@ -846,7 +892,7 @@ def _tier(amount, status, profile):
         else:
             most, needs = amount.cap, amount.base
             text = (
-                f"按{amount.base_label}的 {wording.percent(amount.rate)} 计{uplift}，需要基数（{amount.base}）"
+                f"按{amount.base_label}的 {wording.percent(amount.rate)} 计{uplift}，需要{amount.base_label}"
                 + (f"，最高 {wording.yuan(amount.cap)}" if amount.cap is not None else "")
             )
         kind = "rate"
@@ -868,21 +914,259 @@ def _tier(amount, status, profile):
     }
 
 
-def evaluate(profile_data: Any, store: Any, cfg: queries.Settings) -> dict[str, Any]:
-    """The eligibility of a profile (JSON data) for every policy and benefit in the graph."""
+# ---------------------------------------------------------------------------------------------
+# The answer a person can act on: outcomes, the one failing condition, near misses, what is
+# left to the handbook's judgement, the questions still open, and the amounts
+# ---------------------------------------------------------------------------------------------
+
+ELIGIBLE, COULD, NOT, OPEN, REVIEW = "eligible", "could", "not-eligible", "unknown", "review"
+OUTCOME_RANK = {ELIGIBLE: 0, COULD: 1, REVIEW: 2, OPEN: 3, NOT: 4}
+SELECTION = "由评审决定"
+
+
+def _leaves(node, results, status, answered=True):
+    """The checks (and judgements) with `status` under an evaluated benefit's condition,
+    following only the parts that have that status (the ones that decide)."""
+    if node["status"] != status:
+        return
+    kind = node.get("kind")
+    if kind == "group":
+        yield from _group_leaves(results[node["group"]], status)
+    elif kind == "recognition":
+        for route in node["routes"]:
+            if route["status"] != status:
+                continue
+            if status == UNKNOWN:
+                # Not held (or not yet asked): the benefit waits on winning it, a selection;
+                # once the applicant has said what it holds, the conditions for applying decide
+                # whether it may try (由评审决定) or not (not eligible, or could be later).
+                yield {"kind": "recognition", "recognition": route["recognition"], "label": route["label"]}
+                if not answered:
+                    continue
+            for group in route["groups"]:
+                yield from _group_leaves(results[group["group"]], status)
+    elif kind == "tier":
+        for item in node["checks"]:
+            if item["status"] == status:
+                yield dict(item, kind="check", clause=None)
+    elif kind == "applicant":
+        yield {"kind": "applicant", "status": status, "reason": node["reason"]}
+    elif kind == "text":
+        yield {"kind": "judgement", "reason": node["reason"]}
+
+
+def _group_leaves(group, status):
+    if group["status"] != status:
+        return
+    for criterion in group["criteria"]:
+        if criterion["status"] != status:
+            continue
+        where = {"clause": criterion["clause"], "pages": criterion["pages"], "text": criterion["text"]}
+        if not criterion["checks"]:
+            yield dict(where, kind="judgement", reason=criterion.get("note", JUDGEMENT))
+            continue
+        for item in criterion["checks"]:
+            if item["status"] == status and (status == UNKNOWN or "role" not in item):
+                yield dict(item, kind="check", **where)
+
+
+def _time_cure(condition, results):
+    """Years of waiting after which an unmet condition would be met, or None when waiting
+    does not help: every unmet part must be cured by time (all), or one of them (any)."""
+    kind = condition.get("kind")
+    if kind == "group":
+        return _group_cure(results[condition["group"]])
+    if kind == "recognition":
+        waits = [
+            max(cures)
+            for route in condition["routes"]
+            if not route["held"]
+            and route["groups"]
+            and None not in (cures := [_group_cure(results[group["group"]]) for group in route["groups"]])
+        ]
+        return min(waits) if waits else None
+    return None
+
+
+def _group_cure(group):
+    if group["status"] != UNMET:
+        return 0
+    waits: list[int | None] = []
+    for criterion in group["criteria"]:
+        if criterion["status"] != UNMET:
+            waits.append(0)
+            continue
+        failing = [item for item in criterion["checks"] if item["status"] == UNMET and "role" not in item]
+        waits.append(
+            max(item["wait"] for item in failing)
+            if failing and all("wait" in item for item in failing)
+            else None
+        )
+    found = [wait for wait in waits if wait is not None]
+    if group["combination"] == "any":
+        return min(found) if found else None
+    return None if len(found) < len(waits) else max(found, default=0)
+
+
+def _outcome(benefit, results, profile, rules, year):
+    """eligible / could / not-eligible / unknown / review, with the failing condition, the near
+    miss, the questions that settle it or the judgement clauses it is left to."""
+    status = benefit["status"]
+    if status == "eligible":
+        return {"outcome": ELIGIBLE}
+    if status == "not-eligible":
+        unmet = [condition for condition in benefit["conditions"] if condition["status"] == UNMET]
+        failing = next(
+            (leaf for condition in unmet for leaf in _leaves(condition, results, UNMET)),
+            {"reason": unmet[0].get("reason") or unmet[0].get("label")} if unmet else None,
+        )
+        waits = [_time_cure(condition, results) for condition in unmet]
+        failing = _failing(failing, benefit)
+        if unmet and None not in waits:
+            wait = max(waits)
+            near = [
+                leaf["near"]
+                for condition in unmet
+                for leaf in _leaves(condition, results, UNMET)
+                if leaf.get("near")
+            ]
+            text = "；".join(dict.fromkeys(near)) or failing["reason"]
+            return {
+                "outcome": COULD,
+                "failing": failing,
+                "wait": wait,
+                "near": f"{text}：预计 {year + wait} 年起可申报",
+            }
+        return {"outcome": NOT, "failing": failing}
+    settled_by, judgements = [], []
+    levels: dict[str, set] = {}
+    for condition in benefit["conditions"]:
+        for leaf in _leaves(condition, results, UNKNOWN, RECOGNITIONS_KEY in profile.accepted):
+            field = _open_field(leaf, profile)
+            if field:
+                if field not in settled_by:
+                    settled_by.append(field)
+                if leaf.get("level"):
+                    levels.setdefault(field, set()).add(leaf["level"])
+            elif leaf["kind"] in ("judgement", "recognition"):
+                judgements.append(_judgement(leaf, benefit))
+    if settled_by:
+        return {"outcome": OPEN, "settled_by": settled_by, "levels": levels, "judgements": judgements}
+    return {"outcome": REVIEW, "judgements": list({item["reason"]: item for item in judgements}.values())}
+
+
+def _failing(leaf, benefit):
+    if leaf is None:
+        return {"reason": "条件不满足", "clause": benefit["clause"], "pages": benefit["pages"]}
+    return {
+        "reason": leaf.get("reason") or leaf.get("label"),
+        "clause": leaf.get("clause") or benefit["clause"],
+        "pages": leaf.get("pages") or benefit["pages"],
+        "text": leaf.get("text"),
+    }
+
+
+def _open_field(leaf, profile):
+    """The profile field whose answer would settle an unknown leaf (None: no answer can)."""
+    if leaf["kind"] == "applicant":
+        return APPLICANT_KEY if profile.applicant is None else None
+    if leaf["kind"] == "recognition":
+        return RECOGNITIONS_KEY if RECOGNITIONS_KEY not in profile.accepted else None
+    if leaf["kind"] == "check" and leaf["concept"] not in profile.values:
+        return leaf["concept"]
+    return None
+
+
+def _judgement(leaf, benefit):
+    where = {
+        "clause": leaf.get("clause") or benefit["clause"],
+        "pages": leaf.get("pages") or benefit["pages"],
+    }
+    if leaf["kind"] == "recognition":
+        return dict(where, reason=f"{SELECTION}：须获评{leaf['label']}，评选结果由评审决定")
+    return dict(where, reason=leaf["reason"], text=leaf.get("text") or benefit["text"])
+
+
+def _amount_most(benefit):
+    amount = benefit.get("amount")
+    return Decimal(str(amount["most"])) if amount and amount.get("most") is not None else None
+
+
+def _sum_of(benefits, outcomes):
+    """The most a set of benefits pays together: each benefit's most (one tier: the tiers of a
+    benefit are alternatives), benefits of one policy paid on the same base (a rate and its
+    uplift) counted once, the largest."""
+    by_key: dict[str, Decimal] = {}
+    for benefit in benefits:
+        most = _amount_most(benefit)
+        if benefit["outcome"] not in outcomes or most is None:
+            continue
+        key = benefit.get("base_key") or benefit["benefit"]
+        by_key[key] = max(by_key.get(key, Decimal(0)), most)
+    return sum(by_key.values(), Decimal(0))
+
+
+def _money_lines(benefits):
+    return [
+        {
+            "benefit": benefit["benefit"],
+            "label": benefit["label"],
+            "outcome": benefit["outcome"],
+            "most": benefit["amount"]["most"],
+            "how": benefit["amount"]["text"],
+            "clause": benefit["clause"],
+            "pages": benefit["pages"],
+            "alternative": bool(benefit.get("base_key")),
+        }
+        for benefit in benefits
+        if _amount_most(benefit) is not None and benefit["outcome"] != NOT
+    ]
+
+
+def evaluate(
+    profile_data: Any,
+    store: Any,
+    cfg: queries.Settings,
+    *,
+    asked: Any = (),
+    page: int = 1,
+    per_page: int | None = None,
+    year: int | None = None,
+) -> dict[str, Any]:
+    """The eligibility of a profile (JSON data) for every policy that can apply to it (its
+    applicant type: all when not given), each benefit with its outcome and amount; the
+    questions still open (`asked`: fields already put to the applicant, answered or not);
+    policies paged (`per_page` None: all)."""
     known = eligibility(store, cfg)
     profile = read_profile(profile_data, known)
+    year = year or date.today().year
+    candidates = (
+        known.by_applicant.get(profile.applicant, []) if profile.applicant else list(known.policies.values())
+    )
     results = {
-        group.iri: evaluate_group(group, profile, known)
-        for policy in known.policies.values()
-        for group in policy.groups
+        group.iri: evaluate_group(group, profile, known) for policy in candidates for group in policy.groups
     }
     policies, counts = [], {verdict: 0 for verdict in VERDICT.values()}
-    for policy in known.policies.values():
-        benefits = [evaluate_benefit(benefit, policy, profile, known, results) for benefit in policy.benefits]
-        for benefit in benefits:
+    outcomes = {outcome: 0 for outcome in OUTCOME_RANK}
+    weights: dict = {}
+    for policy in candidates:
+        benefits = []
+        for item in policy.benefits:
+            if profile.applicant and profile.applicant not in item.applicants:
+                continue  # for another kind of applicant: not part of this applicant's answer
+            benefit = evaluate_benefit(item, policy, profile, known, results)
+            benefit.update(_outcome(benefit, results, profile, known, year))
+            bases = {amount.base for amount in item.amounts if amount.base}
+            if len(bases) == 1:
+                benefit["base_key"] = policy.iri + " " + bases.pop()
+            _weigh(benefit, weights)
             counts[benefit["status"]] += 1
-        best = max((benefit["status"] for benefit in benefits), key=lambda status: RANK[status])
+            outcomes[benefit["outcome"]] += 1
+            benefits.append(benefit)
+        if not benefits:
+            continue
+        _alone_bases(benefits)
+        best = min((benefit["outcome"] for benefit in benefits), key=lambda outcome: OUTCOME_RANK[outcome])
         shown = [
             results[group.iri]
             for group in policy.groups
@@ -893,12 +1177,25 @@ def evaluate(profile_data: Any, store: Any, cfg: queries.Settings) -> dict[str, 
                 "policy": policy.iri,
                 "label": policy.label,
                 "pages": policy.pages,
-                "status": best,
+                "hotlines": list(policy.hotlines),
+                "status": max((benefit["status"] for benefit in benefits), key=lambda status: RANK[status]),
+                "outcome": best,
                 "groups": shown,
-                "benefits": benefits,
+                "benefits": sorted(benefits, key=lambda benefit: OUTCOME_RANK[benefit["outcome"]]),
+                "money": _money(
+                    _sum_of(benefits, {ELIGIBLE}),
+                    _sum_of(benefits, {ELIGIBLE, COULD, OPEN, REVIEW}),
+                    _money_lines(benefits),
+                ),
             }
         )
-    policies.sort(key=lambda item: -RANK[item["status"]])
+    policies.sort(key=lambda item: OUTCOME_RANK[item["outcome"]])
+    total = _money(
+        sum((Decimal(str(policy["money"]["eligible"])) for policy in policies), Decimal(0)),
+        sum((Decimal(str(policy["money"]["possible"])) for policy in policies), Decimal(0)),
+    )
+    shown_policies = policies if per_page is None else policies[(page - 1) * per_page : page * per_page]
+    done = set(asked) | set(profile.accepted) | set(profile.ignored)
     return {
         "ok": True,
         "profile": profile.accepted,
@@ -906,8 +1203,364 @@ def evaluate(profile_data: Any, store: Any, cfg: queries.Settings) -> dict[str, 
         "ignored": profile.ignored,
         "warnings": profile.warnings,
         "counts": counts,
-        "policies": policies,
+        "outcomes": outcomes,
+        "total": total,
+        "paging": {"page": page, "per_page": per_page, "policies": len(policies)},
+        "policies": shown_policies,
+        "next_questions": next_questions(weights, done, known, profile),
     }
+
+
+def _money(eligible, possible, lines=None):
+    """The most receivable (benefits eligible now) and possible (those not ruled out), in
+    numbers and in words; `lines`: each benefit's figure with how it is computed and its clause."""
+    money = {
+        "eligible": wording.json_number(eligible),
+        "possible": wording.json_number(possible),
+        "eligible_text": wording.yuan(eligible),
+        "possible_text": wording.yuan(possible),
+    }
+    return money if lines is None else dict(money, lines=lines)
+
+
+def _weigh(benefit, weights):
+    """Each open field's weight: how many benefits it could settle and the most they pay."""
+    most = _amount_most(benefit) or Decimal(0)
+    for name in benefit.get("settled_by", ()):
+        count, amount, levels = weights.get(name, (0, Decimal(0), set()))
+        weights[name] = (count + 1, amount + most, levels | benefit["levels"].get(name, set()))
+    if benefit["outcome"] in (ELIGIBLE, OPEN) and benefit.get("amount"):
+        for name in benefit["amount"]["needs"]:  # a rate's base: settles the amount
+            count, amount, levels = weights.get(name, (0, Decimal(0), set()))
+            weights[name] = (count + 1, amount + most, levels)
+
+
+def _alone_bases(benefits):
+    """A base shared by two benefits of a policy (a rate and its uplift) makes them
+    alternatives; a base used by one benefit only is nothing to say."""
+    keys = [benefit.get("base_key") for benefit in benefits if benefit.get("base_key")]
+    for benefit in benefits:
+        if benefit.get("base_key") and keys.count(benefit["base_key"]) < 2:
+            del benefit["base_key"]
+
+
+# At most this many questions of one topic are asked in one step (besides its checklist).
+STEP_SIZE = 3
+CHECKLIST = "checklist"
+COUNTS = "counts"
+EVENTS = "events-table"
+NUMBERS = "numbers"
+
+
+def next_questions(weights, done, rules, profile):
+    """The next step's questions: who is applying first; then where; then the topic of the
+    question that settles the most remaining benefits (then the most money): its open yes/no
+    questions as one checklist (“以下哪些符合？”), and its other open questions by weight, at
+    most STEP_SIZE."""
+    if profile.applicant is None and APPLICANT_KEY not in done:
+        return [rules.questions[APPLICANT_KEY]]
+    open_fields = [field for field in weights if field not in done and field in rules.questions]
+    if not open_fields:
+        return []
+
+    def rank(name):
+        count, amount, _ = weights[name]
+        question = rules.questions[name]
+        return (
+            question["type"] != "place",
+            -count,
+            -amount,
+            question["topic_order"],
+            question["order"],
+            name,
+        )
+
+    ordered = sorted(open_fields, key=rank)
+    first_topic = rules.questions[APPLICANT_KEY]["topic"]
+    places = [
+        name
+        for name in ordered
+        if rules.questions[name]["type"] == "place" and rules.questions[name]["topic"] == first_topic
+    ]
+    if places:  # where it is registered (lives, works) first, on its own
+        return [_asked(rules.questions[name], weights[name]) for name in places[:STEP_SIZE]]
+    topic = rules.questions[ordered[0]]["topic"]
+    in_topic = [name for name in ordered if rules.questions[name]["topic"] == topic]
+    flags = sorted(
+        (name for name in in_topic if rules.questions[name]["type"] == "boolean"),
+        key=lambda name: (rules.questions[name]["order"], name),
+    )
+    tables = [name for name in in_topic if rules.questions[name]["type"] == "by-level"]
+    events = [name for name in in_topic if rules.questions[name]["type"] == "events"]
+    others = [
+        name for name in in_topic if rules.questions[name]["type"] not in ("boolean", "by-level", "events")
+    ]
+    numbers = [name for name in others if rules.questions[name]["type"] == "decimal"]
+    if len(numbers) > 1:  # the numbers of a topic as one table
+        others = [name for name in others if name not in numbers]
+    step = [_asked(rules.questions[name], weights[name]) for name in others[:STEP_SIZE]]
+    if len(numbers) > 1:
+        step.append(_numbers_table(topic, [_asked(rules.questions[name], weights[name]) for name in numbers]))
+    if events:
+        step.append(_events_table(topic, [_asked(rules.questions[name], weights[name]) for name in events]))
+    if tables:
+        step.append(_counts_table(topic, [_asked(rules.questions[name], weights[name]) for name in tables]))
+    if flags:
+        step.append(_checklist(topic, [rules.questions[name] for name in flags], weights))
+    return step
+
+
+def _numbers_table(topic, rows):
+    """Numbers of a topic (years, counts, amounts) as one question, a box each."""
+    return {
+        "field": NUMBERS,
+        "label": "请填写以下数字：",
+        "help": "不清楚的可以不填。",
+        "type": NUMBERS,
+        "topic": topic,
+        "fields": [row["field"] for row in rows],
+        "rows": rows,
+        "decides": sum(row["decides"] for row in rows),
+    }
+
+
+def _events_table(topic, rows):
+    """Events of a topic (accidents, violations, blemishes…) as one question: when the latest
+    of each happened (or never)."""
+    return {
+        "field": EVENTS,
+        "label": "以下情况最近一次发生在什么时候？",
+        "help": "没有发生过的选“没有发生过”。",
+        "type": EVENTS,
+        "topic": topic,
+        "fields": [row["field"] for row in rows],
+        "rows": rows,
+        "decides": sum(row["decides"] for row in rows),
+    }
+
+
+def _counts_table(topic, rows):
+    """Counts by level of a topic as one question: a row per thing counted, a number per level
+    that matters to it; a number left empty counts 0."""
+    return {
+        "field": COUNTS,
+        "label": "以下各项，各级别分别有几项？",
+        "help": "没有的不填（按 0 计）。",
+        "type": COUNTS,
+        "topic": topic,
+        "fields": [row["field"] for row in rows],
+        "rows": rows,
+        "decides": sum(row["decides"] for row in rows),
+    }
+
+
+def _checklist(topic, flags, weights):
+    """Yes/no questions of a topic as one question: each box ticked is “是”, each left is “否”."""
+    return {
+        "field": CHECKLIST,
+        "label": "以下哪些符合您的情况？",
+        "help": "勾选符合的各项；不勾选即为“否”。",
+        "type": CHECKLIST,
+        "topic": topic,
+        "fields": [flag["field"] for flag in flags],
+        "choices": [{"value": flag["field"], "label": flag["label"], "help": flag["help"]} for flag in flags],
+        "decides": sum(weights[flag["field"]][0] for flag in flags),
+    }
+
+
+def _asked(question, weight):
+    count, _, levels = weight
+    question = dict(question, decides=count)
+    if question["type"] == "by-level" and levels:
+        question["choices"] = [choice for choice in question["choices"] if choice["value"] in levels]
+    return question
+
+
+# ---------------------------------------------------------------------------------------------
+# Questions: every profile field as a question in Chinese, from the graph
+# ---------------------------------------------------------------------------------------------
+
+APPLICANT_QUESTION = "谁来申报？"
+RECOGNITIONS_QUESTION = "已获得以下哪些？"
+NONE = "none"  # an events question's answer: no such event
+OTHER, OUTSIDE = "其他地区", "以外"
+BOOLEAN_CHOICES = [{"value": "true", "label": "是"}, {"value": "false", "label": "否"}]
+
+
+def _questions(rows, rules, constraints):
+    windows: dict = {}
+    levels: dict = {}
+    for constraint in constraints:
+        if constraint.look_back:
+            windows.setdefault(constraint.concept, set()).add(constraint.look_back)
+        if constraint.level:
+            levels.setdefault(constraint.concept, set()).add(constraint.level)
+    topics = {}
+    questions = {
+        APPLICANT_KEY: {
+            "field": APPLICANT_KEY,
+            "label": APPLICANT_QUESTION,
+            "help": "按申请人类型只列出可能适用的政策。",
+            "type": "applicant",
+            "topic": "基本情况",
+            "topic_order": 0,
+            "order": 0,
+            "choices": [{"value": code, "label": label} for code, label in rules.applicant_labels.items()],
+        }
+    }
+    for row in rows:
+        concept = rules.concepts.get(row["notation"])
+        if concept is None:
+            continue
+        topic = row.get("topicLabel") or "其他"
+        topic_order = int(row["topicOrder"]) if row.get("topicOrder") else 99
+        topics[topic] = topic_order
+        kind = concept.kind
+        question = {
+            "field": concept.notation,
+            "label": row.get("question") or concept.label,
+            "help": row.get("help"),
+            "type": kind,
+            "topic": topic,
+            "topic_order": topic_order,
+            "order": int(row["order"]) if row.get("order") else 99,
+        }
+        if kind == "decimal" and concept.notation in windows:
+            longest = max(windows[concept.notation])
+            question["type"] = "events"
+            question["choices"] = (
+                [{"value": NONE, "label": "没有发生过"}, {"value": "1", "label": "1 年内"}]
+                + [{"value": str(n), "label": f"{n} 年前"} for n in range(2, longest + 1)]
+                + [{"value": str(longest + 1), "label": f"{longest} 年以前"}]
+            )
+        elif kind == "boolean":
+            question["choices"] = BOOLEAN_CHOICES
+        elif kind == "place":
+            question["choices"] = _place_choices(rules)
+        elif kind == "by-level":
+            question["choices"] = [
+                {"value": code, "label": rules.levels[code]}
+                for code in sorted(levels.get(concept.notation, ()), key=_level_order)
+            ]
+        elif kind == "decimal":
+            question["unit"] = row.get("unit")
+        questions[concept.notation] = question
+    questions[RECOGNITIONS_KEY] = {
+        "field": RECOGNITIONS_KEY,
+        "label": RECOGNITIONS_QUESTION,
+        "help": "勾选已经获得的奖项、称号或认证；都没有就不勾选。",
+        "type": "recognitions",
+        "topic": "荣誉与认证",
+        "topic_order": topics.get("荣誉与认证", 2),
+        "order": 0,
+        "choices": [
+            {"value": label, "label": label} for label in sorted(set(rules.recognition_labels.values()))
+        ],
+    }
+    return questions
+
+
+LEVEL_ORDER = ("international", "national", "industry", "provincial", "municipal", "group")
+
+
+def _level_order(code):
+    return LEVEL_ORDER.index(code) if code in LEVEL_ORDER else len(LEVEL_ORDER)
+
+
+def _place_choices(rules):
+    """Each place with nothing inside it, then “<place>其他地区” for each place that has, and
+    “<outermost>以外”: every answer lands in exactly one of them."""
+    places = rules.places.values()
+    parents = {outer for place in places for outer in place.within if outer != place.iri}
+    depth = {place.iri: len(place.within) for place in places}
+    labels = []
+    for place in sorted(places, key=lambda place: (-depth[place.iri], place.label)):
+        labels.append(place.label + OTHER if place.iri in parents else place.label)
+    for place in places:
+        if len(place.within) == 1:
+            labels.append(place.label + OUTSIDE)
+    return [{"value": label, "label": label} for label in dict.fromkeys(labels)]
+
+
+def _other_place(name, rules):
+    """The place a “…其他地区” or “…以外” choice stands for: inside the named place but in
+    none of the places inside it, or outside it."""
+    for suffix, inside in ((OTHER, True), (OUTSIDE, False)):
+        if name.endswith(suffix) and (outer := rules.place_names.get(clean(name[: -len(suffix)]))):
+            iri = f"{outer.iri}#{'other' if inside else 'outside'}"
+            return Place(iri, name, (outer.within if inside else frozenset()) | {iri})
+    return None
+
+
+def questions(store: Any, cfg: queries.Settings) -> list[dict[str, Any]]:
+    """Every question the check can ask (field, Chinese label, help, type, topic, choices)."""
+    return sorted(
+        eligibility(store, cfg).questions.values(),
+        key=lambda question: (question["topic_order"], question["order"], question["field"]),
+    )
+
+
+def profile_from_answers(answers: Any, store: Any, cfg: queries.Settings) -> tuple[dict, list]:
+    """A profile (JSON data) and the fields asked, from a questionnaire's answers: a mapping
+    with `getlist` (URL query or form). `asked` lists the fields put to the applicant (an empty
+    answer to one: “不清楚”, not asked again; no box ticked: none held; no count: 0)."""
+    known = eligibility(store, cfg)
+    asked = [field for field in answers.getlist("asked") if field in known.questions]
+    profile: dict = {}
+    for name, question in known.questions.items():
+        field = name
+        kind = question["type"]
+        if kind == "recognitions":
+            if answers.getlist(field) or field in asked:
+                profile[field] = [value for value in answers.getlist(field) if value]
+            continue
+        if kind == "by-level":
+            counts = {
+                choice["value"]: _answer_number(
+                    f"{field}.{choice['value']}", answers.get(f"{field}.{choice['value']}")
+                )
+                for choice in question["choices"]
+                if (answers.get(f"{field}.{choice['value']}") or "").strip()
+            }
+            if counts or field in asked:
+                profile[field] = counts
+            continue
+        value = (answers.get(field) or "").strip()
+        if kind == "boolean" and not value and field in asked:
+            profile[field] = False  # a box of a checklist left unticked
+            continue
+        if not value:
+            continue
+        if kind == "boolean":
+            if value not in ("true", "false"):
+                _bad(field, "应为 true（是）或 false（否）")
+            profile[field] = value == "true"
+        elif kind == "events":
+            profile[field] = [] if value == NONE else [{EVENT_KEY: _answer_number(field, value)}]
+        elif kind == "decimal":
+            profile[field] = _answer_number(field, value)
+        else:
+            profile[field] = value
+    return profile, asked
+
+
+# A number in an answer is read only when this short (Decimal would read 10 000 digits).
+ANSWER_NUMBER_CHARS = 40
+
+
+def _answer_number(field, value):
+    value = (value or "").strip()
+    if len(value) > ANSWER_NUMBER_CHARS:
+        _bad(field, "数字太长 (number too long)")
+    try:
+        number = Decimal(value)
+    except ArithmeticError:
+        _bad(field, "应为数字")
+    if not number.is_finite():
+        _bad(field, "应为数字")
+    if abs(number) > MAX_NUMBER:
+        raise errors.BadRequest(f"字段 {field}：{TOO_LARGE}", field=field, limit=MAX_NUMBER)
+    return int(number) if number == number.to_integral_value() else float(number)
 
 
 def schema(store: Any, cfg: queries.Settings) -> dict[str, Any]:
@@ -937,3 +1590,28 @@ def schema(store: Any, cfg: queries.Settings) -> dict[str, Any]:
     ]
     places = sorted({place.label for place in known.places.values()})
     return {"fields": fields, "places": places}
+
+
+UNIT_WORDS = {"year": "年", "item": "件", "enterprise": "家"}
+
+
+def answer_text(question: dict[str, Any], value: Any) -> str:
+    """An answer as the applicant would read it (a choice's label, 是/否, a number, 不清楚)."""
+    if value is None:
+        return "不清楚"
+    kind = question["type"]
+    labels = {choice["value"]: choice["label"] for choice in question.get("choices", ())}
+    if kind == "boolean":
+        return "是" if value else "否"
+    if kind == "recognitions":
+        return "、".join(value) if value else "都没有"
+    if kind == "by-level":
+        return "、".join(f"{labels.get(level, level)} {count} 项" for level, count in value.items()) or "没有"
+    if kind == "events":
+        return labels.get(str(value[0][EVENT_KEY]), "") if value else "没有发生过"
+    if kind == "applicant":
+        return labels.get(value, value)
+    if kind == "decimal":
+        unit = UNIT_WORDS.get(question.get("unit") or "", "")
+        return wording.plain(Decimal(str(value))) + (f" {unit}" if unit else "")
+    return str(value)

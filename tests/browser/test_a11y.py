@@ -23,6 +23,7 @@ PAGES = [  # (name, path): one of each kind of page
     ("policy with insurance", "/doc/policy/ip-insurance"),
     ("document", "/doc/document/lu-shi-jian-zhi-bao-zi-2021-195"),
     ("body", "/doc/organisation/linyi-government"),
+    ("handbook", "/doc/handbook/linyi-amr-2023?limit=4"),
     ("hotlines", "/hotlines"),
     ("questions", "/questions"),
     ("queries", "/queries"),
@@ -67,12 +68,11 @@ def browser():
 
 def load(page, site, path):
     """Open `path` as a visitor would and wait for what its scripts draw."""
-    if path == "/match#post":  # the answer comes back from posting the form
+    if path == "/match#post":  # a step of the questionnaire with the answer so far
         page.goto(site + "/match")
-        page.get_by_label("申请人类型").select_option("organisation")
-        page.get_by_label("主体业务正常运行年限").fill("6")
-        page.get_by_role("button", name="匹配").click()
-        expect(page.get_by_role("heading", name="结果")).to_be_visible()
+        page.get_by_role("radio", name="组织", exact=True).check()
+        page.get_by_role("button", name="下一步").click()
+        expect(page.get_by_role("heading", name="目前的结论")).to_be_visible()
         return
     if path == "/editor#run":  # and its answer, drawn by YASGUI
         load(page, site, "/editor")

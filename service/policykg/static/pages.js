@@ -21,3 +21,22 @@
   });
   form.querySelectorAll(".js-only").forEach(function (note) { note.hidden = false; });
 }());
+
+// The eligibility check: a button that prints the answer (without JavaScript the browser's own
+// print command gives the same page: the print stylesheet leaves out the questions and the
+// navigation), and the focus on the step's first question so the keyboard can go on at once.
+(function () {
+  "use strict";
+
+  document.querySelectorAll(".match-result button.print").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () { window.print(); });
+  });
+  var step = document.querySelector("form.questionnaire");
+  if (step && document.querySelector("section.answered")) {
+    var first = step.querySelector("input:not([type=hidden]), select");
+    if (first) {
+      first.focus({ preventScroll: false });
+    }
+  }
+}());

@@ -4,7 +4,7 @@
 
 - `/api/policies` (filters as query arguments: `q`, `level`, `kind`, `applicant`, `theme`,
   `minAmount`, `body`, `document`), `/api/policies/<slug>`, `/api/filters`
-- `/api/documents/<slug>`, `/api/organisations/<slug>`, `/api/hotlines`
+- `/api/documents/<slug>`, `/api/organisations/<slug>`, `/api/handbooks/<slug>`, `/api/hotlines`
 - `/api/vocabulary` (prefixes, classes, properties: the SPARQL editor's completions) and
   `/api/labels?iri=…&iri=…` (Chinese names of our IRIs, for result tables)
 """
@@ -81,15 +81,40 @@ def filters():
 @bp.get("/documents/<slug>")
 def document(slug):
     slug = slug.removesuffix(".json")
-    return reply(lambda: {"document": browse.document(data_source(), slug)}, described("document", slug))
+    paging = browse.read_paging(request.args)
+
+    def build():
+        found = browse.document(data_source(), slug, paging)
+        found["policies"] = listing(f"/api/documents/{slug}", {}, found["policies"], "policies")
+        return {"document": found}
+
+    return reply(build, described("document", slug))
 
 
 @bp.get("/organisations/<slug>")
 def organisation(slug):
     slug = slug.removesuffix(".json")
-    return reply(
-        lambda: {"organisation": browse.organisation(data_source(), slug)}, described("organisation", slug)
-    )
+    paging = browse.read_paging(request.args)
+
+    def build():
+        found = browse.organisation(data_source(), slug, paging)
+        found["policies"] = listing(f"/api/organisations/{slug}", {}, found["policies"], "policies")
+        return {"organisation": found}
+
+    return reply(build, described("organisation", slug))
+
+
+@bp.get("/handbooks/<slug>")
+def handbook(slug):
+    slug = slug.removesuffix(".json")
+    paging = browse.read_paging(request.args)
+
+    def build():
+        found = browse.handbook(data_source(), slug, paging)
+        found["policies"] = listing(f"/api/handbooks/{slug}", {}, found["policies"], "policies")
+        return {"handbook": found}
+
+    return reply(build, described("handbook", slug))
 
 
 @bp.get("/hotlines")

@@ -1,12 +1,13 @@
-"""`/ask?q=…`: a question in plain Chinese answered by a canned query, as a page or JSON
-(`/ask.json`), with the SPARQL that answered it and a link to open it in the editor."""
+"""`/ask?q=…`: a question in plain Chinese answered from the graph, as a page or JSON
+(`/ask.json`): the answer first (figure, policy, clause, hotline), then the clauses cited and the
+SPARQL that ran, with a link to open it in the editor."""
 
 import threading
 from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, request
 
-from .. import ask, negotiate, render
+from .. import ask, match, negotiate, render
 from . import cacheable, etag, get_catalog, get_store, not_modified, respond
 
 bp = Blueprint("ask", __name__)
@@ -51,7 +52,7 @@ def question():
     tag = etag("ask", text, fmt.name)
     if response := not_modified(tag):
         return response
-    result = ask.answer(text, get_store(), current_app.config, get_catalog())
+    result = ask.answer(text, get_store(), current_app.config, get_catalog(), matcher=match)
     root = request.script_root
     links = [
         (f"{root}/ask.{name}?{urlencode({'q': text})}", media)
@@ -59,7 +60,7 @@ def question():
         if name != fmt.name
     ]
     if fmt.kind == "page":
-        editor = f"{root}/editor?{urlencode({'query': result['sparql']})}" if result["matched"] else None
+        editor = f"{root}/editor?{urlencode({'query': result['sparql']})}" if result["sparql"] else None
         payload = render.Page(
             "ask.html",
             {
@@ -77,5 +78,5 @@ def question():
 
 
 def examples():
-    """One example question per canned query the parser knows."""
-    return [intent.examples[0] for intent in ask.INTENTS if intent.examples]
+    """Example questions: one per question type, then one per canned list query."""
+    return [*ask.EXAMPLES, *(intent.examples[0] for intent in ask.INTENTS if intent.examples)]

@@ -7,6 +7,7 @@
   `/def/#<Term>`;
 - `/context.jsonld`: the JSON-LD context every JSON-LD answer is compacted with;
 - `/dumps/<part>.<ext>[.gz]`: the build's asserted, inferred and closure graphs;
+- `/dumps/handbook/<stem>.<nt|ttl>[.gz]`: one handbook's triples, streamed from the artifact;
 - `/.well-known/void[.<ext>]`: the DCAT catalogue and VoID description, from live counts.
 
 Answers carry `Link` alternates, an ETag and Last-Modified from the data version (304 on
@@ -18,11 +19,23 @@ import io
 import json
 import re
 from datetime import UTC, datetime
+from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, make_response, redirect, request, send_file, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    make_response,
+    redirect,
+    request,
+    send_file,
+    stream_with_context,
+    url_for,
+)
 
-from .. import artifact, errors, linked, negotiate, render
+from .. import artifact, browse, errors, linked, negotiate, render
 from . import cacheable, etag, get_store, not_modified, public_root, resource_page, respond, twins
+from . import root as root_path
 
 bp = Blueprint("linked", __name__)
 
@@ -165,6 +178,34 @@ def dump(name):
     return response
 
 
+@bp.get("/dumps/handbook/<name>")
+def handbook_dump(name):
+    """One handbook's triples (its named graph's, as asserted): `<stem>.nt` streamed from the
+    artifact's `handbooks/<stem>.nt`, `<stem>.ttl` written from it; `.gz` names a gzip file,
+    and without it the answer is gzip-encoded when the client accepts it."""
+    stem, fmt_name, compressed = linked.parse_handbook_dump_name(name)
+    cfg = current_app.config
+    manifest = artifact.manifest(cfg)
+    if manifest is None:
+        raise errors.StoreUnavailable("还没有构建结果，无法提供数据下载 (no build)")
+    entry, path = linked.handbook_file(cfg, manifest, stem)
+    encoded = not compressed and request.accept_encodings.quality("gzip") > 0
+    tag, when = etag("handbook-dump", entry.get("sha256"), name, encoded), built_at()
+    if response := not_modified(tag, when):
+        return response
+    chunks = linked.handbook_dump(cfg, manifest["data_version"], path, fmt_name, compressed or encoded)
+    mimetype = "application/gzip" if compressed else negotiate.by_name(fmt_name, ("graph",)).media_type
+    response = Response(stream_with_context(chunks), mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    if fmt_name == "nt" and not compressed and not encoded:
+        response.content_length = path.stat().st_size
+    if not compressed:
+        response.vary.add("Accept-Encoding")
+        if encoded:
+            response.headers["Content-Encoding"] = "gzip"
+    return cacheable(response, tag, when)
+
+
 @bp.get("/" + linked.VOID_PATH)
 @bp.get("/" + linked.VOID_PATH + ".<ext>")
 def dataset(ext=None):
@@ -173,12 +214,13 @@ def dataset(ext=None):
     cfg = current_app.config
     fmt = negotiate.choose(request, KINDS)
     root = public_root()
-    tag, when = etag("void", root, fmt.name), built_at()
+    tag, when = etag("void", root, fmt.name, request.query_string), built_at()
     if response := not_modified(tag, when):
         return response
     stats = linked.statistics(get_store(), cfg)
     urls = linked.addresses(root)
     manifest = artifact.manifest(cfg)
+    handbooks = linked.handbook_datasets(get_store(), cfg, manifest)
     path = "/" + linked.VOID_PATH
     links = twins(path, KINDS, fmt)
     if fmt.kind == "page":
@@ -192,6 +234,7 @@ def dataset(ext=None):
                     "stats": stats,
                     "urls": urls,
                     "manifest": manifest or {},
+                    "handbooks": handbook_table(handbooks, root),
                     "parts": linked.PARTS,
                     "dump_formats": linked.DUMP_FORMATS,
                     "part_titles": linked.PART_TITLES,
@@ -206,11 +249,40 @@ def dataset(ext=None):
             ),
         )
     else:
-        triples = linked.void(stats, cfg, version(), manifest, urls)
+        triples = linked.void(stats, cfg, version(), manifest, urls, handbooks)
         response = rdf(fmt, triples, names=linked.void_prefixes(cfg, version()))
     link(response, links)
     response.headers["Content-Location"] = f"{path}.{fmt.name}"
     return cacheable(response, tag, when)
+
+
+def handbook_table(handbooks, root):
+    """One page of the handbook data sets for the HTML description (`?offset=&limit=`): the
+    RDF forms list them all, a page never does."""
+    paging = browse.read_paging(request.args)
+    chosen = handbooks[paging.offset : paging.offset + paging.limit]
+    rows = [
+        dict(
+            handbook,
+            page=linked.href(handbook["iri"], base()) if handbook.get("iri") else "",
+            dumps={
+                (fmt, gz): linked.handbook_dump_url(root, handbook["stem"], fmt, gz)
+                for fmt in linked.HANDBOOK_FORMATS
+                for gz in (False, True)
+            },
+        )
+        for handbook in chosen
+    ]
+    listed = browse.paged(rows, len(handbooks), paging)
+    path = "/" + linked.VOID_PATH
+
+    def at(offset):
+        return root_path(f"{path}?{urlencode({'offset': offset, 'limit': paging.limit})}")
+
+    listed["next"] = at(listed["nextOffset"]) if listed["nextOffset"] is not None else None
+    listed["previous"] = at(max(0, paging.offset - paging.limit)) if paging.offset else None
+    listed["rows"] = listed.pop("items")
+    return listed
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,12 +1,14 @@
-"""`/match`: an enterprise's (or a person's) profile checked against every policy and benefit.
+"""`/match`: a guided eligibility check, and the profile checked against every policy.
 
-GET shows the form (`/match.json`: the profile fields the graph knows); POST takes the profile
-as JSON (`Content-Type: application/json`) or as the form's fields, and answers with each
-policy and benefit, every condition met / unmet / unknown, the clauses and pages, and amounts.
+`GET /match` is a questionnaire: the answers so far are the query parameters (so a step, or a
+result, can be bookmarked and shared); each step asks only what still decides something, and
+shows the answer so far. `GET /match/questions.json` lists every question, and with answers
+as query parameters the next ones. `POST /match.json` (or `/match` with JSON or the flat form)
+takes a whole profile and answers with every policy and benefit plus `next_questions`.
 """
 
-import json
 from decimal import Decimal, InvalidOperation
+from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, request
 from werkzeug.datastructures import MultiDict
@@ -18,6 +20,9 @@ bp = Blueprint("match", __name__)
 
 # A form field's number is read only when this short (Decimal would read 10 000 digits).
 FORM_NUMBER_CHARS = 40
+# Policies shown on one page of the answer.
+PER_PAGE = 20
+MAX_PAGE = 10_000
 
 PAGE_FIRST = ("page", "data")
 DATA_FIRST = ("data", "page")
@@ -37,10 +42,33 @@ EXAMPLE = {
 @bp.get("/match")
 def form():
     fmt = negotiate.choose(request, PAGE_FIRST)
-    schema = match.schema(get_store(), current_app.config)
+    cfg, store = current_app.config, get_store()
     if fmt.kind == "page":
-        return respond(fmt, _page(schema, MultiDict(), None))
-    return respond(fmt, dict({"ok": True, "example": EXAMPLE}, **schema))
+        return respond(fmt, _questionnaire(request.args, store, cfg))
+    return respond(fmt, dict({"ok": True, "example": EXAMPLE}, **match.schema(store, cfg)))
+
+
+@bp.get("/match/questions.json")
+def questions():
+    """Every question; with answers as query parameters, the profile they make and the next
+    questions."""
+    cfg, store = current_app.config, get_store()
+    fmt = negotiate.choose(request, DATA_FIRST)
+    answers = _answers(request.args)
+    if not answers:
+        return respond(fmt, {"ok": True, "questions": match.questions(store, cfg)})
+    profile, asked = match.profile_from_answers(answers, store, cfg)
+    result = match.evaluate(profile, store, cfg, asked=asked, per_page=0)
+    return respond(
+        fmt,
+        {
+            "ok": True,
+            "profile": result["profile"],
+            "asked": asked,
+            "outcomes": result["outcomes"],
+            "next_questions": result["next_questions"],
+        },
+    )
 
 
 @bp.post("/match.json")
@@ -53,25 +81,72 @@ def check():
     profile = json_body("profile") if request.is_json else _form_profile(request.form, schema)
     result = match.evaluate(profile, store, cfg)
     if fmt.kind == "page":
-        return respond(fmt, _page(schema, MultiDict() if request.is_json else request.form, result))
+        labels = {question["field"]: question["label"] for question in match.questions(store, cfg)}
+        context = {"result": result, "questions": [], "answered": [], "carried": [], "labels": labels}
+        return respond(fmt, _page(dict(context, query="", page=1, pages=1)))
     return respond(fmt, result)
 
 
-def _page(schema, form, result):
-    return render.Page(
-        "match.html",
+def _answers(args):
+    """The questionnaire's answers in a query: every parameter but the page number."""
+    return MultiDict([(key, value) for key, value in args.items(multi=True) if key != "page"])
+
+
+def _questionnaire(args, store, cfg):
+    answers = _answers(args)
+    page = _page_number(args.get("page", "1"))
+    profile, asked = match.profile_from_answers(answers, store, cfg)
+    result = match.evaluate(profile, store, cfg, asked=asked, page=page, per_page=PER_PAGE)
+    steps = result["next_questions"]
+    fields = {name for question in steps for name in question.get("fields", [question["field"]])}
+    carried = [
+        (key, value)
+        for key, value in answers.items(multi=True)
+        if key.split(".", 1)[0] not in fields and not (key == "asked" and value in fields)
+    ]
+    known = {question["field"]: question for question in match.questions(store, cfg)}
+    answered = [
         {
-            "title": "政策资格匹配",
-            "schema": schema,
-            "form": form,
-            "result": result,
-            "example": json.dumps(EXAMPLE, ensure_ascii=False),
-        },
-    )
+            "label": known[name]["label"],
+            "answer": match.answer_text(known[name], profile.get(name)),
+            "change": "?" + urlencode(_without(answers, name)),
+        }
+        for name in dict.fromkeys(asked + list(profile))
+        if name in known
+    ]
+    context = {
+        "result": result if profile else None,
+        "labels": {name: question["label"] for name, question in known.items()},
+        "questions": steps,
+        "answered": answered,
+        "carried": carried,
+        "query": urlencode(list(answers.items(multi=True))),
+        "page": page,
+        "pages": -(-result["paging"]["policies"] // PER_PAGE),
+    }
+    return _page(context)
+
+
+def _without(answers, name):
+    return [
+        (key, value)
+        for key, value in answers.items(multi=True)
+        if key.split(".", 1)[0] != name and not (key == "asked" and value == name)
+    ]
+
+
+def _page_number(text):
+    if not text.isdigit() or not 1 <= int(text) <= MAX_PAGE:
+        raise errors.BadRequest(f"字段 page：应为 1 到 {MAX_PAGE} 的页码", field="page")
+    return int(text)
+
+
+def _page(context):
+    return render.Page("match.html", dict({"title": "政策资格自测"}, **context))
 
 
 def _form_profile(form, schema):
-    """The profile a form gives: its JSON text box when filled in, else one field per key."""
+    """The profile a flat form gives: its JSON text box when filled in, else one field per key."""
     if form.get("profile", "").strip():
         return read_json(form["profile"], "profile")
     profile = {}

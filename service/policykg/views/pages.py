@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, request
 
-from .. import browse, errors, negotiate, render, wording
+from .. import artifact, browse, errors, linked, negotiate, render, wording
 from . import CSP, cacheable, data_source, etag, get_catalog, not_modified, protect, respond, root
 
 bp = Blueprint("pages", __name__)
@@ -159,7 +159,8 @@ def policy_page(slug):
 
 
 def document_page(slug):
-    document = browse.document(data_source(), slug)
+    document = browse.document(data_source(), slug, browse.read_paging(request.args))
+    document["policies"] = pager(f"/doc/document/{slug}", {}, document["policies"], "policies")
     return page(
         "document.html",
         {"title": document["title"], "document": document},
@@ -168,13 +169,49 @@ def document_page(slug):
 
 
 def body_page(slug):
-    body = browse.organisation(data_source(), slug)
+    body = browse.organisation(data_source(), slug, browse.read_paging(request.args))
+    body["policies"] = pager(f"/doc/organisation/{slug}", {}, body["policies"], "policies")
     return page(
         "body.html", {"title": body["label"], "body": body}, resource_links("organisation", slug, body["api"])
     )
 
 
-RESOURCE_PAGES = {"policy": policy_page, "document": document_page, "organisation": body_page}
+def handbook_page(slug):
+    paging = browse.read_paging(request.args)
+    handbook = browse.handbook(data_source(), slug, paging)
+    handbook["policies"] = pager(f"/doc/handbook/{slug}", {}, handbook["policies"], "policies")
+    handbook["downloads"] = handbook_downloads(handbook["iri"])
+    return page(
+        "handbook.html",
+        {"title": handbook["title"] or handbook["label"], "handbook": handbook},
+        resource_links("handbook", slug, handbook["api"]),
+    )
+
+
+def handbook_downloads(iri):
+    """The dumps of the handbook `iri` (its data file's stem, from the manifest): [(name, path)];
+    [] when the build lists no handbooks."""
+    entry = next(
+        (e for e in linked.handbook_files(artifact.manifest(current_app.config)) if e.get("iri") == iri), None
+    )
+    if entry is None:
+        return []
+    return [
+        (name, root(f"/dumps/{name}"))
+        for fmt in linked.HANDBOOK_FORMATS
+        for name in (
+            linked.handbook_dump_name(entry["stem"], fmt),
+            linked.handbook_dump_name(entry["stem"], fmt, True),
+        )
+    ]
+
+
+RESOURCE_PAGES = {
+    "policy": policy_page,
+    "document": document_page,
+    "organisation": body_page,
+    "handbook": handbook_page,
+}
 
 
 def render_resource(iri):
@@ -185,4 +222,6 @@ def render_resource(iri):
         return None
     kind, _, slug = iri[len(prefix) :].partition("/")
     view = RESOURCE_PAGES.get(kind)
-    return view(slug) if view else None
+    if view is None or (kind == "handbook" and not browse.is_handbook(data_source(), slug)):
+        return None  # (under id/handbook/ are also its sections and distributions: no page of their own)
+    return view(slug)

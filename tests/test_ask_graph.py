@@ -1,0 +1,187 @@
+"""Ask read against the whole graph: entity linking (partial names, traditional characters,
+typos), question types each answered by its own query of queries/ask/, tiers, eligibility through
+match's constraint logic, retrieval of clauses, confidence, and the dev part of the evaluation set
+as a gate (docs/ask-evaluation.md)."""
+
+import pytest
+
+from policykg import ask, match, queries, store
+
+
+@pytest.fixture(scope="module")
+def embedded(built_cfg):
+    opened = store.open_store(built_cfg)
+    yield opened
+    opened.close()
+
+
+def asked(question, embedded, cfg):
+    return ask.answer(question, embedded, cfg, matcher=match)
+
+
+def flat(text):
+    return text.replace(" ", "")
+
+
+# --- the three examples of issue 12 ----------------------------------------------------------
+
+
+def test_how_much_a_named_certification_brings(embedded, built_cfg):
+    result = asked("泰山品质认证能拿多少钱", embedded, built_cfg)
+    assert result["sure"] and result["type"] == "amount" and result["query"] == "amount"
+    assert all(word in flat(result["summary"]) for word in ("10万元", "一次性", "山东省人民政府"))
+    assert result["figure"] == "10 万元（一次性）"
+    assert result["clauses"][0]["text"] == "山东省人民政府对通过“泰山品质”认证的给予一次性10万元奖励。"
+    assert result["clauses"][0]["pages"] == "第 8–9 页"
+
+
+def test_which_thresholds_six_years_meet(embedded, built_cfg):
+    result = asked("我们公司成立6年了，能申请什么质量奖", embedded, built_cfg)
+    assert result["sure"] and result["type"] == "eligibility"
+    summary = flat(result["summary"])
+    assert "省长质量奖" in summary and "市长质量奖" in summary
+    assert "5年以上" in summary and "3年以上" in summary  # the “四新” alternative is shown with its clause
+    assert "中国质量奖" not in summary  # no years threshold there
+
+
+def test_a_web_address_stated_in_the_text(embedded, built_cfg):
+    result = asked("质量沂站的网址是什么", embedded, built_cfg)
+    assert result["sure"] and result["figure"] == "https://zlyz.greatnqi.com/"
+    assert "https://zlyz.greatnqi.com/" in result["summary"]
+
+
+# --- linking ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "泰山品質認證能拿多少錢",
+        "“泰山品质”认证给多少奖励",
+        "泰山品质能拿多少钱",
+        "how much is the Taishan Quality certification worth",
+    ],
+)
+def test_names_are_linked_through_variants(embedded, built_cfg, question):
+    result = asked(question, embedded, built_cfg)
+    assert result["entities"][0]["iri"].endswith("recognition/taishan-quality")
+    assert "10万元" in flat(result["summary"])
+
+
+def test_a_small_typo_still_links_but_costs_confidence(embedded, built_cfg):
+    exact = asked("泰山品质认证奖多少", embedded, built_cfg)
+    typo = asked("泰山品只认证奖多少", embedded, built_cfg)
+    assert typo["entities"][0]["iri"] == exact["entities"][0]["iri"]
+    assert typo["confidence"] < exact["confidence"]
+
+
+def test_a_distinctive_part_of_a_long_name(embedded, built_cfg):
+    result = asked("专利导航奖励多少", embedded, built_cfg)
+    assert result["entities"][0]["iri"].endswith("benefit/ip-support-2")
+    assert "20万元" in flat(result["summary"])
+
+
+# --- question types --------------------------------------------------------------------------
+
+
+def test_the_hotline_is_not_an_amount(embedded, built_cfg):
+    result = asked("泰山品质认证的咨询电话是多少", embedded, built_cfg)
+    assert result["type"] == "hotline" and result["hotline"] == "0539-5977828"
+    assert "万元" not in result["summary"]
+
+
+def test_conditions_cite_each_clause(embedded, built_cfg):
+    result = asked("申请泰山品质认证要满足什么条件", embedded, built_cfg)
+    assert result["type"] == "conditions" and result["sure"]
+    assert "近3年内未发生安全、环保、质量等重大事故" in result["summary"]
+    assert all(clause["pages"] == "第 8–9 页" for clause in result["clauses"])
+
+
+def test_legal_basis(embedded, built_cfg):
+    result = asked("泰山品质认证的政策依据是什么", embedded, built_cfg)
+    assert result["type"] == "documents" and "鲁政发〔2018〕22号" in result["summary"]
+
+
+def test_the_tier_a_label_names(embedded, built_cfg):
+    result = asked("主导制定团体标准能拿多少", embedded, built_cfg)
+    assert "5万元" in flat(result["summary"]) and "100万元" not in flat(result["summary"])
+
+
+def test_the_tier_a_count_falls_in(embedded, built_cfg):
+    result = asked("知识产权保护奖励，拥有高价值发明专利25件能拿多少", embedded, built_cfg)
+    summary = flat(result["summary"])
+    assert "10万元" in summary and "20万元" not in summary and "5万元" not in summary
+
+
+def test_a_level_the_handbook_does_not_state_is_unsure(embedded, built_cfg):
+    result = asked("市级标准化试点示范项目给多少", embedded, built_cfg)
+    assert not result["sure"] and result["summary"].startswith("不确定")
+    assert result["rows"] == [] and result["figure"] is None
+
+
+def test_years_that_meet_no_threshold_name_the_thresholds(embedded, built_cfg):
+    result = asked("公司才成立4年，能报什么质量奖", embedded, built_cfg)
+    assert "不满足" in result["summary"] and "5年以上" in flat(result["summary"])
+
+
+def test_a_required_number_of_years_is_a_list_not_a_stated_attribute(embedded, built_cfg):
+    result = asked("哪些奖励要求运行5年以上", embedded, built_cfg)
+    assert result["type"] == "list" and result["query"] == "operating-years-at-least"
+
+
+def test_a_fact_stated_in_text_is_the_clause_verbatim(embedded, built_cfg):
+    result = asked("首席质量官培训收费吗", embedded, built_cfg)
+    assert result["type"] == "fact" and "培训费用" in result["summary"]
+
+
+def test_unsure_shows_clauses_never_another_types_rows(embedded, built_cfg):
+    result = asked("认证联盟秘书处设在哪里", embedded, built_cfg)
+    assert not result["sure"] and result["rows"] == [] and result["figure"] is None
+    assert result["clauses"] and result["suggestions"]
+
+
+def test_every_ask_query_loads_and_runs(embedded, built_cfg):
+    catalog = ask.ask_catalog(built_cfg)
+    assert set(catalog.names()) >= {
+        "amount",
+        "conditions",
+        "hotline",
+        "documents",
+        "about",
+        "concept-constraints",
+    }
+    for query in catalog:
+        assert embedded.query(query.bind()).rows, query.name
+
+
+def test_the_sparql_kept_is_what_ran(embedded, built_cfg):
+    result = asked("市长质量奖打哪个电话", embedded, built_cfg)
+    again = embedded.query(result["sparql"]).rows
+    assert len(again) == len(result["rows"]) > 0
+
+
+# --- the evaluation set ------------------------------------------------------------------------
+
+# The gate on the development part (docs/ask-evaluation.md, "Scores"): what ask reaches now.
+DEV_RIGHT = 0.48
+DEV_WRONG = 0.055
+
+
+def test_the_dev_part_gate(embedded, built_cfg):
+    evaluation = ask.evaluate_set(
+        embedded, built_cfg, part="dev", matcher=match, catalog=queries.canned(built_cfg)
+    )
+    assert evaluation.total() == len(ask.load_set(part="dev")) > 250
+    assert evaluation.share("right") >= DEV_RIGHT
+    assert evaluation.share("wrong") <= DEV_WRONG
+
+
+def test_the_test_part_is_never_shown(embedded, built_cfg):
+    evaluation = ask.evaluate_set(embedded, built_cfg, part="test", matcher=match)
+    assert evaluation.misses == [] and evaluation.total() > 250
+
+
+def test_an_unknown_part_is_400():
+    with pytest.raises(Exception) as caught:
+        ask.load_set(part="all")
+    assert getattr(caught.value, "status", None) == 400
