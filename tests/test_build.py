@@ -88,6 +88,7 @@ def test_good_build_writes_the_artifact(cfg, project):
         "inferred.nt",
         "manifest.json",
         "ontology.nt",
+        "precomputed",
         "store",
     ]
     assert sorted(path.name for path in (build_dir / "handbooks").iterdir()) == ["data.nt"]
@@ -121,7 +122,7 @@ def test_good_build_writes_the_artifact(cfg, project):
         "service/policykg/inference.py": hashlib.sha256(Path(inference.__file__).read_bytes()).hexdigest(),
         "service/policykg/build.py": hashlib.sha256(Path(build.__file__).read_bytes()).hexdigest(),
     }
-    assert set(manifest["seconds"]) == {"ontology", "handbooks", "write", "store", "fulltext"}
+    assert set(manifest["seconds"]) == {"ontology", "handbooks", "write", "store", "fulltext", "precompute"}
     assert all(seconds >= 0 for seconds in manifest["seconds"].values())
 
     asserted, inferred = read_lines(cfg, "asserted.nt"), read_lines(cfg, "inferred.nt")
@@ -636,3 +637,4 @@ def test_handbooks_that_join_through_a_resource_are_reasoned_about_together(cfg,
     assert "handbooks share resources" in stream.getvalue()
     # office partOf city (data.ttl), city partOf province (other.ttl): the join spans two files
     assert line(("id/org/office", "def/partOf", "id/org/province")) in read_lines(cfg, "inferred.nt")
+        "precomputed",

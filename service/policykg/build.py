@@ -32,7 +32,7 @@ from rdflib import OWL, RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.exceptions import ParserError
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
-from . import artifact, config, fulltext, inference, shacl
+from . import artifact, config, fulltext, inference, precompute, shacl
 from .errors import BuildError
 
 CANONICAL_BASE = config.CANONICAL_BASE
@@ -227,6 +227,10 @@ def _build(cfg, target, inputs, version, previous, progress):
             fulltext.build_index(
                 pyoxigraph.Store.read_only(str(staging / "store")), staging / "fulltext", root, base
             )
+        # Rows of the internal queries marked `#+ precompute: true` (ask's lexicon, match's rules),
+        # run once per build so that no web worker reads the whole graph (policykg.precompute).
+        with _timed(seconds, "precompute", progress):
+            precompute.write(staging / "store", staging / precompute.FOLDER, cfg, version)
         manifest = {
             "data_version": version,
             "built_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),

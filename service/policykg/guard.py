@@ -19,13 +19,16 @@ declared (the store would try another reading of it). Refused:
 - text longer than MAX_QUERY_BYTES: 413.
 What passes is described by `Inspection`: the query form (so the view can negotiate a
 format before running it) and the prefixes it declares (used to write RDF answers).
+
+A verdict that passes is kept per query text (and the settings it depends on) in a small LRU,
+`VERDICTS`, so a query sent again (a canned query's SPARQL, a page's request) is not read again.
 """
 
 import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
-from . import artifact, errors
+from . import artifact, cache, errors
 
 # ---- the terminals of SPARQL 1.1 (§19.8), as regular expressions ------------------------
 
@@ -69,6 +72,9 @@ TERMINALS = [
     ("anon", r"\[[ \t\r\n]*\]"),
     ("other", r"&&|\|\||!=|<=|>=|\^\^|[{}()\[\];,.=!<>+\-*/^|?]"),
 ]
+# Verdicts kept: at most this many query texts, and this many bytes of them in all.
+VERDICT_ENTRIES = 1024
+VERDICT_BYTES = 8 << 20
 TOKEN = re.compile("|".join(f"(?P<{kind}{i}>{pattern})" for i, (kind, pattern) in enumerate(TERMINALS)))
 # A run of name characters not followed by ":" is no prefixed name: it is read as keywords, dots
 # and numbers (`true.SERVICE` is three tokens), once, without trying the prefixed name again at
@@ -109,6 +115,10 @@ LOCAL_ESCAPE = re.compile(r"\\(.)")
 class Inspection:
     form: str | None  # select | ask | graph; None when no query form keyword was found
     prefixes: dict = field(default_factory=dict)
+
+
+# Texts that passed, with their size: (size, Inspection) by (text, MAX_QUERY_BYTES, own graphs).
+VERDICTS: cache.LRU = cache.LRU(VERDICT_BYTES, lambda kept: kept[0], most=VERDICT_ENTRIES)
 
 
 def own_graphs(cfg):
@@ -212,16 +222,23 @@ def check_graphs(iris, cfg, where):
 
 
 def check(text, cfg):
-    """Refuse what a public read-only endpoint must not run; describe what it may."""
+    """Refuse what a public read-only endpoint must not run; describe what it may. A text
+    that passed before (with the same limits and graphs) is not read again."""
     size, limit = len(text.encode("utf-8")), cfg["MAX_QUERY_BYTES"]
     if size > limit:
         raise errors.PayloadTooLarge(f"查询太大：{size} 字节，上限 {limit} 字节", size=size, limit=limit)
-    unescaped = unescape(text)
-    if unescaped != text:
-        # SPARQL 1.1 §19.2: a parser may read \uXXXX escapes anywhere, before parsing (Oxigraph
-        # does not, other servers do): what the escapes spell must pass too.
-        inspect(unescaped, cfg)
-    return inspect(text, cfg)
+    key = (text, limit, tuple(own_graphs(cfg)))
+    kept = VERDICTS.get(key)
+    if kept is None:
+        unescaped = unescape(text)
+        if unescaped != text:
+            # SPARQL 1.1 §19.2: a parser may read \uXXXX escapes anywhere, before parsing (Oxigraph
+            # does not, other servers do): what the escapes spell must pass too.
+            inspect(unescaped, cfg)
+        kept = (size, inspect(text, cfg))
+        VERDICTS.put(key, kept)
+    known = kept[1]
+    return Inspection(known.form, dict(known.prefixes))  # a copy: the kept one stays as it was
 
 
 def unescape(text):
