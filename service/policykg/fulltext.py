@@ -283,9 +283,9 @@ def build_index(store, folder, root, base_iri=config.DEFAULTS["BASE_IRI"], cache
     by_policy = {}
     for thing in things.values():
         by_policy.setdefault(thing.policy, []).append(thing)
-    analyzer = Analyzer(names(title for thing in things.values() for title in thing.titles))
+    found = sorted(names(title for thing in things.values() for title in thing.titles))
     clock.lap("names")
-    terms = _TermsCache(analyzer, cache)
+    terms = _TermsCache(found, cache)
     clock.lap("cache read")
 
     documents = []
@@ -299,9 +299,14 @@ def build_index(store, folder, root, base_iri=config.DEFAULTS["BASE_IRI"], cache
         # Each text is segmented once: the policy's document is its clauses' terms together.
         each = [terms.of(thing.titles, thing.titles + thing.texts) for thing in members]
         whole = _Terms(
-            [w for thing, t in zip(members, each, strict=True) if thing.kind in NAMED for w in t.name],
-            [w for t in each for w in t.words],
-            [c for t in each for c in t.chars],
+            [
+                piece
+                for thing, t in zip(members, each, strict=True)
+                if thing.kind in NAMED
+                for piece in t.name
+            ],
+            [piece for t in each for piece in t.words],
+            [piece for t in each for piece in t.chars],
         )
         label = next((thing.titles for thing in members if thing.kind == "policy"), [""])
         data = {"policy": policy, "thing": policy, "kind": "policy", "pages": pages, "label": _zh(label)}
@@ -324,7 +329,7 @@ def build_index(store, folder, root, base_iri=config.DEFAULTS["BASE_IRI"], cache
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
-    (folder / NAMES_FILE).write_text("".join(f"{name}\n" for name in analyzer.names), encoding="utf-8")
+    (folder / NAMES_FILE).write_text("".join(f"{name}\n" for name in found), encoding="utf-8")
     index = tantivy.Index(_schema(), path=str(folder), reuse=False)
     index.register_tokenizer(TERMS_TOKENIZER, _terms_analyzer())
     writer = index.writer(heap_size=WRITER_HEAP, num_threads=1)
@@ -358,9 +363,11 @@ def _zh(labels):
 
 @dataclass(frozen=True)
 class _Terms:
+    """A document's terms, as pieces (one per text: its terms joined by SEPARATOR)."""
+
     name: list  # the words of names (labels)
     words: list  # the words of every text, names among them
-    chars: list  # the characters of every text, GAP between two texts
+    chars: list  # the characters of every text, each text's ending with GAP
 
 
 class _TermsCache:
@@ -369,14 +376,14 @@ class _TermsCache:
     decides them (the analyzer's names, jieba's version): a text the last build segmented
     is not segmented again."""
 
-    def __init__(self, analyzer, cache):
-        self.analyzer = analyzer
-        self._words, self._chars, self._used = {}, {}, set()
+    def __init__(self, names, cache):
+        self.names, self._analyzer = names, None
+        self._words, self._joined, self._chars, self._used = {}, {}, {}, set()
         self.segmented = 0
         self._file = None
         if cache is not None:
             key = hashlib.sha256(
-                json.dumps([TERMS_CACHE_VERSION, jieba.__version__, analyzer.names]).encode("utf-8")
+                json.dumps([TERMS_CACHE_VERSION, jieba.__version__, names]).encode("utf-8")
             ).hexdigest()[:20]
             self._file = Path(cache) / "fulltext" / f"words-{key}.json"
             try:
@@ -389,25 +396,34 @@ class _TermsCache:
         return len(self._used)
 
     def words(self, text):
+        """The words of `text` joined by SEPARATOR."""
         self._used.add(text)
-        words = self._words.get(text)
+        words = self._joined.get(text)
         if words is None:
-            words = self._words[text] = [word.replace(SEPARATOR, "") for word in self.analyzer.words(text)]
-            self.segmented += 1
+            listed = self._words.get(text)
+            if listed is None:
+                if self._analyzer is None:  # jieba's dictionary is only loaded when a text needs it
+                    self._analyzer = Analyzer(self.names)
+                listed = self._words[text] = [
+                    word.replace(SEPARATOR, "") for word in self._analyzer.words(text)
+                ]
+                self.segmented += 1
+            words = self._joined[text] = SEPARATOR.join(listed)
         return words
 
     def chars(self, text):
+        """The characters of `text` and GAP, joined by SEPARATOR."""
         found = self._chars.get(text)
         if found is None:
-            found = self._chars[text] = chars(text)
+            found = self._chars[text] = SEPARATOR.join([*chars(text), GAP])
         return found
 
     def of(self, titles, texts):
-        # GAP between texts keeps a phrase from running from one text into the next.
+        # GAP after each text keeps a phrase from running from one text into the next.
         return _Terms(
-            [w for title in titles for w in self.words(title)],
-            [w for text in texts for w in self.words(text)],
-            [c for text in texts for c in [*self.chars(text), GAP]],
+            [self.words(title) for title in titles],
+            [self.words(text) for text in texts],
+            [self.chars(text) for text in texts],
         )
 
     def save(self):
