@@ -2,6 +2,7 @@
 a build after an edit segments only the texts that changed, and searches it exactly as an
 index built from scratch (same hits, scores, order, snippets, counts)."""
 
+import re
 import sys
 from pathlib import Path
 
@@ -71,9 +72,10 @@ def build(store, folder, cache=None):
 
 def segmented(seconds):
     """(texts segmented, texts used) from the build's stage names."""
-    (label,) = [stage for stage in seconds if stage.startswith("segment")]
-    done, used = label.removeprefix("segment (").removesuffix(" texts)").split(" of ")
-    return int(done), int(used)
+    (figures,) = [
+        re.search(r"\((\d+) of (\d+) texts", stage) for stage in seconds if stage.startswith("segment")
+    ]
+    return int(figures[1]), int(figures[2])
 
 
 def results(folder):
