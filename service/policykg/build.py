@@ -224,8 +224,14 @@ def _build(cfg, target, inputs, version, previous, progress):
         with _timed(seconds, "store", progress):
             _load_store(staging, handbooks, base)
         with _timed(seconds, "fulltext", progress):
+            # The full-text index keeps its texts' words in the build cache, when there is one.
+            cache = target.with_name(f"{target.name}.cache")
             fulltext.build_index(
-                pyoxigraph.Store.read_only(str(staging / "store")), staging / "fulltext", root, base
+                pyoxigraph.Store.read_only(str(staging / "store")),
+                staging / "fulltext",
+                root,
+                base,
+                cache=cache if cache.is_dir() else None,
             )
         # Rows of the internal queries marked `#+ precompute: true` (ask's lexicon, match's rules),
         # run once per build so that no web worker reads the whole graph (policykg.precompute).
