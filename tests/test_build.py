@@ -636,3 +636,25 @@ def test_handbooks_that_join_through_a_resource_are_reasoned_about_together(cfg,
     assert "handbooks share resources" in stream.getvalue()
     # office partOf city (data.ttl), city partOf province (other.ttl): the join spans two files
     assert line(("id/org/office", "def/partOf", "id/org/province")) in read_lines(cfg, "inferred.nt")
+
+
+def test_worker_processes_write_what_one_process_writes(cfg, project, monkeypatch, tmp_path):
+    text = (project / "data/data.ttl").read_text(encoding="utf-8")
+    for k in range(1, 4):
+        copy = re.sub(r"\b(policy:quality-award|org:office|org:bureau|org:city)\b", rf"\1-{k}", text)
+        (project / f"data/data-{k}.ttl").write_text(copy, encoding="utf-8")
+    import io
+
+    stream = io.StringIO()
+    pooled = build.build(cfg, progress=build.Progress(stream))
+    assert "handbooks: 4/4 done" in stream.getvalue()
+    monkeypatch.setattr(build, "WORKERS", 1)
+    alone = build.build(dict(cfg, BUILD_DIR=str(tmp_path / "alone")))
+    for name in (
+        "asserted.nt",
+        "inferred.nt",
+        "ontology.nt",
+        *(f"handbooks/{b['stem']}.nt" for b in alone["handbooks"]),
+    ):
+        assert (Path(cfg["BUILD_DIR"]) / name).read_bytes() == (tmp_path / "alone" / name).read_bytes(), name
+    assert pooled["counts"] == alone["counts"] and pooled["counts"]["policies"] == 4
