@@ -658,3 +658,39 @@ def test_worker_processes_write_what_one_process_writes(cfg, project, monkeypatc
     ):
         assert (Path(cfg["BUILD_DIR"]) / name).read_bytes() == (tmp_path / "alone" / name).read_bytes(), name
     assert pooled["counts"] == alone["counts"] and pooled["counts"]["policies"] == 4
+
+
+def test_an_edit_of_few_handbooks_updates_the_store_as_a_fresh_load_would(
+    cfg, project, monkeypatch, tmp_path
+):
+    import io
+
+    text = (project / "data/data.ttl").read_text(encoding="utf-8")
+    other = re.sub(r"\b(policy:quality-award|org:office|org:bureau|org:city)\b", r"\1-2", text)
+    (project / "data/other.ttl").write_text(other, encoding="utf-8")
+    build.build(cfg)
+    before = Path(cfg["BUILD_DIR"]) / "store"
+    linked = {path.name: path.stat().st_ino for path in before.glob("*.sst")}
+    # one handbook edited: a triple gone (the hotline), one added (a label), so inferred changes too
+    edited = other.replace('    pkg:hotline "0539-5977806" ;\n', "").replace(
+        "org:city-2 a pkg:Body ;",
+        'org:city-2 a pkg:Body ; pkg:partOf org:province-2 .\norg:province-2 a pkg:Body ; rdfs:label "省"@zh .\norg:city-2 a pkg:Body ;',
+    )
+    assert edited != other
+    (project / "data/other.ttl").write_text(edited, encoding="utf-8")
+    monkeypatch.setattr(build, "UPDATE_SHARE", 0.5)
+    stream = io.StringIO()
+    build.build(cfg, progress=build.Progress(stream))
+    assert "updating the previous store in place for 1 changed handbook(s)" in stream.getvalue()
+    updated = Path(cfg["BUILD_DIR"]) / "store"
+    assert any(linked.get(path.name) == path.stat().st_ino for path in updated.glob("*.sst"))
+    fresh = build.build(dict(cfg, BUILD_DIR=str(tmp_path / "fresh")))
+    assert artifact.manifest(cfg)["counts"] == fresh["counts"]
+
+    def quads(folder):
+        return set(pyoxigraph.Store.read_only(str(folder)).quads_for_pattern(None, None, None, None))
+
+    assert quads(updated) == quads(tmp_path / "fresh/store")
+    assert quad(("id/org/office-2", "def/partOf", "id/org/province-2"), pyoxigraph.DefaultGraph()) in quads(
+        updated
+    )

@@ -222,7 +222,8 @@ def _build(cfg, target, inputs, version, previous, progress):
         with _timed(seconds, "write", progress):
             handbooks = _write(staging, schema, results, closed, base, progress)
         with _timed(seconds, "store", progress):
-            _load_store(staging, handbooks, base)
+            if shared or not _update_store(staging, target, handbooks, base, progress):
+                _load_store(staging, handbooks, base)
         with _timed(seconds, "fulltext", progress):
             fulltext.build_index(
                 pyoxigraph.Store.read_only(str(staging / "store")), staging / "fulltext", root, base
@@ -791,6 +792,97 @@ def _load_store(folder, handbooks, base):
     del store
     gc.collect()  # the store closes (and releases its lock) only when the object is gone
     pyoxigraph.Store.read_only(str(folder / "store"))  # opens as every reader will, or raises
+
+
+# An edit of at most this share of the handbooks updates a copy of the previous store in place.
+UPDATE_SHARE = 0.1
+
+
+def _update_store(folder, previous, handbooks, base, progress):
+    """Make `folder`/store from the artifact in `previous` when only a few handbooks changed: its
+    SST files hard-linked (RocksDB never rewrites one), the rest copied, then only the changed
+    triples removed and added, each removal checked against what the other graphs still hold.
+    False (nothing written) when the previous artifact is not one to start from."""
+    try:
+        old = json.loads((previous / artifact.MANIFEST).read_text(encoding="utf-8"))
+        before = {book["stem"]: book for book in old["handbooks"]}
+        same_ontology = old["files"][ONTOLOGY_FILE] == _file_record(folder / ONTOLOGY_FILE)
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    after = {book["stem"]: book for book in handbooks}
+    changed = sorted(
+        stem
+        for stem in before.keys() | after.keys()
+        if (before.get(stem) or {}).get("sha256") != (after.get(stem) or {}).get("sha256")
+    )
+    if old.get("base_iri") != base or not same_ontology or len(changed) > UPDATE_SHARE * len(after):
+        return False
+    progress(f"store: updating the previous store in place for {len(changed)} changed handbook(s)")
+    (folder / "store").mkdir()
+    for entry in os.scandir(previous / "store"):
+        if entry.name == "LOCK":
+            continue
+        if entry.name.endswith(".sst"):
+            os.link(entry.path, folder / "store" / entry.name)
+        else:
+            shutil.copy2(entry.path, folder / "store" / entry.name)
+    store = pyoxigraph.Store(str(folder / "store"))
+    asserted, inferred = (
+        pyoxigraph.NamedNode(f"{base}graph/asserted"),
+        pyoxigraph.NamedNode(f"{base}graph/inferred"),
+    )
+    gone, new = set(), set()
+    for stem in changed:
+        graph = pyoxigraph.NamedNode(f"{base}graph/handbook/{stem}")
+        was = _lines(previous / HANDBOOKS_FOLDER / f"{stem}.nt") if stem in before else set()
+        now = _lines(folder / HANDBOOKS_FOLDER / f"{stem}.nt") if stem in after else set()
+        for triple in _parsed(was - now):
+            store.remove(pyoxigraph.Quad(*triple, graph))
+            gone.add(triple)
+        for triple in _parsed(now - was):
+            store.add(pyoxigraph.Quad(*triple, graph))
+            new.add(triple)
+    owners = {pyoxigraph.NamedNode(book["graph"]) for book in handbooks}
+    owners.add(pyoxigraph.NamedNode(f"{base}graph/ontology"))
+    for triple in gone:
+        if not any(quad.graph_name in owners for quad in store.quads_for_pattern(*triple)):
+            store.remove(pyoxigraph.Quad(*triple, asserted))
+    for triple in new:
+        store.add(pyoxigraph.Quad(*triple, asserted))
+    was, now = _lines(previous / "inferred.nt"), _lines(folder / "inferred.nt")
+    for triple in _parsed(was - now):
+        store.remove(pyoxigraph.Quad(*triple, inferred))
+        gone.add(triple)
+    for triple in _parsed(now - was):
+        store.add(pyoxigraph.Quad(*triple, inferred))
+        new.add(triple)
+    for triple in gone:
+        if (
+            pyoxigraph.Quad(*triple, asserted) not in store
+            and pyoxigraph.Quad(*triple, inferred) not in store
+        ):
+            store.remove(pyoxigraph.Quad(*triple))
+    for triple in new:
+        store.add(pyoxigraph.Quad(*triple))
+    store.flush()
+    del store
+    gc.collect()  # the store closes (and releases its lock) only when the object is gone
+    pyoxigraph.Store.read_only(str(folder / "store"))
+    return True
+
+
+def _lines(path):
+    with open(path, encoding="utf-8") as stream:
+        return set(stream)
+
+
+def _parsed(lines):
+    """(subject, predicate, object) of each N-Triples line."""
+    text = "".join(lines).encode("utf-8")
+    return [
+        (q.subject, q.predicate, q.object)
+        for q in pyoxigraph.parse(text, format=pyoxigraph.RdfFormat.N_TRIPLES)
+    ]
 
 
 class _Quads(io.RawIOBase):
