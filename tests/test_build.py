@@ -133,7 +133,7 @@ def test_good_build_writes_the_artifact(cfg, project):
     assert manifest["handbooks"] == [
         {
             "stem": "data",
-            "file": "data/data.ttl",
+            "file": "handbooks/data.nt",
             "graph": iri("graph/handbook/data"),
             "iri": None,
             "triples": data_record["triples"],
@@ -547,7 +547,7 @@ def test_each_handbook_is_listed_in_the_manifest_with_its_own_file(two_handbooks
     base = two_handbooks["BASE_IRI"]
     assert [book["stem"] for book in manifest["handbooks"]] == sorted(["handbook", SECOND])
     for book in manifest["handbooks"]:
-        assert book["file"] == f"data/{book['stem']}.ttl"
+        assert book["file"] == f"handbooks/{book['stem']}.nt"
         assert book["graph"] == f"{base}graph/handbook/{book['stem']}"
         assert book | _record(folder / "handbooks" / f"{book['stem']}.nt") == book
     iris = {book["stem"]: book["iri"] for book in manifest["handbooks"]}

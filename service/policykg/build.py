@@ -765,7 +765,7 @@ def _write(folder, schema, results, closed, base, progress):
             handbooks.append(
                 {
                     "stem": result["stem"],
-                    "file": result["file"],
+                    "file": name,
                     "graph": graph,
                     "iri": move(f"<{result['iri']}>")[1:-1] if result["iri"] else None,
                     "triples": record["triples"],
@@ -817,7 +817,20 @@ def _update_store(folder, previous, handbooks, base, progress):
     )
     if old.get("base_iri") != base or not same_ontology or len(changed) > UPDATE_SHARE * len(after):
         return False
+    if not is_intact(previous, old):  # start only from a store known to be whole
+        return False
     progress(f"store: updating the previous store in place for {len(changed)} changed handbook(s)")
+    try:
+        _update_copy(folder, previous, handbooks, base, before, after, changed)
+    except (OSError, RuntimeError, ValueError, SyntaxError) as error:  # a damaged previous store
+        progress(f"store: the previous store cannot be updated ({error}); loading it whole")
+        gc.collect()
+        shutil.rmtree(folder / "store", ignore_errors=True)
+        return False
+    return True
+
+
+def _update_copy(folder, previous, handbooks, base, before, after, changed):
     (folder / "store").mkdir()
     for entry in os.scandir(previous / "store"):
         if entry.name == "LOCK":
@@ -868,7 +881,6 @@ def _update_store(folder, previous, handbooks, base, progress):
     del store
     gc.collect()  # the store closes (and releases its lock) only when the object is gone
     pyoxigraph.Store.read_only(str(folder / "store"))
-    return True
 
 
 def _lines(path):
