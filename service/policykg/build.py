@@ -287,7 +287,8 @@ def _schema(cfg, root, inputs):
     rules = inference.load(inference.folder(root))
     if engine == "auto" and inference.uncovered(_rdflib(asserted)):
         engine = "owlrl"
-    inferred = _infer(asserted, [], engine, rules)
+    asserted = _canonical(asserted)
+    inferred = _canonical(_infer(asserted, [], engine, rules))
     # Everything but the data decides each handbook's result too.
     fixed = sorted((name, digest) for name, digest in inputs.items() if not name.startswith("data/"))
     key = hashlib.sha256(json.dumps([fixed, engine]).encode()).hexdigest()
@@ -474,8 +475,8 @@ def _one_handbook(schema, path):
     joins through (so the build can see whether handbooks are independent), its counts, and
     the first failure of its shapes or checks (None when it conforms)."""
     root = Path(schema.root)
-    asserted = _parse_file(path, root)
-    inferred = _infer(asserted, schema.closure, schema.engine, schema.rules)
+    asserted = _canonical(_parse_file(path, root))
+    inferred = _canonical(_infer(asserted, schema.closure, schema.engine, schema.rules))
     own = asserted + inferred
     asserted_text = _nt(sorted(asserted, key=str))
     failure = None
@@ -579,11 +580,19 @@ def _union(schema, results):
     run_checks(store, Path(schema.root))
     policy, rdf_type = str(POLICY), str(RDF.type)
     return {
-        "inferred": [_nt(inferred)],
+        "inferred": [_nt(_canonical(inferred))],
         "policies": len(
             {t.subject for t in everything if t.predicate.value == rdf_type and t.object.value == policy}
         ),
     }
+
+
+def _canonical(triples):
+    """`triples` as the store holds them and answers them (literals in canonical form: "2.0"^^
+    xsd:decimal is "2"), sorted: what the artifact's files say is what SPARQL and dumps say."""
+    store = pyoxigraph.Store()
+    store.load(_nt(triples), format=pyoxigraph.RdfFormat.N_TRIPLES)
+    return sorted((quad.triple for quad in store), key=str)
 
 
 def _nt(triples):
