@@ -13,6 +13,7 @@ runs under an address-space limit (`QUERY_MEMORY_MB`) and dies with the process 
 """
 
 import http.client
+import io
 import json
 import logging
 import multiprocessing.connection
@@ -274,21 +275,17 @@ class _Full(Exception):
     """The answer outgrew the bytes allowed for it."""
 
 
-class _Bounded:
-    """A file-like sink for pyoxigraph's serializer that refuses to hold more than `limit` bytes."""
+class _Bounded(io.BytesIO):
+    """A buffer for pyoxigraph's serializer that refuses to hold more than `limit` bytes."""
 
     def __init__(self, limit):
-        self.limit, self.size, self.parts = limit, 0, []
+        super().__init__()
+        self.limit = limit
 
     def write(self, data):
-        self.size += len(data)
-        if self.size > self.limit:
+        if self.tell() + len(data) > self.limit:
             raise _Full()
-        self.parts.append(bytes(data))
-        return len(data)
-
-    def flush(self):
-        pass
+        return super().write(data)
 
 
 def _native_result(run, cap):
@@ -303,7 +300,7 @@ def _native_result(run, cap):
         answer.serialize(sink, format=pyoxigraph.QueryResultsFormat.JSON)
     except _Full:
         return _result(run(), cap)
-    rows = json.loads(b"".join(sink.parts))["results"]["bindings"]
+    rows = json.loads(sink.getvalue())["results"]["bindings"]
     return Result("select", names, rows[:cap], truncated=len(rows) > cap)
 
 
