@@ -96,8 +96,18 @@ class Source:
     searcher: fulltext.Searcher | None = field(default=None, repr=False)
 
     def rows(self, name: str, **params: str) -> Rows:
-        """Rows of query `name` with `params` bound, as {variable: plain value}."""
-        return self._rows(self.catalog.get(name).bind(params))
+        """Rows of query `name` with `params` bound, as {variable: plain value}: all of them, or
+        an error when the store's row cap cut them (a list that long is read a page at a time,
+        `page_rows`; a page or a fact built from a cut list would be wrong without a word)."""
+        rows = self._rows(self.catalog.get(name).bind(params))
+        if rows.truncated:
+            raise errors.ServiceError(
+                f"{name}.rq 的结果超过了行数上限 ROW_CAP，应分页读取 (the answer exceeds ROW_CAP; "
+                "it must be read a page at a time)",
+                500,
+                query=name,
+            )
+        return rows
 
     def page_rows(self, name: str, paging: "Paging", **params: str) -> tuple[Rows, int]:
         """One page of query `name`'s rows (in its ORDER BY) and how many rows it has in all."""
