@@ -4,7 +4,7 @@
     python bench/pages.py measure FOLDER [--requests 20]
 
 `prepare` writes what `policykg build` writes for the service to read (store, full-text index,
-manifest, and each handbook's `handbooks/<stem>.nt` listed in the manifest's `handbooks`) from
+manifest, the precomputed rows, and each handbook's `handbooks/<stem>.nt` listed in the manifest's `handbooks`) from
 bench/synthetic.py's N-Triples, without SHACL and checks (what `bench/scale.py` measures). `measure` opens the service on FOLDER with the answer cache off and times each route
 through Flask's test client (`Accept: text/html`, as a browser asks; the dumps and `.ttl`
 addresses answer in their own format): median and p95 in ms, and the status codes seen.
@@ -23,7 +23,7 @@ import pyoxigraph
 sys.path.insert(0, str(Path(__file__).parent))
 import synthetic
 
-from policykg import config, fulltext, inference
+from policykg import config, fulltext, inference, precompute
 
 ROUTES = (
     ("home", "/"),
@@ -63,6 +63,8 @@ def prepare(folder, copies):
         "handbooks": handbook_files(folder, copies),
     }
     (folder / "manifest.json").write_text(json.dumps(manifest), "utf-8")
+    cfg = config.settings({"BUILD_DIR": str(folder)})
+    precompute.write(folder / "store", folder / precompute.FOLDER, cfg, manifest["data_version"])
     print(size, counts, f"{time.perf_counter() - started:.0f} s")
 
 

@@ -466,6 +466,13 @@ def test_void_counts_come_from_the_data(web, built_cfg):
     assert g.value(dataset, DCTERMS.source) == rdflib.URIRef(BASE + "id/handbook/linyi-amr-2023")
 
 
+def test_void_counts_are_precomputed_by_the_build(built_cfg):
+    """The whole-graph scans of the description run once per build, not on a request."""
+    folder = Path(built_cfg["BUILD_DIR"]) / "precomputed"
+    for name in ("void-counts", "void-entities", "void-properties", "void-classes", "void-handbooks"):
+        assert (folder / f"{name}.json").is_file(), name
+
+
 def test_void_addresses_work_on_an_allowed_host(web):
     # 127.0.0.1 is in the default ALLOWED_HOSTS; other hosts see BASE_IRI (test_inputs.py)
     host = "http://127.0.0.1:8080"

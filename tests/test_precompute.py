@@ -41,7 +41,8 @@ def marked_names():
 def test_ask_and_match_whole_graph_queries_are_marked():
     names = marked_names()
     assert names >= EXPECTED
-    assert all(name.startswith(("ask-", "match-")) for name in names)
+    # (and the VoID description's whole-graph counts, views/linked.py)
+    assert all(name.startswith(("ask-", "match-", "void-")) for name in names)
 
 
 def test_the_build_stores_each_marked_query_s_rows_for_its_data_version(built_cfg, embedded):
@@ -83,7 +84,7 @@ def test_an_artifact_without_precomputed_rows_falls_back_to_the_query(built_cfg,
 def test_an_internal_query_past_the_hard_cap_is_an_error_not_a_cut(built_cfg, embedded, monkeypatch):
     monkeypatch.setattr(queries, "INTERNAL_HARD_CAP", 3)
     with pytest.raises(errors.ServiceError) as caught:
-        queries.internal_rows(embedded, built_cfg, "void-classes")  # not precomputed: it runs
+        queries.internal_rows(embedded, built_cfg, "void-graphs")  # not precomputed: it runs
     assert caught.value.status == 500 and "hard cap" in caught.value.message
 
 

@@ -24,7 +24,7 @@ import rdflib
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 from rdflib.collection import Collection
 
-from . import build, errors, negotiate, queries, render
+from . import artifact, build, errors, negotiate, queries, render
 from .cache import PerVersion
 from .namespaces import (
     DCAT,
@@ -518,24 +518,21 @@ def handbook_file(cfg, manifest, stem):
 
 
 def handbook_dump(cfg, version, path, fmt, compressed=False) -> Iterator[bytes]:
-    """The bytes of one handbook's dump, in chunks: its N-Triples file as it is, read a chunk
-    at a time, or that file written as Turtle with the project's prefixes (one handbook fits
-    in memory; nothing is cached); gzip-compressed as it streams when `compressed`."""
+    """The bytes of one handbook's dump, in chunks: the triples of its N-Triples file in the
+    literal forms the store holds (loaded into an in-memory Oxigraph store, as the whole
+    graph's dumps are: "200000.0"^^xsd:decimal is "200000"), so the dump says what SPARQL says;
+    as N-Triples or as Turtle with the project's prefixes. One handbook fits in memory; nothing
+    is cached; gzip-compressed as it streams when `compressed`."""
+    canonical = pyoxigraph.Store()
+    canonical.bulk_load(path=str(path), format=pyoxigraph.RdfFormat.N_TRIPLES)
+    triples = [quad.triple for quad in canonical]
     if fmt == "nt":
-        chunks = _file_chunks(path)
+        body = pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.N_TRIPLES)
     else:
-        triples = [
-            quad.triple for quad in pyoxigraph.parse(path=str(path), format=pyoxigraph.RdfFormat.N_TRIPLES)
-        ]
-        body = serialize(negotiate.by_name(fmt, ("graph",)), triples, cfg, version)
-        chunks = iter([body.encode("utf-8") if isinstance(body, str) else body])
+        written = serialize(negotiate.by_name(fmt, ("graph",)), triples, cfg, version)
+        body = written.encode("utf-8") if isinstance(written, str) else written
+    chunks = (body[at : at + CHUNK] for at in range(0, len(body), CHUNK))
     return _gzipped(chunks) if compressed else chunks
-
-
-def _file_chunks(path):
-    with open(path, "rb") as handle:
-        while chunk := handle.read(CHUNK):
-            yield chunk
 
 
 def _gzipped(chunks):
@@ -573,21 +570,18 @@ def statistics(store, cfg):
 
 
 def _statistics(store, cfg):
-    base = cfg["BASE_IRI"]
-    counts = run(store, cfg, "void-counts").rows[0]
-    entities = run(store, cfg, "void-entities", space=base).rows[0]
-    properties = [
-        (row["property"]["value"], int(row["triples"]["value"]))
-        for row in run(store, cfg, "void-properties").rows
-    ]
-    classes = [
-        (row["class"]["value"], int(row["entities"]["value"])) for row in run(store, cfg, "void-classes").rows
-    ]
-    graphs = {
-        row["graph"]["value"]: int(row["triples"]["value"]) for row in run(store, cfg, "void-graphs").rows
+    def rows(name):  # precomputed by the build (`#+ precompute: true`), else run
+        return queries.internal_rows(store, cfg, name)
+
+    counts = rows("void-counts")[0]
+    entities = rows("void-entities")[0]  # (its example is the configured base)
+    properties = [(row["property"]["value"], int(row["triples"]["value"])) for row in rows("void-properties")]
+    classes = [(row["class"]["value"], int(row["entities"]["value"])) for row in rows("void-classes")]
+    graphs = part_sizes(cfg) or {
+        row["graph"]["value"]: int(row["triples"]["value"]) for row in rows("void-graphs")
     }
-    sources = [row["handbook"]["value"] for row in run(store, cfg, "void-sources").rows]
-    examples = [row["resource"]["value"] for row in run(store, cfg, "void-examples").rows]
+    sources = [row["handbook"]["value"] for row in rows("void-sources")]
+    examples = [row["resource"]["value"] for row in rows("void-examples")]
     used = {namespace_of(iri) for iri, _ in properties + classes}
     return Statistics(
         triples=int(counts["triples"]["value"]),
@@ -601,6 +595,18 @@ def _statistics(store, cfg):
         examples=examples,
         vocabularies=sorted(used),
     )
+
+
+def part_sizes(cfg):
+    """{graph IRI: triples} of the asserted and inferred named graphs, from the manifest the
+    build wrote ({} without one): no count over the store."""
+    found = (artifact.manifest(cfg) or {}).get("counts") or {}
+    base = cfg["BASE_IRI"]
+    return {
+        f"{base}graph/{part}": found[part]
+        for part in ("asserted", "inferred")
+        if isinstance(found.get(part), int)
+    }
 
 
 def handbook_datasets(store, cfg, manifest) -> list[dict]:
@@ -617,7 +623,7 @@ def handbook_datasets(store, cfg, manifest) -> list[dict]:
 
 def _handbook_datasets(store, cfg, manifest):
     facts: dict = {}
-    for row in run(store, cfg, "void-handbooks").rows:
+    for row in queries.internal_rows(store, cfg, "void-handbooks"):
         found = facts.setdefault(row["handbook"]["value"], {})
         for key in ("label", "title", "titleEn", "publisher", "issued", "place"):
             if key in row and key not in found:

@@ -179,8 +179,8 @@ def dump(name):
 
 @bp.get("/dumps/handbook/<name>")
 def handbook_dump(name):
-    """One handbook's triples (its named graph's, as asserted): `<stem>.nt` streamed from the
-    artifact's `handbooks/<stem>.nt`, `<stem>.ttl` written from it; `.gz` names a gzip file,
+    """One handbook's triples (its named graph's, as asserted), from the artifact's
+    `handbooks/<stem>.nt` in the store's literal forms: `.nt` or `.ttl`; `.gz` names a gzip file,
     and without it the answer is gzip-encoded when the client accepts it."""
     stem, fmt_name, compressed = linked.parse_handbook_dump_name(name)
     cfg = current_app.config
@@ -196,8 +196,6 @@ def handbook_dump(name):
     mimetype = "application/gzip" if compressed else negotiate.by_name(fmt_name, ("graph",)).media_type
     response = Response(chunks, mimetype=mimetype)  # (the chunks need no request context)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    if fmt_name == "nt" and not compressed and not encoded:
-        response.content_length = path.stat().st_size
     if not compressed:
         response.vary.add("Accept-Encoding")
         if encoded:
