@@ -526,7 +526,7 @@ def test_progress_reports_each_stage_and_file_in_order(cfg):
 
 
 def build_steps():
-    return ["ontology", "handbooks", "write", "store", "fulltext"]
+    return ["ontology", "handbooks", "write", "store", "fulltext", "precompute"]
 
 
 # ---- Many handbooks: each data/<stem>.ttl its own named graph ----
@@ -637,4 +637,3 @@ def test_handbooks_that_join_through_a_resource_are_reasoned_about_together(cfg,
     assert "handbooks share resources" in stream.getvalue()
     # office partOf city (data.ttl), city partOf province (other.ttl): the join spans two files
     assert line(("id/org/office", "def/partOf", "id/org/province")) in read_lines(cfg, "inferred.nt")
-        "precomputed",
