@@ -134,7 +134,7 @@ def test_good_build_writes_the_artifact(cfg, project):
     assert manifest["handbooks"] == [
         {
             "stem": "data",
-            "file": "data/data.ttl",
+            "file": "handbooks/data.nt",
             "graph": iri("graph/handbook/data"),
             "iri": None,
             "triples": data_record["triples"],
@@ -548,7 +548,7 @@ def test_each_handbook_is_listed_in_the_manifest_with_its_own_file(two_handbooks
     base = two_handbooks["BASE_IRI"]
     assert [book["stem"] for book in manifest["handbooks"]] == sorted(["handbook", SECOND])
     for book in manifest["handbooks"]:
-        assert book["file"] == f"data/{book['stem']}.ttl"
+        assert book["file"] == f"handbooks/{book['stem']}.nt"
         assert book["graph"] == f"{base}graph/handbook/{book['stem']}"
         assert book | _record(folder / "handbooks" / f"{book['stem']}.nt") == book
     iris = {book["stem"]: book["iri"] for book in manifest["handbooks"]}
@@ -637,3 +637,61 @@ def test_handbooks_that_join_through_a_resource_are_reasoned_about_together(cfg,
     assert "handbooks share resources" in stream.getvalue()
     # office partOf city (data.ttl), city partOf province (other.ttl): the join spans two files
     assert line(("id/org/office", "def/partOf", "id/org/province")) in read_lines(cfg, "inferred.nt")
+
+
+def test_worker_processes_write_what_one_process_writes(cfg, project, monkeypatch, tmp_path):
+    text = (project / "data/data.ttl").read_text(encoding="utf-8")
+    for k in range(1, 4):
+        copy = re.sub(r"\b(policy:quality-award|org:office|org:bureau|org:city)\b", rf"\1-{k}", text)
+        (project / f"data/data-{k}.ttl").write_text(copy, encoding="utf-8")
+    import io
+
+    stream = io.StringIO()
+    pooled = build.build(cfg, progress=build.Progress(stream))
+    assert "handbooks: 4/4 done" in stream.getvalue()
+    monkeypatch.setattr(build, "WORKERS", 1)
+    alone = build.build(dict(cfg, BUILD_DIR=str(tmp_path / "alone")))
+    for name in (
+        "asserted.nt",
+        "inferred.nt",
+        "ontology.nt",
+        *(f"handbooks/{b['stem']}.nt" for b in alone["handbooks"]),
+    ):
+        assert (Path(cfg["BUILD_DIR"]) / name).read_bytes() == (tmp_path / "alone" / name).read_bytes(), name
+    assert pooled["counts"] == alone["counts"] and pooled["counts"]["policies"] == 4
+
+
+def test_an_edit_of_few_handbooks_updates_the_store_as_a_fresh_load_would(
+    cfg, project, monkeypatch, tmp_path
+):
+    import io
+
+    text = (project / "data/data.ttl").read_text(encoding="utf-8")
+    other = re.sub(r"\b(policy:quality-award|org:office|org:bureau|org:city)\b", r"\1-2", text)
+    (project / "data/other.ttl").write_text(other, encoding="utf-8")
+    build.build(cfg)
+    before = Path(cfg["BUILD_DIR"]) / "store"
+    linked = {path.name: path.stat().st_ino for path in before.glob("*.sst")}
+    # one handbook edited: a triple gone (the hotline), one added (a label), so inferred changes too
+    edited = other.replace('    pkg:hotline "0539-5977806" ;\n', "").replace(
+        "org:city-2 a pkg:Body ;",
+        'org:city-2 a pkg:Body ; pkg:partOf org:province-2 .\norg:province-2 a pkg:Body ; rdfs:label "省"@zh .\norg:city-2 a pkg:Body ;',
+    )
+    assert edited != other
+    (project / "data/other.ttl").write_text(edited, encoding="utf-8")
+    monkeypatch.setattr(build, "UPDATE_SHARE", 0.5)
+    stream = io.StringIO()
+    build.build(cfg, progress=build.Progress(stream))
+    assert "updating the previous store in place for 1 changed handbook(s)" in stream.getvalue()
+    updated = Path(cfg["BUILD_DIR"]) / "store"
+    assert any(linked.get(path.name) == path.stat().st_ino for path in updated.glob("*.sst"))
+    fresh = build.build(dict(cfg, BUILD_DIR=str(tmp_path / "fresh")))
+    assert artifact.manifest(cfg)["counts"] == fresh["counts"]
+
+    def quads(folder):
+        return set(pyoxigraph.Store.read_only(str(folder)).quads_for_pattern(None, None, None, None))
+
+    assert quads(updated) == quads(tmp_path / "fresh/store")
+    assert quad(("id/org/office-2", "def/partOf", "id/org/province-2"), pyoxigraph.DefaultGraph()) in quads(
+        updated
+    )

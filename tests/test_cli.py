@@ -98,7 +98,7 @@ def test_query_canned_by_name(built_cfg, built, capsys):
     assert code == 0
     opened = store.open_store(built_cfg)
     try:
-        assert json.loads(out)["results"]["bindings"] == opened.query(query.bind()).rows
+        assert json.loads(out)["results"]["bindings"] == opened.query(query.bind_all()).rows
     finally:
         opened.close()
 

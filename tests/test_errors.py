@@ -75,7 +75,7 @@ def test_unexpected_errors_are_a_plain_500_and_logged(embedded_app, monkeypatch,
     def broken():
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(embedded_app.extensions["policykg.store"], "triple_count", broken)
+    monkeypatch.setattr(embedded_app.extensions["policykg.store"], "data_version", broken)
     for headers in ({}, {"Accept": BROWSER}):
         response = embedded_app.test_client().get("/healthz", headers=headers)
         assert response.status_code == 500

@@ -428,7 +428,10 @@ def test_service_description(client, fmt):
     assert rdflib.URIRef("http://www.w3.org/ns/formats/Turtle") in formats
     assert len(formats) == 9
     names = set(g.objects(None, SD.name))
-    assert names == {rdflib.URIRef(BASE + "graph/asserted"), rdflib.URIRef(BASE + "graph/inferred")}
+    # the fixed graphs, the ontology's and one per handbook
+    assert names == {rdflib.URIRef(BASE + f"graph/{name}") for name in ("asserted", "inferred", "ontology")} | {
+        rdflib.URIRef(BASE + "graph/handbook/handbook")
+    }
     void_triples = rdflib.URIRef("http://rdfs.org/ns/void#triples")
     total = client.get("/healthz").get_json()["triples"]
     assert [int(n) for n in g.objects(None, void_triples)] == [total]

@@ -415,3 +415,11 @@ def test_several_rows_bound_at_once(catalog, tiny):
         query.bind_rows([{"years": "5"}, {"years": "x"}])
     with pytest.raises(ValueError):
         query.bind_rows([])
+
+
+def test_bind_all_takes_every_key_of_a_paged_query(tmp_path, tiny):
+    query = paged_query(tmp_path)
+    every = list(tiny.query(query.bind_all()))
+    assert len(every) == 4 and f"LIMIT {queries.EVERY_KEY} OFFSET 0" in query.bind_all()
+    plain = queries.Catalog(FIXTURES / "queries").get("min_years")
+    assert plain.bind_all({"years": "3"}) == plain.bind({"years": "3"})

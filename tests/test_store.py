@@ -543,3 +543,23 @@ def test_no_build_is_503_without_the_build_folder(tmp_path):
     with pytest.raises(errors.StoreUnavailable) as caught:
         store.open_store(config.settings({"BUILD_DIR": str(tmp_path)}))
     assert str(tmp_path) not in caught.value.message and "policykg build" in caught.value.message
+
+
+def test_native_rows_are_the_rows_built_term_by_term(tiny_cfg, monkeypatch):
+    """A query worker takes SELECT rows from Oxigraph's JSON serializer (fast); an answer past
+    its byte budget is taken row by row instead: both give what `_result` gives, cap and all."""
+    opened = pyoxigraph.Store.read_only(str(Path(tiny_cfg["BUILD_DIR"]) / "store"))
+    everything = "SELECT * WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o"
+    for text, cap in ((LABELS, 100), (everything, 100), (everything, 5), ("ASK { ?s ?p ?o }", 5)):
+        expected = store._result(opened.query(text), cap)
+        assert store._native_result(lambda text=text: opened.query(text), cap) == expected
+    monkeypatch.setattr(store, "NATIVE_BYTES_PER_ROW", 0)
+    monkeypatch.setattr(store, "_Bounded", lambda limit, real=store._Bounded: real(10))  # always too large
+    runs = []
+
+    def run():
+        runs.append(1)
+        return opened.query(everything)
+
+    capped = store._native_result(run, 5)
+    assert capped == store._result(opened.query(everything), 5) and capped.truncated and len(runs) == 2

@@ -222,7 +222,8 @@ def _build(cfg, target, inputs, version, previous, progress):
         with _timed(seconds, "write", progress):
             handbooks = _write(staging, schema, results, closed, base, progress)
         with _timed(seconds, "store", progress):
-            _load_store(staging, handbooks, base)
+            if shared or not _update_store(staging, target, handbooks, base, progress):
+                _load_store(staging, handbooks, base)
         with _timed(seconds, "fulltext", progress):
             # The full-text index keeps its texts' words in the build cache, when there is one.
             cache = target.with_name(f"{target.name}.cache")
@@ -296,7 +297,8 @@ def _schema(cfg, root, inputs):
     rules = inference.load(inference.folder(root))
     if engine == "auto" and inference.uncovered(_rdflib(asserted)):
         engine = "owlrl"
-    inferred = _infer(asserted, [], engine, rules)
+    asserted = _canonical(asserted)
+    inferred = _canonical(_infer(asserted, [], engine, rules))
     # Everything but the data decides each handbook's result too.
     fixed = sorted((name, digest) for name, digest in inputs.items() if not name.startswith("data/"))
     key = hashlib.sha256(json.dumps([fixed, engine]).encode()).hexdigest()
@@ -465,6 +467,14 @@ def _shapes(root):
     return _WORKER[key]
 
 
+def _closure_text(schema):
+    """The ontology's closure as N-Triples, made once per process."""
+    key = ("closure", schema.key)
+    if key not in _WORKER:
+        _WORKER[key] = _nt(schema.closure)
+    return _WORKER[key]
+
+
 def _worker_handbook(path):
     return _one_handbook(_WORKER["schema"], Path(path))
 
@@ -475,12 +485,13 @@ def _one_handbook(schema, path):
     joins through (so the build can see whether handbooks are independent), its counts, and
     the first failure of its shapes or checks (None when it conforms)."""
     root = Path(schema.root)
-    asserted = _parse_file(path, root)
-    inferred = _infer(asserted, schema.closure, schema.engine, schema.rules)
+    asserted = _canonical(_parse_file(path, root))
+    inferred = _canonical(_infer(asserted, schema.closure, schema.engine, schema.rules))
     own = asserted + inferred
+    asserted_text = _nt(sorted(asserted, key=str))
     failure = None
-    store = pyoxigraph.Store()
-    store.extend(pyoxigraph.Quad(t.subject, t.predicate, t.object) for t in schema.closure + own)
+    store = pyoxigraph.Store()  # parsed from text in Rust: faster than Quads made in Python
+    store.load(_closure_text(schema) + asserted_text + _nt(inferred), format=pyoxigraph.RdfFormat.N_TRIPLES)
     try:
         validate_shapes(store, root, _shapes(root))
         run_checks(store, root)
@@ -503,7 +514,7 @@ def _one_handbook(schema, path):
     return {
         "stem": path.stem,
         "file": _label(path, root),
-        "asserted": _nt(sorted(asserted, key=str)),
+        "asserted": asserted_text,
         # What it infers about a resource it does not describe (a code-list concept) another
         # handbook may infer too: kept apart, so that the artifact holds it once.
         "inferred": _nt(t for t in inferred if t.subject.value in described),
@@ -579,11 +590,19 @@ def _union(schema, results):
     run_checks(store, Path(schema.root))
     policy, rdf_type = str(POLICY), str(RDF.type)
     return {
-        "inferred": [_nt(inferred)],
+        "inferred": [_nt(_canonical(inferred))],
         "policies": len(
             {t.subject for t in everything if t.predicate.value == rdf_type and t.object.value == policy}
         ),
     }
+
+
+def _canonical(triples):
+    """`triples` as the store holds them and answers them (literals in canonical form: "2.0"^^
+    xsd:decimal is "2"), sorted: what the artifact's files say is what SPARQL and dumps say."""
+    store = pyoxigraph.Store()
+    store.load(_nt(triples), format=pyoxigraph.RdfFormat.N_TRIPLES)
+    return sorted((quad.triple for quad in store), key=str)
 
 
 def _nt(triples):
@@ -765,7 +784,7 @@ def _write(folder, schema, results, closed, base, progress):
             handbooks.append(
                 {
                     "stem": result["stem"],
-                    "file": result["file"],
+                    "file": name,
                     "graph": graph,
                     "iri": move(f"<{result['iri']}>")[1:-1] if result["iri"] else None,
                     "triples": record["triples"],
@@ -792,6 +811,109 @@ def _load_store(folder, handbooks, base):
     del store
     gc.collect()  # the store closes (and releases its lock) only when the object is gone
     pyoxigraph.Store.read_only(str(folder / "store"))  # opens as every reader will, or raises
+
+
+# An edit of at most this share of the handbooks updates a copy of the previous store in place.
+UPDATE_SHARE = 0.1
+
+
+def _update_store(folder, previous, handbooks, base, progress):
+    """Make `folder`/store from the artifact in `previous` when only a few handbooks changed: its
+    SST files hard-linked (RocksDB never rewrites one), the rest copied, then only the changed
+    triples removed and added, each removal checked against what the other graphs still hold.
+    False (nothing written) when the previous artifact is not one to start from."""
+    try:
+        old = json.loads((previous / artifact.MANIFEST).read_text(encoding="utf-8"))
+        before = {book["stem"]: book for book in old["handbooks"]}
+        same_ontology = old["files"][ONTOLOGY_FILE] == _file_record(folder / ONTOLOGY_FILE)
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    after = {book["stem"]: book for book in handbooks}
+    changed = sorted(
+        stem
+        for stem in before.keys() | after.keys()
+        if (before.get(stem) or {}).get("sha256") != (after.get(stem) or {}).get("sha256")
+    )
+    if old.get("base_iri") != base or not same_ontology or len(changed) > UPDATE_SHARE * len(after):
+        return False
+    if not is_intact(previous, old):  # start only from a store known to be whole
+        return False
+    progress(f"store: updating the previous store in place for {len(changed)} changed handbook(s)")
+    try:
+        _update_copy(folder, previous, handbooks, base, before, after, changed)
+    except (OSError, RuntimeError, ValueError, SyntaxError) as error:  # a damaged previous store
+        progress(f"store: the previous store cannot be updated ({error}); loading it whole")
+        gc.collect()
+        shutil.rmtree(folder / "store", ignore_errors=True)
+        return False
+    return True
+
+
+def _update_copy(folder, previous, handbooks, base, before, after, changed):
+    (folder / "store").mkdir()
+    for entry in os.scandir(previous / "store"):
+        if entry.name == "LOCK":
+            continue
+        if entry.name.endswith(".sst"):
+            os.link(entry.path, folder / "store" / entry.name)
+        else:
+            shutil.copy2(entry.path, folder / "store" / entry.name)
+    store = pyoxigraph.Store(str(folder / "store"))
+    asserted, inferred = (
+        pyoxigraph.NamedNode(f"{base}graph/asserted"),
+        pyoxigraph.NamedNode(f"{base}graph/inferred"),
+    )
+    gone, new = set(), set()
+    for stem in changed:
+        graph = pyoxigraph.NamedNode(f"{base}graph/handbook/{stem}")
+        was = _lines(previous / HANDBOOKS_FOLDER / f"{stem}.nt") if stem in before else set()
+        now = _lines(folder / HANDBOOKS_FOLDER / f"{stem}.nt") if stem in after else set()
+        for triple in _parsed(was - now):
+            store.remove(pyoxigraph.Quad(*triple, graph))
+            gone.add(triple)
+        for triple in _parsed(now - was):
+            store.add(pyoxigraph.Quad(*triple, graph))
+            new.add(triple)
+    owners = {pyoxigraph.NamedNode(book["graph"]) for book in handbooks}
+    owners.add(pyoxigraph.NamedNode(f"{base}graph/ontology"))
+    for triple in gone:
+        if not any(quad.graph_name in owners for quad in store.quads_for_pattern(*triple)):
+            store.remove(pyoxigraph.Quad(*triple, asserted))
+    for triple in new:
+        store.add(pyoxigraph.Quad(*triple, asserted))
+    was, now = _lines(previous / "inferred.nt"), _lines(folder / "inferred.nt")
+    for triple in _parsed(was - now):
+        store.remove(pyoxigraph.Quad(*triple, inferred))
+        gone.add(triple)
+    for triple in _parsed(now - was):
+        store.add(pyoxigraph.Quad(*triple, inferred))
+        new.add(triple)
+    for triple in gone:
+        if (
+            pyoxigraph.Quad(*triple, asserted) not in store
+            and pyoxigraph.Quad(*triple, inferred) not in store
+        ):
+            store.remove(pyoxigraph.Quad(*triple))
+    for triple in new:
+        store.add(pyoxigraph.Quad(*triple))
+    store.flush()
+    del store
+    gc.collect()  # the store closes (and releases its lock) only when the object is gone
+    pyoxigraph.Store.read_only(str(folder / "store"))
+
+
+def _lines(path):
+    with open(path, encoding="utf-8") as stream:
+        return set(stream)
+
+
+def _parsed(lines):
+    """(subject, predicate, object) of each N-Triples line."""
+    text = "".join(lines).encode("utf-8")
+    return [
+        (q.subject, q.predicate, q.object)
+        for q in pyoxigraph.parse(text, format=pyoxigraph.RdfFormat.N_TRIPLES)
+    ]
 
 
 class _Quads(io.RawIOBase):

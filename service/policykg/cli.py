@@ -227,18 +227,19 @@ def query(cfg, args):
 
 
 def _query_text(cfg, name_or_file, values):
-    """The query text, parameters bound, for a canned query's name or a .rq file."""
+    """The query text, parameters bound, for a canned query's name or a .rq file: its whole
+    answer (a paged query's every key), since a command has no next page."""
     path = Path(name_or_file)
     if path.suffix == ".rq" or path.exists():
         if not path.is_file():
             raise errors.NotFound(f"没有这个文件 (no such file): {path}")
         text = path.read_text(encoding="utf-8")
         if TITLE.search(text):
-            return queries.load(path, cfg["BASE_IRI"]).bind(values)
+            return queries.load(path, cfg["BASE_IRI"]).bind_all(values)
         if values:
             raise errors.BadRequest(f"{path} 没有声明参数 (declares no parameters): {', '.join(values)}")
         return text
-    return queries.canned(cfg).get(name_or_file).bind(values)
+    return queries.canned(cfg).get(name_or_file).bind_all(values)
 
 
 def _width(text):

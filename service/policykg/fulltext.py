@@ -26,7 +26,6 @@ more), each with its best clause highlighted; `clauses` ranks the clauses themse
 policy list's order (first page, then IRI), then the clauses in IRI order.
 """
 
-import base64
 import functools
 import hashlib
 import html
@@ -76,12 +75,13 @@ SNIPPET_BEFORE = 30
 # The index is written by one thread in one commit, so that it is one segment in insertion
 # order: ties keep that order. The heap is a budget, not an allocation.
 WRITER_HEAP = 1_000_000_000
-# The term fields (name, words, chars) are written as their terms with SEPARATOR between two,
-# which TERMS_TOKENIZER splits again (in tantivy, not in Python); GAP is the term between two
-# texts in `chars`, which no search asks for.
+# The term fields (name, words, chars) are written as their terms with a space between two,
+# which TERMS_TOKENIZER (tantivy's whitespace tokenizer) splits again in Rust: no term holds
+# whitespace (jieba's words and document numbers' keys have none; any would be dropped). GAP
+# (a private-use character) is the term between two texts in `chars`, which no search asks for.
 TERMS_TOKENIZER = "terms"
-SEPARATOR = "\x1f"
-GAP = "\x1e"
+SEPARATOR = " "
+GAP = "\ue000"
 TERMS_CACHE_VERSION = 1
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -318,7 +318,7 @@ def build_index(store, folder, root, base_iri=config.DEFAULTS["BASE_IRI"], cache
         )
         label = next((thing.titles for thing in members if thing.kind == "policy"), [""])
         data = {"policy": policy, "thing": policy, "kind": "policy", "pages": pages, "label": _zh(label)}
-        writer.add_json(_document("policy", order, whole, data, **common))
+        writer.add_document(_document("policy", order, whole, data, **common))
         order += 1
         for thing, thing_terms in zip(members, each, strict=True):
             data = {
@@ -330,7 +330,7 @@ def build_index(store, folder, root, base_iri=config.DEFAULTS["BASE_IRI"], cache
                 "titles": thing.titles,
                 "text": "\n".join(thing.texts),
             }
-            writer.add_json(_document("clause", order, thing_terms, data, **common))
+            writer.add_document(_document("clause", order, thing_terms, data, **common))
             order += 1
     clock.lap(f"segment and add documents ({terms.segmented} of {terms.used} texts segmented)")
     writer.commit()
@@ -354,8 +354,8 @@ class _Clock:
 
 
 def _terms_analyzer():
-    """The tokenizer of the term fields: their text is the terms, SEPARATOR between two."""
-    return tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(f"[^{SEPARATOR}]+")).build()
+    """The tokenizer of the term fields: their text is the terms, whitespace between two."""
+    return tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build()
 
 
 def _zh(labels):
@@ -406,9 +406,7 @@ class _TermsCache:
             if listed is None:
                 if self._analyzer is None:  # jieba's dictionary is only loaded when a text needs it
                     self._analyzer = Analyzer(self.names)
-                listed = self._words[text] = [
-                    word.replace(SEPARATOR, "") for word in self._analyzer.words(text)
-                ]
+                listed = self._words[text] = ["".join(word.split()) for word in self._analyzer.words(text)]
                 self.segmented += 1
             words = self._joined[text] = SEPARATOR.join(listed)
         return words
@@ -443,20 +441,20 @@ class _TermsCache:
 
 
 def _document(scope, order, terms, data, policy, facets, amount):
-    """One document as the JSON `IndexWriter.add_json` reads."""
-    document = {"scope": scope, "policy": policy, "order": order}
+    document = tantivy.Document()
+    document.add_text("scope", scope)
+    document.add_text("policy", policy)
     for facet in FACETS:
-        values = facets.get(facet)
-        if values:
-            document[facet] = sorted(values)
+        for value in sorted(facets.get(facet, ())):
+            document.add_text(facet, value)
     if amount is not None:
-        document["amount"] = float(amount)
-    document["name"] = SEPARATOR.join(terms.name)
-    document["words"] = SEPARATOR.join(terms.words)
-    document["chars"] = SEPARATOR.join(terms.chars)
-    encoded = json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8")
-    document["data"] = base64.b64encode(encoded).decode("ascii")
-    return json.dumps(document, ensure_ascii=False)
+        document.add_float("amount", float(amount))
+    document.add_unsigned("order", order)
+    document.add_text("name", SEPARATOR.join(terms.name))
+    document.add_text("words", SEPARATOR.join(terms.words))
+    document.add_text("chars", SEPARATOR.join(terms.chars))
+    document.add_bytes("data", json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8"))
+    return document
 
 
 # ---------------------------------------------------------------------------------------------

@@ -62,6 +62,8 @@ LOCAL_NAME = re.compile(r"[A-Za-z0-9_-]+")
 FORMS = ("select", "ask", "construct", "describe")
 # The rows of one page of keys when a caller gives no `limit` (a paged file's own LIMIT is this).
 PAGE_SIZE = 100
+# A page that holds every key (`bind_all`).
+EVERY_KEY = 1_000_000_000
 # Past this many rows an internal query's answer is refused, precomputed or not: a list that
 # long is a design error on the request path (it is read whole into each web worker).
 INTERNAL_HARD_CAP = 1_000_000
@@ -173,6 +175,11 @@ class CannedQuery:
         elif limit is not None or offset is not None:
             raise ValueError(f"{self.name}.rq 没有分页 (the query is not paged)")
         return _edited(self.text, edits)
+
+    def bind_all(self, values: Mapping[str, str] | None = None) -> str:
+        """The query text for its whole answer: every key of a paged query, not its first page
+        (for the command line, which has no next page; the store's row cap still applies)."""
+        return self.bind(values, limit=EVERY_KEY) if self.page is not None else self.bind(values)
 
     def count(self, values: Mapping[str, str] | None = None) -> str:
         """The query counting every key of a paged query (`?count`), with `values` bound."""

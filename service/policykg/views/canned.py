@@ -4,10 +4,12 @@ Every answer names its twins (`Link: <…>; rel="alternate"`) and the pages link
 visibly. Parameters come from the query string and are bound by `CannedQuery.bind`. A paged
 query (`#+ page:`) answers a page at a time (`limit` keys, default 100, from `offset`, or
 `page`): the store cuts the page inside the query (its page subquery's LIMIT and OFFSET) and
-counts every key with one aggregate (`CannedQuery.count`), so the answer says how many there
-are and where the next page is, and costs a page, not the whole list. Another SELECT query's
+counts every key with one aggregate (`CannedQuery.count`, run beside the page), so the answer
+says how many there are and where the next page is, and costs a page, not the whole list. Another SELECT query's
 page is cut here from its one answer (up to the row cap).
 """
+
+from concurrent.futures import ThreadPoolExecutor
 
 from flask import Blueprint, current_app, request, url_for
 
@@ -21,6 +23,8 @@ QUERY_KINDS = ("page", "table")
 # Paging arguments of a SELECT query's answer (`limit` rows from `offset`, or `page` × `limit`).
 PAGING = ("limit", "offset", "page")
 PAGE_SIZE = 100
+# Threads that run a paged query's count while the request's thread runs its page.
+COUNTING = ThreadPoolExecutor(max_workers=4, thread_name_prefix="canned-count")
 
 
 @bp.get("/queries.json")
@@ -63,11 +67,13 @@ def show(name):
     if response := not_modified(tag):
         return response
     store, limits = get_store(), {"timeout": cfg["QUERY_TIMEOUT"], "row_cap": cfg["ROW_CAP"]}
+    # The count runs beside the page (each on its own query worker), not after it.
+    counting = COUNTING.submit(store.query, query.count(given), **limits) if in_sparql else None
     result = store.query(sparql, **limits)
     columns, rows = render.table(result)
     page = None
-    if in_sparql:
-        counted = store.query(query.count(given), **limits).rows
+    if counting is not None:
+        counted = counting.result().rows
         page = browse.paged([], int(counted[0]["count"]["value"]) if counted else 0, paging, result.truncated)
     elif paging is not None:  # a SELECT without a page subquery: cut here from its one answer
         page = browse.paged([], len(rows), paging, result.truncated)
