@@ -1449,9 +1449,10 @@ def _select_tiers(found, text):
             for index, row in enumerate(tiered)
             if row.get("amountLabel")
         ]
-        best = max(scored, default=(0, None))
-        if best[0] >= TIER_CUTOFF and [score for score, _ in scored].count(best[0]) == 1:
-            named = [tiered[best[1]]]
+        if scored:
+            score, index = max(scored)
+            if score >= TIER_CUTOFF and [other for other, _ in scored].count(score) == 1:
+                named = [tiered[index]]
     if named:
         longest = max(len(row["amountLabel"]) for row in named)
         return [row for row in named if len(row["amountLabel"]) == longest], True
@@ -1540,7 +1541,8 @@ def answer_amount(store, cfg, things, text):
 
 
 def answer_conditions(store, cfg, things, text):
-    rows, sparql, clauses, groups = [], [], [], {}
+    rows, sparql, clauses = [], [], []
+    groups: dict = {}
     for mention in things:
         found, ran = _run(store, cfg, "conditions", {"focus": mention.entity.thing})
         sparql.append(ran)
