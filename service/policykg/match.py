@@ -118,6 +118,7 @@ class Constraint:
     qualifier: str | None = None
     level: str | None = None  # for counts by level: the level counted (a notation)
     level_label: str | None = None
+    required_recognitions: tuple = ()  # on the recognitions held: any one of these
 
 
 @dataclass
@@ -127,6 +128,7 @@ class Criterion:
     text: str
     pages: dict
     constraints: list = field(default_factory=list)
+    judgement: str | None = None  # the kind of judgement a pkg:JudgementCriterion leaves
 
 
 @dataclass
@@ -180,6 +182,7 @@ class Policy:
     label: str
     pages: dict
     hotlines: tuple = ()
+    places: frozenset = frozenset()  # the places its handbooks cover (dcterms:spatial)
     benefits: list = field(default_factory=list)
     groups: list = field(default_factory=list)
 
@@ -228,6 +231,7 @@ class Eligibility:
                     row["policyLabel"],
                     _pages(row["policyFirstPage"], row.get("policyLastPage")),
                     tuple(row.get("hotlines", "").split()),
+                    frozenset(row.get("spatials", "").split()),
                 ),
             )
             policy.benefits.append(
@@ -269,6 +273,7 @@ class Eligibility:
                     row["clause"],
                     row["sourceText"],
                     _pages(row["firstPage"], row.get("lastPage")),
+                    judgement=row.get("judgementKind"),
                 )
                 groups[row["group"]].criteria.append(criterion)
             if row.get("constraint") in constraints:
@@ -279,6 +284,30 @@ class Eligibility:
                 self.by_applicant.setdefault(code, []).append(policy)
         self.units = {row["notation"]: row.get("unit") for row in rows["questions"]}
         self.questions = _questions(rows["questions"], self, constraints.values())
+        # Where an applicant is (registered, lives, works): the place questions of the first
+        # topic, for each kind of applicant those its conditions ask about.
+        first_topic = self.questions[APPLICANT_KEY]["topic"]
+        homes = {
+            name
+            for name, question in self.questions.items()
+            if question["type"] == "place" and question["topic"] == first_topic
+        }
+        self.home_fields = homes
+        self.home_places: dict = {}
+        for policy in self.policies.values():
+            for group in policy.groups:
+                for criterion in group.criteria:
+                    for constraint in criterion.constraints:
+                        if constraint.concept in homes:
+                            for code in group.applicants:
+                                uses = self.home_places.setdefault(code, {})
+                                uses[constraint.concept] = uses.get(constraint.concept, 0) + 1
+        # Policies by the place their handbook covers (none: everywhere).
+        self.by_place: dict = {}
+        for code, policies in self.by_applicant.items():
+            for policy in policies:
+                for place in policy.places or {""}:
+                    self.by_place.setdefault((code, place), []).append(policy)
 
     def applicant(self, name):
         return self.applicants.get(clean(name))
@@ -315,6 +344,7 @@ def _constraint(row):
         qualifier=row.get("qualifier"),
         level=row.get("level"),
         level_label=row.get("levelLabel"),
+        required_recognitions=tuple(row.get("requiredRecognitions", "").split()),
     )
 
 
@@ -539,6 +569,8 @@ def check(constraint, profile, rules):
     given = profile.values.get(constraint.concept)
     label = constraint.label
     result = {"constraint": constraint.iri, "concept": constraint.concept, "label": label}
+    if constraint.required_recognitions:
+        return dict(result, **_recognition_check(constraint, profile, rules))
     if given is None:
         return dict(result, status=UNKNOWN, reason=f"{label}：画像未提供（{constraint.concept}）")
     if isinstance(given, Unusable):
@@ -591,6 +623,20 @@ def check(constraint, profile, rules):
     ):
         result.update(near)
     return dict(result, status=status, reason=reason)
+
+
+def _recognition_check(constraint, profile, rules):
+    """A constraint on the recognitions held: any one of those it names."""
+    names = "或".join(rules.recognition_labels.get(iri, iri) for iri in constraint.required_recognitions)
+    if RECOGNITIONS_KEY not in profile.accepted:
+        return {"status": UNKNOWN, "reason": f"须已获得{names}：尚未回答"}
+    held = [iri for iri in constraint.required_recognitions if iri in profile.recognitions]
+    if held:
+        return {
+            "status": MET,
+            "reason": f"已获得{'、'.join(rules.recognition_labels.get(iri, iri) for iri in held)}",
+        }
+    return {"status": UNMET, "reason": f"须已获得{names}：未获得"}
 
 
 def _near_miss(constraint, raw, counted, rules):
@@ -663,6 +709,10 @@ def evaluate_criterion(criterion, profile, rules):
         "text": criterion.text,
         "pages": criterion.pages,
     }
+    if criterion.judgement:  # the handbook leaves it to the assessors: no answer settles it
+        return dict(
+            base, status=UNKNOWN, checks=[], note=f"{JUDGEMENT}（{criterion.judgement}）：{criterion.text}"
+        )
     if not criterion.constraints:
         return dict(base, status=UNKNOWN, checks=[], note=f"{JUDGEMENT}：条款没有可计算的约束")
     checks = {constraint.iri: check(constraint, profile, rules) for constraint in criterion.constraints}
@@ -748,13 +798,17 @@ def _evaluate_benefit_as(benefit, policy, applicant, profile, rules, results):
                 routes.append({"recognition": iri, "label": label, "held": True, "status": MET, "groups": []})
                 continue
             groups = _groups_for(policy, applicant, {iri})
-            recognitions[iri] = all_of([results[group.iri]["status"] for group in groups] + [UNKNOWN])
+            apply = all_of([results[group.iri]["status"] for group in groups])
+            # Said not to be held: not eligible now; else winning it is still open (unknown).
+            answered = RECOGNITIONS_KEY in profile.accepted
+            recognitions[iri] = UNMET if answered else all_of([apply, UNKNOWN])
             routes.append(
                 {
                     "recognition": iri,
                     "label": label,
                     "held": False,
                     "status": recognitions[iri],
+                    "apply": apply if groups else None,
                     "groups": [_group_condition(group, results) for group in groups],
                 }
             )
@@ -762,6 +816,8 @@ def _evaluate_benefit_as(benefit, policy, applicant, profile, rules, results):
         names = "或".join(route["label"] for route in routes)
         if status == MET:
             reason = f"已获得{'、'.join(route['label'] for route in routes if route['held'])}"
+        elif status == UNMET and RECOGNITIONS_KEY in profile.accepted:
+            reason = f"须已获得{names}（未获得）"
         elif status == UNMET:
             reason = f"须获得{names}，而其申报条件不满足"
         else:
@@ -936,6 +992,9 @@ def _leaves(node, results, status, answered=True):
         for route in node["routes"]:
             if route["status"] != status:
                 continue
+            if status == UNMET and not route["held"] and answered:
+                yield {"kind": "recognition", "reason": _not_held(route)}
+                continue
             if status == UNKNOWN:
                 # Not held (or not yet asked): the benefit waits on winning it, a selection;
                 # once the applicant has said what it holds, the conditions for applying decide
@@ -955,8 +1014,23 @@ def _leaves(node, results, status, answered=True):
         yield {"kind": "judgement", "reason": node["reason"]}
 
 
+def _not_held(route):
+    """Why a recognition not held fails, and the way there: its application conditions."""
+    way = {
+        MET: "；其申报条件均已满足，可以申报，是否获评由评审决定",
+        UNMET: "；其申报条件目前不满足",
+        UNKNOWN: "；申报条件见政策原文",
+        None: "",
+    }[route.get("apply")]
+    return f"须已获得{route['label']}（未获得；获得后可申报{way}）"
+
+
 def _group_leaves(group, status):
     if group["status"] != status:
+        return
+    if status == UNMET and group["combination"] == "any":  # none of its alternatives: the group fails
+        where = {"clause": group["clause"], "pages": group["pages"], "text": group["text"]}
+        yield dict(where, kind="group", reason=f"{group['label']}（符合其一即可）：均不满足")
         return
     for criterion in group["criteria"]:
         if criterion["status"] != status:
@@ -970,13 +1044,13 @@ def _group_leaves(group, status):
                 yield dict(item, kind="check", **where)
 
 
-def _time_cure(condition, results):
+def _time_cure(condition, results, answered=False):
     """Years of waiting after which an unmet condition would be met, or None when waiting
     does not help: every unmet part must be cured by time (all), or one of them (any)."""
     kind = condition.get("kind")
     if kind == "group":
         return _group_cure(results[condition["group"]])
-    if kind == "recognition":
+    if kind == "recognition" and not answered:
         waits = [
             max(cures)
             for route in condition["routes"]
@@ -985,7 +1059,7 @@ def _time_cure(condition, results):
             and None not in (cures := [_group_cure(results[group["group"]]) for group in route["groups"]])
         ]
         return min(waits) if waits else None
-    return None
+    return None  # a recognition said not to be held is not a matter of time
 
 
 def _group_cure(group):
@@ -1016,28 +1090,24 @@ def _outcome(benefit, results, profile, rules, year):
         return {"outcome": ELIGIBLE}
     if status == "not-eligible":
         unmet = [condition for condition in benefit["conditions"] if condition["status"] == UNMET]
+        answered = RECOGNITIONS_KEY in profile.accepted
         failing = next(
-            (leaf for condition in unmet for leaf in _leaves(condition, results, UNMET)),
+            (leaf for condition in unmet for leaf in _leaves(condition, results, UNMET, answered)),
             {"reason": unmet[0].get("reason") or unmet[0].get("label")} if unmet else None,
         )
-        waits = [_time_cure(condition, results) for condition in unmet]
         failing = _failing(failing, benefit)
-        if unmet and None not in waits:
-            wait = max(waits)
-            near = [
-                leaf["near"]
-                for condition in unmet
-                for leaf in _leaves(condition, results, UNMET)
-                if leaf.get("near")
-            ]
-            text = "；".join(dict.fromkeys(near)) or failing["reason"]
-            return {
-                "outcome": COULD,
-                "failing": failing,
-                "wait": wait,
-                "near": f"{text}：预计 {year + wait} 年起可申报",
-            }
-        return {"outcome": NOT, "failing": failing}
+        cures = [_cure(condition, results, profile) for condition in unmet]
+        if not unmet or None in cures:
+            return {"outcome": NOT, "failing": failing}
+        fields = list(dict.fromkeys(name for cure in cures for name in cure.get("fields", ())))
+        if fields:  # could be, if the application conditions of a recognition hold: ask them
+            return {"outcome": OPEN, "settled_by": fields, "levels": {}, "judgements": [], "failing": failing}
+        wait = max(cure["wait"] for cure in cures)
+        near = "；".join(dict.fromkeys(text for cure in cures for text in cure["texts"])) or failing["reason"]
+        if wait:
+            near += f"：预计 {year + wait} 年起可申报"
+        return {"outcome": COULD, "failing": failing, "wait": wait, "near": near}
+
     settled_by, judgements = [], []
     levels: dict[str, set] = {}
     for condition in benefit["conditions"]:
@@ -1053,6 +1123,59 @@ def _outcome(benefit, results, profile, rules, year):
     if settled_by:
         return {"outcome": OPEN, "settled_by": settled_by, "levels": levels, "judgements": judgements}
     return {"outcome": REVIEW, "judgements": list({item["reason"]: item for item in judgements}.values())}
+
+
+def _cure(condition, results, profile):
+    """What would turn an unmet condition met, short of changing the applicant: {"wait": years,
+    "texts": [...]} (time, or winning a recognition whose application conditions hold or will
+    hold), {"fields": [...]} (the application conditions of a recognition not yet known: the
+    questions that settle it), or None (nothing will)."""
+    kind = condition.get("kind")
+    if kind == "group":
+        group = results[condition["group"]]
+        wait = _group_cure(group)
+        return None if wait is None else {"wait": wait, "texts": _near_texts([group])}
+    if kind != "recognition":
+        return None
+    found: list[dict[str, Any]] = []
+    for route in condition["routes"]:
+        if route["held"] or route["status"] != UNMET:
+            continue
+        groups = [results[group["group"]] for group in route["groups"]]
+        win = f"获得{route['label']}后可申报"
+        apply = route.get("apply")
+        if apply is None:
+            found.append({"wait": 0, "texts": [win]})
+        elif apply == MET:
+            found.append(
+                {"wait": 0, "texts": [f"{win}（{route['label']}的申报条件均已满足，评选由评审决定）"]}
+            )
+        elif apply == UNMET:
+            waits = [_group_cure(group) for group in groups]
+            if None not in waits:
+                found.append({"wait": max(waits), "texts": [win, *_near_texts(groups)]})
+        else:
+            fields = [
+                name
+                for group in groups
+                for leaf in _group_leaves(group, UNKNOWN)
+                if (name := _open_field(leaf, profile))
+            ]
+            found.append(
+                {"fields": fields}
+                if fields
+                else {"wait": 0, "texts": [f"{win}（申报条件中有须评审判断的条款）"]}
+            )
+    ready = [cure for cure in found if "wait" in cure]
+    if ready:
+        return min(ready, key=lambda cure: cure["wait"])
+    if found:
+        return {"fields": [name for cure in found for name in cure["fields"]]}
+    return None
+
+
+def _near_texts(groups):
+    return [leaf["near"] for group in groups for leaf in _group_leaves(group, UNMET) if leaf.get("near")]
 
 
 def _failing(leaf, benefit):
@@ -1071,6 +1194,8 @@ def _open_field(leaf, profile):
     if leaf["kind"] == "applicant":
         return APPLICANT_KEY if profile.applicant is None else None
     if leaf["kind"] == "recognition":
+        return RECOGNITIONS_KEY if RECOGNITIONS_KEY not in profile.accepted else None
+    if leaf["kind"] == "check" and leaf["concept"] == RECOGNITIONS_KEY:
         return RECOGNITIONS_KEY if RECOGNITIONS_KEY not in profile.accepted else None
     if leaf["kind"] == "check" and leaf["concept"] not in profile.values:
         return leaf["concept"]
@@ -1132,17 +1257,24 @@ def evaluate(
     page: int = 1,
     per_page: int | None = None,
     year: int | None = None,
+    guided: bool = False,
 ) -> dict[str, Any]:
     """The eligibility of a profile (JSON data) for every policy that can apply to it (its
     applicant type: all when not given), each benefit with its outcome and amount; the
     questions still open (`asked`: fields already put to the applicant, answered or not);
-    policies paged (`per_page` None: all)."""
+    policies paged (`per_page` None: all). `guided` (the questionnaire): where the applicant is
+    is asked before anything is evaluated."""
     known = eligibility(store, cfg)
     profile = read_profile(profile_data, known)
     year = year or date.today().year
-    candidates = (
-        known.by_applicant.get(profile.applicant, []) if profile.applicant else list(known.policies.values())
-    )
+    done = set(asked) | set(profile.accepted) | set(profile.ignored)
+    uses = known.home_places.get(profile.applicant, {})
+    homes = sorted(uses, key=lambda name: (-uses[name], known.questions[name]["order"], name))
+    if guided and homes and not done & set(homes):
+        # Where it is registered (lives, works) first: it decides which handbooks apply, and
+        # nothing is evaluated before it is known.
+        return _ask_first(profile, known, homes)
+    candidates = _candidates(known, profile)
     results = {
         group.iri: evaluate_group(group, profile, known) for policy in candidates for group in policy.groups
     }
@@ -1195,7 +1327,6 @@ def evaluate(
         sum((Decimal(str(policy["money"]["possible"])) for policy in policies), Decimal(0)),
     )
     shown_policies = policies if per_page is None else policies[(page - 1) * per_page : page * per_page]
-    done = set(asked) | set(profile.accepted) | set(profile.ignored)
     return {
         "ok": True,
         "profile": profile.accepted,
@@ -1208,6 +1339,56 @@ def evaluate(
         "paging": {"page": page, "per_page": per_page, "policies": len(policies)},
         "policies": shown_policies,
         "next_questions": next_questions(weights, done, known, profile),
+    }
+
+
+def _candidates(rules, profile):
+    """The policies that can apply to the profile: those with a benefit for its applicant type
+    (all when it is not given) whose handbook covers where it is (registered, lives, works):
+    the place lies within the handbook's place, or the other way round (山东省 given, a 临沂市
+    handbook: it may apply). A handbook that names no place applies everywhere."""
+    if not profile.applicant:
+        return list(rules.policies.values())
+    policies = rules.by_applicant.get(profile.applicant, [])
+    homes = [
+        value
+        for name, value in profile.values.items()
+        if name in rules.home_fields and isinstance(value, Place)
+    ]
+    if not homes:
+        return policies
+    kept: set[str] = set()
+    for (code, place), found in rules.by_place.items():
+        if code == profile.applicant and (not place or any(_covers(home, place, rules) for home in homes)):
+            kept.update(policy.iri for policy in found)
+    return [policy for policy in policies if policy.iri in kept]
+
+
+def _covers(home, place, rules):
+    other = rules.places.get(place)
+    return place in home.within or (other is not None and home.iri in other.within)
+
+
+def _ask_first(profile, rules, homes):
+    """The answer before anything is evaluated: the one question where the applicant is (the
+    place its kind of applicant's conditions ask about most)."""
+    policies = rules.by_applicant.get(profile.applicant, [])
+    count = sum(
+        1 for policy in policies for benefit in policy.benefits if profile.applicant in benefit.applicants
+    )
+    zero = _money(Decimal(0), Decimal(0))
+    return {
+        "ok": True,
+        "profile": profile.accepted,
+        "applicant": profile.applicant,
+        "ignored": profile.ignored,
+        "warnings": profile.warnings,
+        "counts": {verdict: 0 for verdict in VERDICT.values()},
+        "outcomes": {outcome: 0 for outcome in OUTCOME_RANK},
+        "total": zero,
+        "paging": {"page": 1, "per_page": None, "policies": 0},
+        "policies": [],
+        "next_questions": [dict(rules.questions[homes[0]], decides=count)],
     }
 
 
@@ -1248,8 +1429,7 @@ def _alone_bases(benefits):
 STEP_SIZE = 3
 CHECKLIST = "checklist"
 COUNTS = "counts"
-EVENTS = "events-table"
-NUMBERS = "numbers"
+TABLE = "table"
 
 
 def next_questions(weights, done, rules, profile):
@@ -1283,7 +1463,8 @@ def next_questions(weights, done, rules, profile):
         if rules.questions[name]["type"] == "place" and rules.questions[name]["topic"] == first_topic
     ]
     if places:  # where it is registered (lives, works) first, on its own
-        return [_asked(rules.questions[name], weights[name]) for name in places[:STEP_SIZE]]
+        asked = [_asked(rules.questions[name], weights[name]) for name in places[:STEP_SIZE]]
+        return [_table(first_topic, asked)] if len(asked) > 1 else asked
     topic = rules.questions[ordered[0]]["topic"]
     in_topic = [name for name in ordered if rules.questions[name]["topic"] == topic]
     flags = sorted(
@@ -1291,18 +1472,16 @@ def next_questions(weights, done, rules, profile):
         key=lambda name: (rules.questions[name]["order"], name),
     )
     tables = [name for name in in_topic if rules.questions[name]["type"] == "by-level"]
-    events = [name for name in in_topic if rules.questions[name]["type"] == "events"]
-    others = [
-        name for name in in_topic if rules.questions[name]["type"] not in ("boolean", "by-level", "events")
+    facts = [name for name in in_topic if rules.questions[name]["type"] in ("place", "decimal", "events")]
+    step = [
+        _asked(rules.questions[name], weights[name])
+        for name in in_topic
+        if rules.questions[name]["type"] not in ("place", "decimal", "events", "boolean", "by-level")
     ]
-    numbers = [name for name in others if rules.questions[name]["type"] == "decimal"]
-    if len(numbers) > 1:  # the numbers of a topic as one table
-        others = [name for name in others if name not in numbers]
-    step = [_asked(rules.questions[name], weights[name]) for name in others[:STEP_SIZE]]
-    if len(numbers) > 1:
-        step.append(_numbers_table(topic, [_asked(rules.questions[name], weights[name]) for name in numbers]))
-    if events:
-        step.append(_events_table(topic, [_asked(rules.questions[name], weights[name]) for name in events]))
+    if len(facts) > 1:  # the places, numbers and dates of a topic as one table
+        step.append(_table(topic, [_asked(rules.questions[name], weights[name]) for name in facts]))
+    elif facts:
+        step.append(_asked(rules.questions[facts[0]], weights[facts[0]]))
     if tables:
         step.append(_counts_table(topic, [_asked(rules.questions[name], weights[name]) for name in tables]))
     if flags:
@@ -1310,28 +1489,14 @@ def next_questions(weights, done, rules, profile):
     return step
 
 
-def _numbers_table(topic, rows):
-    """Numbers of a topic (years, counts, amounts) as one question, a box each."""
+def _table(topic, rows):
+    """The places, numbers and dates (the latest accident, blemish…) of a topic as one
+    question: a row each, a list to choose from or a box for a number."""
     return {
-        "field": NUMBERS,
-        "label": "请填写以下数字：",
+        "field": TABLE,
+        "label": "请填写以下情况：",
         "help": "不清楚的可以不填。",
-        "type": NUMBERS,
-        "topic": topic,
-        "fields": [row["field"] for row in rows],
-        "rows": rows,
-        "decides": sum(row["decides"] for row in rows),
-    }
-
-
-def _events_table(topic, rows):
-    """Events of a topic (accidents, violations, blemishes…) as one question: when the latest
-    of each happened (or never)."""
-    return {
-        "field": EVENTS,
-        "label": "以下情况最近一次发生在什么时候？",
-        "help": "没有发生过的选“没有发生过”。",
-        "type": EVENTS,
+        "type": TABLE,
         "topic": topic,
         "fields": [row["field"] for row in rows],
         "rows": rows,

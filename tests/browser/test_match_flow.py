@@ -85,16 +85,11 @@ def fill(page, question, facts):
         for choice in question["choices"]:
             if facts.get(choice["value"]) is True:
                 step.get_by_role("checkbox", name=choice["label"], exact=True).check()
-    elif kind == "numbers":
+    elif kind == "table":
         for row in question["rows"]:
             if row["field"] in facts:
-                step.get_by_label(row["label"], exact=True).fill(str(facts[row["field"]]))
-    elif kind == "events-table":
-        for row in question["rows"]:
-            if row["field"] in facts:
-                events = facts[row["field"]]
-                value = "none" if not events else str(min(event["years_ago"] for event in events))
-                step.get_by_label(row["label"], exact=True).select_option(value)
+                control = step.get_by_label(row["label"], exact=True)
+                set_value(control, row, facts[row["field"]])
     elif kind == "counts":
         for row in question["rows"]:
             group = step.locator("fieldset.counts", has=page.get_by_text(row["label"], exact=True))
@@ -102,11 +97,16 @@ def fill(page, question, facts):
                 label = next(choice["label"] for choice in row["choices"] if choice["value"] == level)
                 group.get_by_label(label, exact=True).fill(str(count))
     elif question["field"] in facts:
-        control = step.get_by_label(question["label"], exact=True)
-        if kind == "place":
-            control.select_option(label=facts[question["field"]])
-        else:
-            control.fill(str(facts[question["field"]]))
+        set_value(step.get_by_label(question["label"], exact=True), question, facts[question["field"]])
+
+
+def set_value(control, question, value):
+    if question["type"] == "place":
+        control.select_option(label=value)
+    elif question["type"] == "events":
+        control.select_option("none" if not value else str(min(event["years_ago"] for event in value)))
+    else:
+        control.fill(str(value))
 
 
 def walk(page, site, facts, check_axe=None):

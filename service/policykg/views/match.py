@@ -58,7 +58,7 @@ def questions():
     if not answers:
         return respond(fmt, {"ok": True, "questions": match.questions(store, cfg)})
     profile, asked = match.profile_from_answers(answers, store, cfg)
-    result = match.evaluate(profile, store, cfg, asked=asked, per_page=0)
+    result = match.evaluate(profile, store, cfg, asked=asked, per_page=0, guided=True)
     return respond(
         fmt,
         {
@@ -96,7 +96,7 @@ def _questionnaire(args, store, cfg):
     answers = _answers(args)
     page = _page_number(args.get("page", "1"))
     profile, asked = match.profile_from_answers(answers, store, cfg)
-    result = match.evaluate(profile, store, cfg, asked=asked, page=page, per_page=PER_PAGE)
+    result = match.evaluate(profile, store, cfg, asked=asked, page=page, per_page=PER_PAGE, guided=True)
     steps = result["next_questions"]
     fields = {name for question in steps for name in question.get("fields", [question["field"]])}
     carried = [
@@ -115,7 +115,7 @@ def _questionnaire(args, store, cfg):
         if name in known
     ]
     context = {
-        "result": result if profile else None,
+        "result": result if profile and result["paging"]["policies"] else None,
         "labels": {name: question["label"] for name, question in known.items()},
         "questions": steps,
         "answered": answered,
