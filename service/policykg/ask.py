@@ -1310,6 +1310,9 @@ STATED_YEARS = {
     "quality-work-years": re.compile(r"从事质量|质量工作|质量管理工作"),
     "continuous-production-years": re.compile(r"连续.{0,4}生产|正常生产"),
 }
+# A yes/no question of whether one may (能…吗), and words asking how much.
+WHETHER = re.compile(r"(能|可以|可不可以|能不能)[^，。？?]*吗[？?]?$")
+HOW_MUCH = re.compile(r"多少|几|how much")
 REQUIRES = re.compile(r"要求|需要|规定|门槛|require")
 ASKS_WHAT = re.compile(r"能|可以|可|什么|哪些|哪个|够|符合|满足|申请|申报|报|which|what|can|eligible|qualify")
 
@@ -1449,9 +1452,10 @@ def _select_tiers(found, text):
             for index, row in enumerate(tiered)
             if row.get("amountLabel")
         ]
-        best = max(scored, default=(0, None))
-        if best[0] >= TIER_CUTOFF and [score for score, _ in scored].count(best[0]) == 1:
-            named = [tiered[best[1]]]
+        if scored:
+            score, index = max(scored)
+            if score >= TIER_CUTOFF and [other for other, _ in scored].count(score) == 1:
+                named = [tiered[index]]
     if named:
         longest = max(len(row["amountLabel"]) for row in named)
         return [row for row in named if len(row["amountLabel"]) == longest], True
@@ -1540,7 +1544,8 @@ def answer_amount(store, cfg, things, text):
 
 
 def answer_conditions(store, cfg, things, text):
-    rows, sparql, clauses, groups = [], [], [], {}
+    rows, sparql, clauses = [], [], []
+    groups: dict = {}
     for mention in things:
         found, ran = _run(store, cfg, "conditions", {"focus": mention.entity.thing})
         sparql.append(ran)
@@ -1971,6 +1976,8 @@ def answer(
         quality = 1.0
     elif things and kind in ANSWERERS:
         result = ANSWERERS[kind](store, cfg, things, text)
+        if result is not None and kind == "amount" and WHETHER.search(text) and not HOW_MUCH.search(text):
+            result.confidence *= 0.6  # 我们是被许可人，能补贴吗: whether it applies, not how much
     elif things and kind in ("url", "apply", "about"):
         result = answer_about(store, cfg, things, text, kind)
     elif things and kind == "fact":
