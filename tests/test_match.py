@@ -98,9 +98,11 @@ def test_hand_worked_governor_award_fails_on_the_accident(check):
     assert check_of(accidents, "major-accidents")["status"] == "unmet"
     assert "近 3 年内 1" in check_of(accidents, "major-accidents")["reason"]
     assert find(result, "group", "quality-awards-3")["status"] == "unmet"
-    # So the 200 万元 that follows from the award is out of reach.
+    # So the 200 万元 that follows from the award is out of reach now — until the accident
+    # leaves the 3-year window: 差一点, in 2 years, with what it pays once the award is won.
     reward = find(result, "benefit", "quality-awards-2b")
-    assert reward["status"] == "not-eligible" and reward["amount"] is None
+    assert reward["status"] == "not-eligible" and reward["outcome"] == "could" and reward["wait"] == 2
+    assert reward["amount"]["most"] == 2000000
     assert condition(reward, "recognition")["status"] == "unmet"
 
 

@@ -1288,6 +1288,8 @@ def evaluate(
                 continue  # for another kind of applicant: not part of this applicant's answer
             benefit = evaluate_benefit(item, policy, profile, known, results)
             benefit.update(_outcome(benefit, results, profile, known, year))
+            if benefit["outcome"] == COULD and benefit["amount"] is None:  # what it pays once won
+                benefit["amount"] = money(item, profile, known, dict.fromkeys(item.recognitions, MET))
             bases = {amount.base for amount in item.amounts if amount.base}
             if len(bases) == 1:
                 benefit["base_key"] = policy.iri + " " + bases.pop()
