@@ -4,12 +4,14 @@
     python bench/pages.py measure FOLDER [--requests 20]
 
 `prepare` writes what `policykg build` writes for the service to read (store, full-text index,
-manifest) from bench/synthetic.py's N-Triples, without SHACL and checks (what `bench/scale.py`
-measures). `measure` opens the service on FOLDER with the answer cache off and times each route
-through Flask's test client: median and p95 in ms, and the status codes seen.
+manifest, and each handbook's `handbooks/<stem>.nt` listed in the manifest's `handbooks`) from
+bench/synthetic.py's N-Triples, without SHACL and checks (what `bench/scale.py` measures). `measure` opens the service on FOLDER with the answer cache off and times each route
+through Flask's test client (`Accept: text/html`, as a browser asks; the dumps and `.ttl`
+addresses answer in their own format): median and p95 in ms, and the status codes seen.
 """
 
 import argparse
+import hashlib
 import json
 import statistics
 import sys
@@ -33,6 +35,15 @@ ROUTES = (
     ("api search", "/api/policies?q=专利"),
     ("policy page", "/doc/policy/ip-insurance"),
     ("hotlines", "/hotlines"),
+    # Many handbooks: a copy in the middle of the data (copy k's IRIs end in -c<k>).
+    ("list by handbook", "/policies?handbook=linyi-amr-2023-c{mid}"),
+    ("list by year + search", "/policies?year=2023&q=专利"),
+    ("policy page, a copy", "/doc/policy/ip-insurance-c{mid}"),
+    ("body page", "/doc/organisation/linyi-amr-c{mid}"),
+    ("document page", "/doc/document/lin-zheng-zi-2020-113-c{mid}"),
+    ("handbook page", "/doc/handbook/linyi-amr-2023-c{mid}"),
+    ("handbook dump", "/dumps/handbook/handbook-c{mid}.nt"),
+    ("VoID (Turtle)", "/.well-known/void.ttl"),
 )
 
 
@@ -45,9 +56,39 @@ def prepare(folder, copies):
     inference.saturate(store, inference.load(inference.folder(config.ROOT)))
     counts = fulltext.build_index(store, folder / "fulltext", config.ROOT, config.DEFAULTS["BASE_IRI"])
     store.flush()
-    manifest = {"data_version": f"synthetic-{copies}", "base_iri": config.DEFAULTS["BASE_IRI"], "counts": {}}
+    manifest = {
+        "data_version": f"synthetic-{copies}",
+        "base_iri": config.DEFAULTS["BASE_IRI"],
+        "counts": {},
+        "handbooks": handbook_files(folder, copies),
+    }
     (folder / "manifest.json").write_text(json.dumps(manifest), "utf-8")
     print(size, counts, f"{time.perf_counter() - started:.0f} s")
+
+
+def handbook_files(folder, copies):
+    """Each copy's triples as `handbooks/<stem>.nt` (sorted), listed as the build lists them."""
+    data = synthetic._ntriples(sorted(config.ROOT.glob("data/*.ttl")))
+    (folder / "handbooks").mkdir(exist_ok=True)
+    listed = []
+    for k in range(copies):
+        text = data if k == 0 else synthetic._renamed(data, k)
+        lines = sorted(set(text.splitlines(keepends=True)))
+        body = "".join(lines).encode("utf-8")
+        stem = "handbook" if k == 0 else f"handbook-c{k}"
+        (folder / "handbooks" / f"{stem}.nt").write_bytes(body)
+        iri = next(line.split(" ", 1)[0][1:-1] for line in lines if line.endswith("/def/Handbook> .\n"))
+        listed.append(
+            {
+                "stem": stem,
+                "file": f"data/{stem}.ttl",
+                "graph": f"{config.DEFAULTS['BASE_IRI']}graph/handbook/{stem}",
+                "iri": iri,
+                "triples": len(lines),
+                "sha256": hashlib.sha256(body).hexdigest(),
+            }
+        )
+    return listed
 
 
 def measure(folder, requests):
@@ -55,12 +96,14 @@ def measure(folder, requests):
 
     app = create_app({"BUILD_DIR": str(folder), "CACHE_SIZE": 0, "FOLLOW_SECONDS": 0})
     client = app.test_client()
+    copies = len(json.loads((folder / "manifest.json").read_text("utf-8")).get("handbooks") or [1])
     print("| route | median ms | p95 ms | statuses |\n|---|---|---|---|")
     for name, path in ROUTES:
+        path = path.format(mid=copies // 2)
         times, statuses = [], set()
         for _ in range(requests):
             started = time.perf_counter()
-            response = client.get(path)
+            response = client.get(path, headers={"Accept": "text/html"})  # pages as a browser asks
             times.append((time.perf_counter() - started) * 1000)
             statuses.add(response.status_code)
         times.sort()

@@ -47,6 +47,24 @@ def built_cfg(tmp_path_factory):
     return cfg
 
 
+SECOND_HANDBOOK = ROOT / "tests/fixtures/handbooks/fixture-example-2024.ttl"
+
+
+@pytest.fixture(scope="session")
+def two_handbooks(tmp_path_factory):
+    """Settings of a copy of the real project with a second handbook added as one more file under
+    data/ (tests/fixtures/handbooks/fixture-example-2024.ttl), built; no code knows of it."""
+    from policykg import build
+
+    root = tmp_path_factory.mktemp("two-handbooks") / "project"
+    for folder in ("ontology", "data", "queries"):
+        shutil.copytree(ROOT / folder, root / folder)
+    shutil.copy(SECOND_HANDBOOK, root / "data" / SECOND_HANDBOOK.name)
+    cfg = config.settings({"ROOT": str(root), "BUILD_DIR": str(root.parent / "build")})
+    build.build(cfg)
+    return cfg
+
+
 @pytest.fixture(scope="session")
 def oxigraph_server(built_cfg, tmp_path_factory):
     """A real `oxigraph serve` on 127.0.0.1 loaded with the build; yields its base URL."""

@@ -7,7 +7,8 @@ that the year filter has two values to tell apart, it is dated 2024-02 instead o
 Nothing in data/ changes.
 
 The build writes each handbook's asserted triples to `handbooks/<stem>.nt` and lists them in the
-manifest's `handbooks`; where the build at hand does not yet, `write_handbook_files` writes them
+manifest's `handbooks` (stem, file: the data file, graph, iri, triples and sha256 of the
+`.nt`); where the build at hand does not yet, `write_handbook_files` writes them
 the same way (sorted N-Triples of the file's triples, sha256 and line count in the manifest).
 """
 
@@ -87,7 +88,7 @@ def write_handbook_files(cfg):
         listed.append(
             {
                 "stem": path.stem,
-                "file": name,
+                "file": f"data/{path.stem}.ttl",
                 "graph": f"{cfg['BASE_IRI']}graph/handbook/{path.stem}",
                 "iri": handbook_iri(lines),
                 "triples": len(lines),

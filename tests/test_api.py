@@ -172,7 +172,7 @@ def test_all_policies(client):
     "query, expected",
     [
         ("?q=专利", {"ip-support", "patent-award", "ip-insurance", "quality-yizhan"}),
-        ("?q=PATENT", {"patent-award"}),
+        ("?q=PATENT", {"patent-award", "ip-support"}),  # §4 concerns the “Linyi high-value patent project”
         ("?q=首席质量官", {"chief-quality-officer"}),
         ("?q=没有这个词", set()),
         ('?q=" ) } UNION { ?policy ?p ?o } #', set()),  # a term is a value, never query text
@@ -366,7 +366,11 @@ def test_policy_amounts_in_words(client):
         "实际交易额的 50%，每件最高 10 万元",
         "贷款本金的 10%",
     } <= texts
-    assert support["conditions"] == []
+    # §4 has no 【创建条件】; its conditions are the benefits' own triggers, each quoting its clause.
+    groups = {g["label"]: g for section in support["conditions"] for g in section["groups"]}
+    abroad = groups["国外授权发明专利资助的惠企情形"]
+    assert abroad["clause"] == "（一）"
+    assert [c["sourceText"] for c in abroad["criteria"]] == ["对国外授权发明专利"]
     assert [h["label"] for h in support["hotlines"]] == ["0539-5977836", "0539-5977838"]
 
 

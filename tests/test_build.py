@@ -84,14 +84,27 @@ def test_good_build_writes_the_artifact(cfg, project):
     assert sorted(path.name for path in build_dir.iterdir()) == [
         "asserted.nt",
         "fulltext",
+        "handbooks",
         "inferred.nt",
         "manifest.json",
+        "ontology.nt",
+        "precomputed",
         "store",
     ]
+    assert sorted(path.name for path in (build_dir / "handbooks").iterdir()) == ["data.nt"]
     assert artifact.manifest(cfg) == manifest
     assert not build.is_stale(cfg)
 
-    assert set(manifest) == {"data_version", "built_at", "base_iri", "inputs", "counts", "files", "seconds"}
+    assert set(manifest) == {
+        "data_version",
+        "built_at",
+        "base_iri",
+        "inputs",
+        "counts",
+        "files",
+        "handbooks",
+        "seconds",
+    }
     assert re.fullmatch(r"[0-9a-f]{16}", manifest["data_version"])
     assert datetime.fromisoformat(manifest["built_at"]).utcoffset().total_seconds() == 0
     assert manifest["base_iri"] == CANONICAL
@@ -109,11 +122,25 @@ def test_good_build_writes_the_artifact(cfg, project):
         "service/policykg/inference.py": hashlib.sha256(Path(inference.__file__).read_bytes()).hexdigest(),
         "service/policykg/build.py": hashlib.sha256(Path(build.__file__).read_bytes()).hexdigest(),
     }
-    assert set(manifest["seconds"]) == {"parse", "reason", "shacl", "checks", "write"}
+    assert set(manifest["seconds"]) == {"ontology", "handbooks", "write", "store", "fulltext", "precompute"}
     assert all(seconds >= 0 for seconds in manifest["seconds"].values())
 
     asserted, inferred = read_lines(cfg, "asserted.nt"), read_lines(cfg, "inferred.nt")
-    assert asserted == sorted(asserted) and inferred == sorted(inferred)
+    ontology, data = read_lines(cfg, "ontology.nt"), read_lines(cfg, "handbooks/data.nt")
+    # asserted.nt is the ontology, then each handbook in stem order; each part sorted
+    assert asserted == ontology + data
+    assert ontology == sorted(ontology) and data == sorted(data) and inferred == sorted(inferred)
+    data_record = _record(build_dir / "handbooks/data.nt")
+    assert manifest["handbooks"] == [
+        {
+            "stem": "data",
+            "file": "data/data.ttl",
+            "graph": iri("graph/handbook/data"),
+            "iri": None,
+            "triples": data_record["triples"],
+            "sha256": data_record["sha256"],
+        }
+    ]
     counts = manifest["counts"]
     assert counts == {
         "asserted": len(asserted),
@@ -121,16 +148,18 @@ def test_good_build_writes_the_artifact(cfg, project):
         "total": len(asserted) + len(inferred),
         "policies": 1,
     }
-    for name in ("asserted.nt", "inferred.nt"):
-        written = (build_dir / name).read_bytes()
-        assert manifest["files"][name] == {
-            "sha256": hashlib.sha256(written).hexdigest(),
-            "triples": len(written.splitlines()),
-        }
+    assert manifest["files"] == {
+        name: _record(build_dir / name) for name in ("asserted.nt", "inferred.nt", "ontology.nt")
+    }
     assert line(ASSERTED) in asserted
     for triple in (SUBCLASS, INVERSE, TRANSITIVE):
         assert line(triple) in inferred
         assert line(triple) not in asserted
+
+
+def _record(path):
+    written = path.read_bytes()
+    return {"sha256": hashlib.sha256(written).hexdigest(), "triples": len(written.splitlines())}
 
 
 def test_store_holds_closure_and_both_parts(cfg):
@@ -215,10 +244,10 @@ def test_syntax_error_names_file_and_line_and_keeps_previous_artifact(cfg, proje
     build.build(cfg)
     before = snapshot(Path(cfg["BUILD_DIR"]))
     add_fault(project, "syntax-error.ttl", "data")
-    with pytest.raises(BuildError, match=r"^data/syntax-error\.ttl line 6: newline found in string literal$"):
+    with pytest.raises(BuildError, match=r"^data/syntax-error\.ttl line 6: Unexpected end of file$"):
         build.build(cfg)
     assert snapshot(Path(cfg["BUILD_DIR"])) == before
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["build", "project"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["build", "build.cache", "project"]
 
 
 def test_shacl_violation_names_focus_node_and_keeps_previous_artifact(cfg, project):
@@ -272,7 +301,7 @@ def test_failed_write_keeps_previous_artifact(cfg, monkeypatch, tmp_path):
     with pytest.raises(OSError, match="disk full"):
         build.build(cfg, force=True)
     assert snapshot(Path(cfg["BUILD_DIR"])) == before
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["build", "project"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["build", "build.cache", "project"]
 
 
 def test_other_base_iri_rewrites_iris(cfg):
@@ -485,15 +514,126 @@ def test_progress_reports_each_stage_and_file_in_order(cfg):
     build.build(cfg, progress=build.Progress(stream))
     lines = stream.getvalue().splitlines()
     assert all(re.match(r"\[ *\d+\.\d s\] ", line) for line in lines)
-    steps = [line.split("] ", 1)[1] for line in lines]
+    assert all(re.search(r" · \d+ MB$", line) for line in lines)
+    steps = [line.split("] ", 1)[1].rsplit(" · ", 1)[0] for line in lines]
     assert [step for step in steps if step.endswith(" …")] == [f"{s} …" for s in build_steps()]
-    assert "parse: 2/2 files (data/data.ttl)" in steps
-    assert steps[-1].startswith("write done in ")
+    assert "handbooks: 1/1 done (data/data.ttl)" in steps
+    assert steps[-1].startswith("done in ")
     stream = io.StringIO()
     build.build(cfg, progress=build.Progress(stream))
-    assert stream.getvalue().splitlines()[-1].endswith("] up to date")
+    assert re.search(r"\] up to date · \d+ MB$", stream.getvalue().splitlines()[-1])
     build.build(cfg, force=True)  # silent without a stream
 
 
 def build_steps():
-    return ["parse", "reason", "shacl", "checks", "write"]
+    return ["ontology", "handbooks", "write", "store", "fulltext", "precompute"]
+
+
+# ---- Many handbooks: each data/<stem>.ttl its own named graph ----
+
+SECOND = "fixture-example-2024"
+
+
+def store_of(cfg):
+    return pyoxigraph.Store.read_only(str(Path(cfg["BUILD_DIR"]) / "store"))
+
+
+def count(store, query):
+    return int(next(iter(store.query(query)))["n"].value)
+
+
+def test_each_handbook_is_listed_in_the_manifest_with_its_own_file(two_handbooks):
+    manifest = artifact.manifest(two_handbooks)
+    folder = Path(two_handbooks["BUILD_DIR"])
+    base = two_handbooks["BASE_IRI"]
+    assert [book["stem"] for book in manifest["handbooks"]] == sorted(["handbook", SECOND])
+    for book in manifest["handbooks"]:
+        assert book["file"] == f"data/{book['stem']}.ttl"
+        assert book["graph"] == f"{base}graph/handbook/{book['stem']}"
+        assert book | _record(folder / "handbooks" / f"{book['stem']}.nt") == book
+    iris = {book["stem"]: book["iri"] for book in manifest["handbooks"]}
+    assert iris == {
+        "handbook": f"{base}id/handbook/linyi-amr-2023",
+        SECOND: f"{base}id/handbook/linyi-amr-2023-fixture",
+    }
+    lines = read_lines(two_handbooks, "asserted.nt")
+    parts = [read_lines(two_handbooks, "ontology.nt")] + [
+        read_lines(two_handbooks, f"handbooks/{book['stem']}.nt") for book in manifest["handbooks"]
+    ]
+    assert lines == [line for part in parts for line in part]
+    assert manifest["counts"]["asserted"] == len(lines)
+    inferred = read_lines(two_handbooks, "inferred.nt")
+    assert len(set(inferred)) == len(inferred) == manifest["counts"]["inferred"]
+    closure = count(store_of(two_handbooks), "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")
+    assert closure == manifest["counts"]["total"]
+
+
+def test_queries_see_the_union_and_graph_queries_each_handbook(two_handbooks):
+    store, base = store_of(two_handbooks), two_handbooks["BASE_IRI"]
+    policies = count(store, f"SELECT (COUNT(DISTINCT ?p) AS ?n) {{ ?p a <{base}def/Policy> }}")
+    by_graph = {
+        row["g"].value: int(row["n"].value)
+        for row in store.query(
+            f"SELECT ?g (COUNT(DISTINCT ?p) AS ?n) {{ GRAPH ?g {{ ?p <{base}def/section> ?s }}"
+            f" ?p a <{base}def/Policy> }} GROUP BY ?g"
+        )
+    }
+    assert by_graph == {
+        f"{base}graph/handbook/handbook": 10,
+        f"{base}graph/handbook/{SECOND}": 2,
+        f"{base}graph/asserted": 12,
+    }
+    assert policies == 12 == artifact.manifest(two_handbooks)["counts"]["policies"]
+    # a policy reaches its handbook through its section, inside its handbook's graph
+    handbook_of = f"""SELECT ?book WHERE {{ GRAPH <{base}graph/handbook/{SECOND}> {{
+        <{base}id/policy/quality-yizhan-fixture> <{base}def/section>/<http://purl.org/dc/terms/isPartOf> ?book }} }}"""
+    assert [row["book"].value for row in store.query(handbook_of)] == [
+        f"{base}id/handbook/linyi-amr-2023-fixture"
+    ]
+    ontology = count(store, f"SELECT (COUNT(*) AS ?n) {{ GRAPH <{base}graph/ontology> {{ ?s ?p ?o }} }}")
+    assert ontology == len(read_lines(two_handbooks, "ontology.nt"))
+
+
+def test_the_guard_lets_queries_name_handbook_graphs(two_handbooks):
+    from policykg import errors, guard
+
+    base = two_handbooks["BASE_IRI"]
+    guard.check_graphs([f"{base}graph/handbook/{SECOND}", f"{base}graph/ontology"], two_handbooks, "FROM")
+    assert f"{base}graph/handbook/{SECOND}" in guard.own_graphs(two_handbooks)
+    with pytest.raises(errors.BadRequest):
+        guard.check_graphs([f"{base}graph/handbook/a/b"], two_handbooks, "FROM")
+
+
+def test_an_unchanged_handbook_is_not_read_again(cfg, project):
+    import io
+
+    shutil.copy(project / "data/data.ttl", project / "data/other.ttl")
+    other = (project / "data/other.ttl").read_text(encoding="utf-8")
+    (project / "data/other.ttl").write_text(
+        other.replace("quality-award", "other-award").replace("org:office", "org:other-office"),
+        encoding="utf-8",
+    )
+    build.build(cfg)
+    with (project / "data/other.ttl").open("a", encoding="utf-8") as data:
+        data.write("\n# edited\n")
+    stream = io.StringIO()
+    build.build(cfg, progress=build.Progress(stream))
+    steps = stream.getvalue()
+    assert "handbooks: 1/2 unchanged (cached), 1 to read" in steps
+    assert "(data/other.ttl)" in steps and "(data/data.ttl)" not in steps
+
+
+def test_handbooks_that_join_through_a_resource_are_reasoned_about_together(cfg, project):
+    import io
+
+    text = (project / "data/data.ttl").read_text(encoding="utf-8")
+    prefixes = "".join(line for line in text.splitlines(keepends=True) if line.startswith("@prefix"))
+    (project / "data/other.ttl").write_text(
+        prefixes + 'org:city pkg:partOf org:province .\norg:province a pkg:Body ; rdfs:label "山东省"@zh .\n',
+        encoding="utf-8",
+    )
+    stream = io.StringIO()
+    build.build(cfg, progress=build.Progress(stream))
+    assert "handbooks share resources" in stream.getvalue()
+    # office partOf city (data.ttl), city partOf province (other.ttl): the join spans two files
+    assert line(("id/org/office", "def/partOf", "id/org/province")) in read_lines(cfg, "inferred.nt")

@@ -13,8 +13,9 @@ from policykg.app import close, create_app
 CATALOG = queries.Catalog(config.ROOT / "queries")
 NAMES = CATALOG.names()
 KEYS = {"ok", "query", "params", "columns", "rows", "truncated", "sparql"}
-# A SELECT query's answer is one page of its rows: where the page is, how many in all.
-PAGING_KEYS = {"count", "offset", "limit", "page", "pages", "next", "previous"}
+# A SELECT query's answer is one page: where the page is, how many keys in all (`key` names
+# the variable a page counts).
+PAGING_KEYS = {"count", "offset", "limit", "page", "pages", "next", "previous", "key"}
 
 
 def links(response):
@@ -60,7 +61,11 @@ def test_each_query_as_page_json_and_csv(client, name):
 
     data = client.get(f"/queries/{name}.json").get_json()
     assert set(data) == KEYS | PAGING_KEYS and data["ok"] is True and data["query"] == name
-    assert data["count"] == len(data["rows"]) and data["next"] is None  # the handbook fits one page
+    assert data["key"] == query.page.key and data["next"] is None  # the handbook fits one page
+    if data["key"] in data["columns"]:
+        assert data["count"] == len({row[data["key"]] for row in data["rows"]})
+    else:
+        assert 0 < data["count"] <= len(data["rows"])
     assert data["params"] == {p.name: p.example for p in query.params}
     assert data["sparql"] == query.bind({})
     assert all(isinstance(v, str) for row in data["rows"] for v in row.values())

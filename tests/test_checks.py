@@ -27,6 +27,7 @@ FAULTS = {
     f"<{DEF}MonetaryBenefit> .",
     "reused-terms-without-labels": "<http://schema.org/Unlabelled> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
     "<http://www.w3.org/2002/07/owl#Class> .",
+    "unconditional-benefit-with-conditions": f'<{ID}benefit/quality-awards-2b> <{DEF}unconditional> "true"^^<{XSD}boolean> .',
     # an xsd:decimal bound written as the integer 5 (a pattern with 5.0 would not find it)
     "literal-datatypes": f'<{ID}constraint/quality-awards-3-1-a> <{DEF}minInclusive> "5"^^<{XSD}integer> .',
 }

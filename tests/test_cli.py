@@ -40,7 +40,8 @@ def test_build_prints_a_summary(built, capsys):
     counts = built["counts"]
     assert built["data_version"] in out
     assert f"{counts['asserted']} asserted + {counts['inferred']} inferred = {counts['total']}" in out
-    assert "reason" in out and "shacl" in out
+    assert "handbooks" in out and "store" in out
+    assert f"handbooks     {len(built['handbooks'])} ({counts['policies']} policies)" in out
 
 
 def test_build_error_is_a_message_and_exit_1(tmp_path, monkeypatch, capsys):

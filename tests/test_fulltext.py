@@ -141,11 +141,20 @@ def test_clauses_rank_the_clauses_of_a_question(index):
 
 
 def filter_values(store):
+    """(facet, value, policies) of every filter value: filter-options.rq, and the handbook,
+    city and year values from filter-sources.rq's rows per handbook (summed by city, by year)."""
     query = queries.load(ROOT / "queries/api/filter-options.rq", BASE)
-    return [
+    values = [
         (row["facet"].value, row["value"].value, int(row["policies"].value))
         for row in store.query(query.bind())
     ]
+    sums: dict = {}
+    for row in store.query(queries.load(ROOT / "queries/api/filter-sources.rq", BASE).bind()):
+        used = int(row["policies"].value)
+        values.append(("handbook", row["handbook"].value, used))
+        for key in (("city", row["place"].value), ("year", row["issued"].value[:4])):
+            sums[key] = sums.get(key, 0) + used
+    return values + [(facet, value, used) for (facet, value), used in sums.items()]
 
 
 def test_each_filter_agrees_with_the_sparql_filter(index, graph_store):

@@ -65,3 +65,25 @@ def test_canned_query_matches_golden_answer(canned_store, name):
 
     actual = table(result.rows, lambda row, c: row[c]["value"] if row.get(c) else None)
     assert actual == table(golden["rows"], lambda row, c: row[c])
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_pages_of_a_canned_query_make_its_whole_answer(canned_store, name):
+    """Every canned query is paged inside SPARQL: pages of two keys, walked to the count, give
+    the rows of one page holding every key, in the same order (a "；"-joined list as a set);
+    the count is the keys'."""
+    golden = expected(name)
+    query = queries.Catalog(ROOT / "queries").get(name)
+    assert query.page is not None, f"{name}: no '#+ page:' header"
+    whole = canned_store.query(query.bind(golden["params"], limit=1000)).rows
+    count = int(canned_store.query(query.count(golden["params"])).rows[0]["count"]["value"])
+    walked = []
+    for offset in range(0, count + 2, 2):
+        walked += canned_store.query(query.bind(golden["params"], limit=2, offset=offset)).rows
+
+    def cells(rows):
+        return [{c: sorted(term["value"].split(SEPARATOR)) for c, term in row.items()} for row in rows]
+
+    assert cells(walked) == cells(whole) and count > 0
+    if any(query.page.key in row for row in whole):
+        assert count == len({row[query.page.key]["value"] for row in whole})

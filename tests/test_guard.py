@@ -325,3 +325,27 @@ def test_the_reproducers_are_400_with_no_connection(client, listener):
             assert response.status_code == 400, query
             assert response.get_json()["ok"] is False
     assert not connected()
+
+
+def test_a_verdict_is_kept_per_text_and_settings(monkeypatch):
+    guard.VERDICTS.clear()
+    text = "PREFIX ex: <http://example.org/> SELECT * WHERE { ?s ex:p ?o }"
+    first = guard.check(text, CFG)
+    read = []
+    monkeypatch.setattr(guard, "inspect", lambda *args: read.append(args) or first)
+    again = guard.check(text, CFG)
+    assert read == [] and again == first and again is not first  # kept, and handed out as a copy
+    again.prefixes["changed"] = "x"
+    assert "changed" not in guard.check(text, CFG).prefixes
+    guard.check(text, dict(CFG, BASE_IRI="http://other.example/"))  # other graphs: read again
+    assert len(read) == 1
+    with pytest.raises(errors.PayloadTooLarge):  # the size limit is checked before the cache
+        guard.check(text, dict(CFG, MAX_QUERY_BYTES=10))
+
+
+def test_a_refusal_is_not_kept():
+    guard.VERDICTS.clear()
+    for _ in range(2):
+        with pytest.raises(errors.Forbidden):
+            guard.check("DELETE WHERE { ?s ?p ?o }", CFG)
+    assert len(guard.VERDICTS) == 0

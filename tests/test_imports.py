@@ -19,7 +19,7 @@ LAYERS = (
         {"config", "errors", "namespaces", "docnumber", "artifact", "cache", "wording", "names", "sandbox"},
     ),
     ("query", False, {"queries", "guard", "store", "fulltext"}),
-    ("build", False, {"inference", "shacl", "build"}),
+    ("build", False, {"inference", "shacl", "precompute", "build"}),
     ("render", False, {"render", "negotiate"}),
     ("domain", True, {"ask", "browse", "linked", "match"}),
     ("view helpers", False, {"views"}),

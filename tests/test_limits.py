@@ -203,7 +203,12 @@ def test_service_is_refused(query):
 def test_from_elsewhere_is_refused(query):
     with pytest.raises(errors.BadRequest) as caught:
         guard.check(query, CFG)
-    assert caught.value.details["allowed"] == [BASE + "graph/asserted", BASE + "graph/inferred"]
+    assert caught.value.details["allowed"] == [
+        BASE + "graph/asserted",
+        BASE + "graph/inferred",
+        BASE + "graph/ontology",
+        BASE + "graph/handbook/{stem}",
+    ]
 
 
 def test_escaped_update_and_from_are_refused():

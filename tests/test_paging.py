@@ -152,7 +152,7 @@ def test_canned_query_results_are_paged(client):
         path, pages = body["next"], pages + 1
     assert rows == whole["rows"] and pages == -(-whole["count"] // 2)
     html = client.get("/queries/policy-contacts?limit=2").data.decode()
-    assert f"共 {whole['count']} 行" in html and 'rel="next"' in html
+    assert f"共 {whole['count']} 项（<code>policy</code>）" in html and 'rel="next"' in html
 
 
 @pytest.mark.parametrize(

@@ -285,3 +285,133 @@ def test_query_text_follows_the_configured_base_iri():
     text = catalog.get("operating-years-at-least").bind({"years": "5"})
     assert "https://w3id.org/policykg/" not in text
     assert f"<{base}def/>" in text and f"<{base}id/concept/info/>" in text
+
+
+# --- Paged queries (`#+ page:`), labels, several rows -------------------------------------------
+
+PAGED = """#+ title: 带分页的政策
+#+ param: years | integer | 0 | 最少运行年限（年）
+#+ page: policy | 每页若干项政策
+PREFIX pkg: <https://w3id.org/policykg/def/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?policy ?label WHERE {
+  {
+    SELECT ?policy WHERE {
+      VALUES (?years) { (0) }
+      ?policy pkg:maxAmount ?amount .
+      OPTIONAL { ?policy pkg:minOperatingYears ?least }
+      FILTER(COALESCE(?least, 0) >= ?years)
+    }
+    GROUP BY ?policy
+    ORDER BY ?policy
+    LIMIT 100 OFFSET 0
+  }
+  ?policy rdfs:label ?label .
+}
+ORDER BY ?policy ?label
+"""
+
+
+def paged_query(tmp_path, text=PAGED, name="paged"):
+    path = tmp_path / f"{name}.rq"
+    path.write_text(text, encoding="utf-8")
+    return queries.load(path)
+
+
+def test_a_page_is_cut_inside_the_query_and_counted_by_one_aggregate(tmp_path, tiny):
+    query = paged_query(tmp_path)
+    assert query.page.key == "policy" and query.page.description == "每页若干项政策"
+    whole = [(row["policy"].value, row["label"].value) for row in tiny.query(query.bind())]
+    as_written = [(row["policy"].value, row["label"].value) for row in tiny.query(query.text)]
+    assert as_written == whole  # the file runs as it is: its first page
+    keys = sorted({policy for policy, _ in whole})
+    assert len(keys) == 3 and len(whole) == 4  # one policy has two labels: a page counts keys
+    walked = []
+    for offset in range(0, 4):
+        walked += [
+            (row["policy"].value, row["label"].value)
+            for row in tiny.query(query.bind(limit=1, offset=offset))
+        ]
+    assert walked == whole
+    count = next(iter(tiny.query(query.count())))["count"].value
+    assert int(count) == 3
+    assert int(next(iter(tiny.query(query.count({"years": "4"}))))["count"].value) == 1
+    assert "LIMIT 1 OFFSET 2" in query.bind(limit=1, offset=2)
+
+
+def test_only_integers_reach_limit_and_offset(tmp_path):
+    query = paged_query(tmp_path)
+    with pytest.raises(ValueError):
+        query.bind(limit="1 } } SELECT * WHERE { ?s ?p ?o")
+    with pytest.raises(ValueError, match="not paged"):
+        queries.Catalog(FIXTURES / "queries").get("min_years").bind(limit=5)
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda text: text.replace("    LIMIT 100 OFFSET 0\n", ""), "one LIMIT n OFFSET m"),
+        (
+            lambda text: text.replace(
+                "ORDER BY ?policy ?label\n", "ORDER BY ?policy ?label LIMIT 5 OFFSET 0\n"
+            ),
+            "one LIMIT",
+        ),
+        (lambda text: text.replace("LIMIT 100 OFFSET 0", "LIMIT 100"), "one LIMIT n OFFSET m"),
+        (
+            lambda text: text.replace("SELECT ?policy WHERE", "SELECT ?amount WHERE").replace(
+                "GROUP BY ?policy", "GROUP BY ?amount"
+            ),
+            "must project ?policy",
+        ),
+        (
+            lambda text: text.replace("#+ page: policy | 每页若干项政策", "#+ page: ?! | x"),
+            "malformed page line",
+        ),
+        (
+            lambda text: text.replace("      VALUES (?years) { (0) }\n", "").replace(
+                "SELECT ?policy ?label WHERE {\n",
+                "SELECT ?policy ?label WHERE {\n  VALUES (?years) { (0) }\n",
+            ),
+            "exactly the parameters",
+        ),
+    ],
+)
+def test_malformed_paged_file_is_refused_at_load(tmp_path, change, message):
+    with pytest.raises(errors.BuildError) as caught:
+        paged_query(tmp_path, change(PAGED))
+    assert "paged.rq" in str(caught.value) and message in str(caught.value)
+
+
+def test_a_label_is_bound_in_each_written_form(tmp_path, tiny):
+    text = """#+ title: 按名称找政策
+#+ param: name | label | 质量强市奖励 | 名称
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?policy WHERE {
+  VALUES (?name) { ("质量强市奖励") }
+  ?policy rdfs:label ?name .
+}
+"""
+    query = paged_query(tmp_path, text, "by_name")
+    bound = query.bind({"name": "Quality award"})
+    for form in ('"Quality award"', '"Quality award"@zh', '"Quality award"@en'):
+        assert f"({form})" in bound
+    assert [row["policy"].value for row in tiny.query(bound)] == [POLICY + "quality-award"]
+    assert [row["policy"].value for row in tiny.query(query.bind())] == [POLICY + "quality-award"]
+    assert list(tiny.query(query.bind({"name": "质量强市"}))) == []  # a label is matched whole
+
+
+def test_several_rows_bound_at_once(catalog, tiny):
+    query = catalog.get("min_years")
+    bound = query.bind_rows([{"years": "5"}, {"years": "3"}])
+    assert f"VALUES (?years) {{ ({pyoxigraph.Literal(5)}) ({pyoxigraph.Literal(3)}) }}" in bound
+    rows = {(row["policy"].value, row["years"].value) for row in tiny.query(bound)}
+    assert rows == {
+        (POLICY + "standard-subsidy", "5"),
+        (POLICY + "quality-award", "3"),
+        (POLICY + "standard-subsidy", "3"),
+    }
+    with pytest.raises(errors.ParamError):
+        query.bind_rows([{"years": "5"}, {"years": "x"}])
+    with pytest.raises(ValueError):
+        query.bind_rows([])

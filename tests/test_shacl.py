@@ -440,6 +440,8 @@ UNSUPPORTED = {
     "sh:sparql": """ex:S a sh:NodeShape ; sh:targetClass pkg:Hotline ; sh:sparql [ sh:select
         "SELECT $this WHERE { $this <http://schema.org/telephone> ?t FILTER(STRLEN(?t) < 99) }" ] .""",
     "path zeroOrMorePath": "ex:S a sh:NodeShape ; sh:targetClass pkg:Hotline ; sh:property [ sh:path [ sh:zeroOrMorePath rdfs:label ] ; sh:maxCount 0 ] .",
+    "recursive shapes": """ex:S a sh:NodeShape ; sh:targetClass pkg:Hotline ; sh:property [ sh:path rdfs:label ; sh:minCount 2 ] ;
+        sh:property [ sh:path pkg:tel ; sh:node ex:S ] .""",
     "sh:equals": "ex:S a sh:NodeShape ; sh:targetClass pkg:Hotline ; sh:property [ sh:path rdfs:label ; sh:equals schema:telephone ] .",
 }
 
@@ -466,3 +468,13 @@ def test_the_shapes_file_needs_no_fallback(shapes):
     with warnings.catch_warnings():
         warnings.simplefilter("error", shacl.FallbackWarning)
         assert shacl.validate(store_of(b""), shapes).conforms
+
+
+@pytest.mark.parametrize("index_after", [1, 10**9])
+def test_indexed_and_direct_look_ups_agree(closure, shapes, monkeypatch, index_after):
+    """Predicates read in one scan (after INDEX_AFTER look-ups) or one look-up at a time: same results."""
+    stores = [store_of(closure, update) for _, update, _ in FAULTS[:12]]
+    expected = [shacl.validate(store, shapes).results for store in stores]
+    monkeypatch.setattr(shacl, "INDEX_AFTER", index_after)
+    assert [shacl.validate(store, shapes).results for store in stores] == expected
+    assert all(expected)

@@ -1093,7 +1093,10 @@ def _variants(name, kind):
     parts = [fold(short)] if (short := short_name(name)) else []
     bare = fold(BRACKETED.sub("", name))
     headless = PLACE_HEAD.sub("", bare)
-    parts += [bare, headless, _untailed(bare), _untailed(headless)]
+    parts += [bare, headless]
+    for part in (_untailed(bare), _untailed(headless)):
+        if part and part not in parts and len(part) >= MIN_PART and part != folded:
+            found.setdefault(part, 0.85)  # 知识产权奖补资助 → 知识产权: also a topic, so less sure
     for part in parts:
         if (
             part
@@ -1104,8 +1107,10 @@ def _variants(name, kind):
             found.setdefault(part, 0.9)
     # the ends of a long name: 首席质量官培训 for 企业首席质量官培训 (kept when distinctive, see Linker)
     if len(bare) > MIN_PART + 1 and kind in FOCUS_KINDS and not bare.isascii():
-        for size in range(MIN_PART, len(bare)):
-            for part in (bare[:size], bare[-size:]):
+        for size in range(MIN_PART + 1, len(bare)):
+            for part, dropped in ((bare[:size], bare[size:]), (bare[-size:], bare[:-size])):
+                if re.search(r"[0-9a-z]", dropped):
+                    continue  # 4a级标准化良好行为企业 is not 级标准化良好行为企业: the number tells them apart
                 found.setdefault(part, round(0.7 + 0.2 * size / len(bare), 2))
     return found
 
@@ -1244,15 +1249,21 @@ CLAUSES_SHOWN = 5
 # Cue words of each question type, in the order they are tried: the first type whose cue is
 # in the question is what it asks (电话是多少 asks for a hotline, not an amount).
 QUESTION_TYPES = (
-    ("hotline", r"电话|热线|联系方式|号码|打哪|咨询哪|联系谁|找谁|phone|hotline|telephone|contact|\bcall\b"),
+    (
+        "hotline",
+        r"电话|热线|联系方式|号码|打哪|咨询哪|联系谁|找谁|问谁|咨询谁|找哪|phone|hotline|telephone|contact|\bcall\b",
+    ),
     ("url", r"网址|网站|链接|网页|域名|url|website|web address|\blink\b|在哪注册|哪里注册|登录|登陆"),
     (
         "fact",
         r"多久|多长时间|几次|多少次|频率|收费|免费|费用|要钱|花钱|付费|收钱|退保|提前|有效期|期限|几家|多少家|"
-        r"(交|缴|付|收)[^，。？?]{0,6}费|"
+        r"(交|缴|付|收)[^，。？?]{0,6}费|谁出|谁承担|谁负担|"
         r"how often|free|cost|fee|surrender|how many",
     ),
-    ("documents", r"依据|文件|文号|发文|出自|根据什么|哪个文|来源|legal basis|document|based on|regulation"),
+    (
+        "documents",
+        r"依据|文件|文号|发文|出自|根据什么|哪个文|来源|谁印发|谁发布|哪个部门发布|印发|办法|legal basis|document|based on|regulation",
+    ),
     (
         "conditions",
         r"条件|要求|资格|门槛|需要满足|需要什么|具备|符合什么|怎么才能|才能|criteria|requirement|qualif|eligib|"
@@ -1264,7 +1275,7 @@ QUESTION_TYPES = (
     ),
     (
         "amount",
-        r"多少钱|多少|金额|奖金|奖励|补贴|资助|补助|奖补|能拿|给多少|几万|钱|how much|amount|money|worth|reward|subsid|grant",
+        r"多少钱|多少|金额|奖金|奖励|补贴|资助|补助|奖补|激励|能拿|给多少|给几|几万|钱|几档|分档|档次|怎么奖|怎么补|how much|amount|money|worth|reward|subsid|grant",
     ),
     ("about", r"是什么|什么是|介绍|干什么|做什么|干嘛|是啥|啥是|what is|what's|what does"),
 )
@@ -1368,6 +1379,7 @@ class Answer:
     figure: str | None = None  # the amount, hotline or address that answers
     hotline: str | None = None
     params: dict = field(default_factory=dict)
+    confirmed: bool = False  # the question names what the answer picked (a tier's label)
 
 
 def _run(store, cfg, name, params):
@@ -1410,7 +1422,12 @@ def _tier_fits(row, count):
 
 # A level the question names: 国家级, 省级, 市级 (国际 / 国家 / 行业 … before 标准 name tiers by label).
 LEVEL_ASKED = re.compile(r"(国家|省|市|县|区)级")
-COUNT = re.compile(r"(?P<num>\d+|[一二两三四五六七八九十百]+)\s*(?:件|项|个|家|次)")
+TIER_CUTOFF = 85  # rapidfuzz partial_ratio of a tier's label in the question
+# Words that name a tier: a standard's level, a grade, a prize.
+TIER_WORDS = re.compile(
+    r"(国际|国家|行业|省地方|市地方|地方|团体)标准(?!化)|\d\s*a级|[一二三]等奖|金奖|银奖|优秀奖|(国家|省|市)级"
+)
+COUNT = re.compile(r"(?P<num>\d+|[一二两三四五六七八九十百]+)\s*(?:件|项)")
 
 
 def _select_tiers(found, text):
@@ -1426,6 +1443,15 @@ def _select_tiers(found, text):
         for row in tiered
         if row.get("amountLabel") and fold(BRACKETED.sub("", row["amountLabel"])) in text
     ]
+    if not named and not LEVEL_ASKED.search(text) and not TIER_WORDS.search(text):
+        scored = [
+            (fuzz.partial_ratio(fold(BRACKETED.sub("", row["amountLabel"])), text), index)
+            for index, row in enumerate(tiered)
+            if row.get("amountLabel")
+        ]
+        best = max(scored, default=(0, None))
+        if best[0] >= TIER_CUTOFF and [score for score, _ in scored].count(best[0]) == 1:
+            named = [tiered[best[1]]]
     if named:
         longest = max(len(row["amountLabel"]) for row in named)
         return [row for row in named if len(row["amountLabel"]) == longest], True
@@ -1436,6 +1462,8 @@ def _select_tiers(found, text):
             fitting = [row for row in tiered if _tier_fits(row, number)]
             if fitting:
                 return fitting, True
+    if TIER_WORDS.search(text):
+        return found, False  # it names a tier (团体标准, 3A级) that this benefit does not have
     asked = [match.group(0) for match in LEVEL_ASKED.finditer(text)]
     if asked and any(row.get("levelLabel") for row in tiered):
         levels = [
@@ -1462,6 +1490,19 @@ def answer_amount(store, cfg, things, text):
                 for row in found
                 if row["benefit"] not in own or row.get("amountRecognition") == mention.entity.thing
             ]
+        counted = COUNT.search(text)
+        if (
+            counted
+            and (_number(counted["num"]) or 0) >= 2  # 一件 is per item, not a count of a tier
+            and mention.entity.policy
+            and not any(row.get("tierMin") or row.get("tierMax") for row in found)
+        ):
+            # 25件高价值发明专利: the policy's benefit whose tiers count such things
+            more, ran = _run(store, cfg, "amount", {"focus": mention.entity.policy})
+            counting = [row for row in more if row.get("tierMin") or row.get("tierMax")]
+            if len({row["benefit"] for row in counting}) == 1:
+                found = counting
+                sparql.append(ran)
         by_benefit: dict = {}
         for row in found:
             by_benefit.setdefault(row["benefit"], []).append(row)
@@ -1487,12 +1528,15 @@ def answer_amount(store, cfg, things, text):
         return None
     summary = "；".join(dict.fromkeys(lines)) + f"。（{rows[0]['policyLabel']}，{_pages(rows[0])}）"
     confidence = 0.9 if figures else 0.75
+    confirmed = any(
+        row.get("amountLabel") and len(rows) < 3 and fold(BRACKETED.sub("", row["amountLabel"])) in text
+        for row in rows
+    )
     if not known_level:
         confidence = 0.4
         summary = "手册未载明所问级别的金额；载明的有：" + summary
-    return Answer(
-        "amount", summary, rows, clauses, confidence, sparql, "；".join(dict.fromkeys(figures)) or None
-    )
+    figure = "；".join(dict.fromkeys(figures)) or None
+    return Answer("amount", summary, rows, clauses, confidence, sparql, figure, confirmed=confirmed)
 
 
 def answer_conditions(store, cfg, things, text):
@@ -1673,6 +1717,95 @@ def answer_eligibility(store, cfg, stated, reading, matcher):
     return Answer("eligibility", summary, shown, clauses, 0.85 if met else 0.7, [ran])
 
 
+# --- lists by topic, level, applicant type, one-off or recurring, body, money or not -------
+
+LIST_FILTERS = (
+    # (what the question says, the row's column, what the column must hold)
+    (re.compile(r"一次性|一次给|one-off|one off"), "bases", "一次性"),
+    (re.compile(r"每年|按年|年度|recurring|every year|yearly"), "bases", "每年"),
+    (re.compile(r"个人|自然人|individual"), "applicants", "个人"),
+    (re.compile(r"协会|区域|园区|region"), "applicants", "区域"),
+)
+NOT_MONEY = re.compile(r"不给钱|不是钱|非资金|非现金|非货币|不是资金|non-monetary|non-cash|in kind")
+ALL_POLICIES = re.compile(r"一共|总共|所有|全部|都有|list all|all (the )?polic")
+LEVEL_OF = {"国家": "国家", "省": "省", "市": "市"}
+
+
+def answer_list(store, cfg, reading, text, things):
+    """A list question answered from every benefit (queries/ask/list.rq), filtered by what the
+    question says; sure only when at least one filter applies (or it asks for all policies)."""
+    rows, ran = _run(store, cfg, "list", {})
+    said = []
+    for pattern, column, value in LIST_FILTERS:
+        if pattern.search(text):
+            rows = [row for row in rows if value in (row.get(column) or "")]
+            said.append(value)
+    if NOT_MONEY.search(text):
+        rows = [row for row in rows if row.get("monetary") == "false"]
+        said.append("非资金")
+    themes = {theme for row in rows for theme in (row.get("themes") or "").split("、") if theme}
+    asked = [theme for theme in themes if theme in text or (len(theme) >= 4 and theme[:2] in text)]
+    if asked:
+        rows = [row for row in rows if any(theme in (row.get("themes") or "") for theme in asked)]
+        said += asked
+    bodies = [m.entity.label for m in things if m.entity.kind == "body"]
+    if bodies:
+        rows = [row for row in rows if row.get("grantor") in bodies or row.get("administeredBy") in bodies]
+        said += bodies
+    if not said and not ALL_POLICIES.search(text):
+        return None
+    if not rows:
+        return Answer("list", "手册中没有这样的惠企内容。", [], [], 0.5, [ran])
+    policies: dict = {}
+    for row in rows:
+        policies.setdefault(row["policyLabel"], []).append(row)
+    if said:
+        parts = [
+            f"{label}（{'、'.join(row['benefitLabel'] for row in members)}）"
+            for label, members in policies.items()
+        ]
+        summary = (
+            f"{'、'.join(said)}的惠企内容有 {len(rows)} 项，出自 {len(policies)} 项政策："
+            + "；".join(parts)
+            + "。"
+        )
+    else:
+        summary = f"手册中的政策有 {len(policies)} 项：" + "、".join(policies) + "。"
+    clauses = [
+        {
+            "policy": row["policy"],
+            "policyLabel": row["policyLabel"],
+            "thing": row["benefit"],
+            "clause": "",
+            "text": row["benefitLabel"],
+            "pages": _pages(row),
+        }
+        for row in rows
+    ]
+    # a topic alone is a loose filter (质量 is more than the policies themed so): not sure
+    confidence = 0.75 if set(said) - set(asked) or not said else 0.55
+    return Answer("list", summary, rows, clauses, confidence, [ran])
+
+
+def answer_hotlines(store, cfg, reading, text, linker):
+    """Hotlines asked by topic (标准化的事问谁: the policies of that theme) or of every policy."""
+    listed = answer_list(store, cfg, reading, text, [])
+    if listed is None or not listed.rows:
+        if not LIST_CUE.search(text):
+            return None
+        rows, ran = _run(store, cfg, "list", {})
+    else:
+        rows, ran = listed.rows, listed.sparql[0]
+    policies = list(dict.fromkeys(row["policy"] for row in rows))
+    things = [Mention(linker.things[policy], 0, 0, 1.0) for policy in policies if policy in linker.things]
+    found = answer_hotline(store, cfg, things, text)
+    if found is None:
+        return None
+    found.sparql.insert(0, ran)
+    found.confidence = 0.8 if len(policies) <= 3 or LIST_CUE.search(text) else 0.5
+    return found
+
+
 # --- retrieval ---------------------------------------------------------------------------------
 
 SEARCHERS: PerVersion = PerVersion("ask.searchers")
@@ -1819,11 +1952,13 @@ def answer(
     text = fold(reading.text)
     mentions = words.linker.mentions(text)
     things = focus(mentions)
-    kind, cue = question_type(text)
+    kind, cue = question_type(_outside(text, things))
     listing = LIST_CUE.search(text) and min((m.quality for m in things), default=0.0) < SURE_LINK
     if listing:
         things = []  # 有哪些一次性奖励: a list, not a question about a half-named thing
-    elif kind in ("amount", "conditions") and min((m.quality for m in things), default=0.0) < SURE_LINK:
+    elif (kind in ("amount", "conditions") or (things and kind)) and min(
+        (m.quality for m in things), default=0.0
+    ) < SURE_LINK:
         things = _retrieved_focus(store, cfg, reading, things, words.linker, kind)
     quality = min((mention.quality for mention in things), default=0.0)
     result = None
@@ -1844,14 +1979,30 @@ def answer(
         kind = "about"
         result = answer_about(store, cfg, things, text, kind)
         quality *= 0.7
-    if result is None and (not things or all(m.entity.kind in ("body", "place") for m in things)):
-        listed = _list_answer(question, reading, words, store, catalog)
+    if result is None and not things and kind == "hotline":
+        result = answer_hotlines(store, cfg, reading, text, words.linker)
+        quality = 1.0
+    if (
+        result is None
+        and kind != "hotline"
+        and (not things or all(m.entity.kind in ("body", "place") for m in things))
+    ):
+        listed = None
+        if any(pattern.search(text) for pattern, _, _ in LIST_FILTERS) and LIST_CUE.search(text):
+            listed = answer_list(store, cfg, reading, text, things)
+        listed = listed or _list_answer(question, reading, words, store, catalog)
+        if (listed is None or listed.confidence < THRESHOLD) and (
+            listing or kind is None or LIST_CUE.search(text)
+        ):
+            listed = answer_list(store, cfg, reading, text, things) or listed
         if listed is not None:
             result, kind, quality = listed, "list", 1.0
     if result is None:
         result = answer_clauses(store, cfg, reading, _policies_of(things, words))
         kind = kind or "clauses"
         quality = 1.0
+    if result is not None and result.confirmed:
+        quality = max(quality, AGREED_QUALITY)
     confidence = round(result.confidence * quality, 2) if result else 0.0
     sure = result is not None and confidence >= THRESHOLD
     clauses = result.clauses if result else []
@@ -1897,8 +2048,20 @@ def answer(
 
 
 SURE_LINK = 0.9
+
+
+def _outside(text, things):
+    """`text` with the names found blanked out: a cue inside a name (专利导航项目奖励) is not a cue."""
+    for mention in things:
+        if mention.end > mention.start:
+            text = text[: mention.start] + " " * (mention.end - mention.start) + text[mention.end :]
+    return text
+
+
 LIST_CUE = re.compile(r"哪些|有哪些|哪几|列一下|列出|所有|全部|各项|\bwhich\b|\blist\b|\ball\b")
 RETRIEVED_QUALITY = 0.75
+AGREED_QUALITY = 0.85
+MIN_AGREED = 0.7  # a fuzzy link is too loose for agreement with a clause to make it sure
 CLEAR_LEAD = 1.3
 
 
@@ -1918,8 +2081,25 @@ def _retrieved_focus(store, cfg, reading, things, linker, kind):
     entity = linker.things.get(thing)
     if entity is None:
         return things
-    linked = {m.entity.thing for m in things} | {m.entity.policy for m in things}
-    if thing in linked:
+    agreed = {m.entity.thing for m in things} | {
+        m.entity.policy for m in things if m.entity.kind in ("recognition", "policy") and m.entity.policy
+    }
+    if best.thing in agreed or (
+        best.policy in agreed and not any(m.entity.kind == "benefit" for m in things)
+    ):
+        # the name and the best clause agree: the link is as good as a whole label
+        return [
+            Mention(
+                m.entity,
+                m.start,
+                m.end,
+                max(m.quality, AGREED_QUALITY)
+                if m.quality >= MIN_AGREED or best.thing == m.entity.thing
+                else m.quality,
+            )
+            for m in things
+        ]
+    if kind not in ("amount", "conditions"):
         return things
     others = [hit.score for hit in hits[1:] if (hit.thing if thing == best.thing else hit.policy) != thing]
     lead = not others or best.score >= CLEAR_LEAD * others[0]

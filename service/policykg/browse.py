@@ -96,8 +96,18 @@ class Source:
     searcher: fulltext.Searcher | None = field(default=None, repr=False)
 
     def rows(self, name: str, **params: str) -> Rows:
-        """Rows of query `name` with `params` bound, as {variable: plain value}."""
-        return self._rows(self.catalog.get(name).bind(params))
+        """Rows of query `name` with `params` bound, as {variable: plain value}: all of them, or
+        an error when the store's row cap cut them (a list that long is read a page at a time,
+        `page_rows`; a page or a fact built from a cut list would be wrong without a word)."""
+        rows = self._rows(self.catalog.get(name).bind(params))
+        if rows.truncated:
+            raise errors.ServiceError(
+                f"{name}.rq 的结果超过了行数上限 ROW_CAP，应分页读取 (the answer exceeds ROW_CAP; "
+                "it must be read a page at a time)",
+                500,
+                query=name,
+            )
+        return rows
 
     def page_rows(self, name: str, paging: "Paging", **params: str) -> tuple[Rows, int]:
         """One page of query `name`'s rows (in its ORDER BY) and how many rows it has in all."""
@@ -385,8 +395,40 @@ def check_known(src: Source, filters: Filters) -> None:
 
 
 def _option_rows(src):
-    """The rows of `filter-options.rq`: one aggregate, run once per data version."""
-    return OPTIONS.get(src.base, src.store.data_version(), lambda: src.rows("filter-options"))
+    """Every filter value with its label and count, as rows of (facet, value, valueLabel,
+    extra, policies): `filter-options.rq` (one aggregate) and the handbook, city and year
+    values from `filter-sources.rq` (one row per handbook); run once per data version."""
+    return OPTIONS.get(
+        src.base, src.store.data_version(), lambda: [*src.rows("filter-options"), *_source_rows(src)]
+    )
+
+
+def _source_rows(src):
+    """The handbook, city and year options from one row per handbook: a policy is in one
+    handbook, so a city's or a year's count is the sum of its handbooks'."""
+    rows: list[dict] = []
+    cities: dict[str, dict] = {}
+    years: dict[str, dict] = {}
+    for row in src.rows("filter-sources"):
+        used = int(row["policies"])
+        rows.append(
+            {
+                "facet": "handbook",
+                "value": row["handbook"],
+                "valueLabel": row["label"],
+                "extra": row.get("issued"),
+                "policies": used,
+            }
+        )
+        if "place" in row:
+            city = cities.setdefault(row["place"], {"facet": "city", "value": row["place"], "policies": 0})
+            city["valueLabel"] = row.get("placeLabel") or code(row["place"])
+            city["policies"] += used
+        if YEAR.match(row.get("issued") or ""):
+            year = row["issued"][:4]
+            years.setdefault(year, {"facet": "year", "value": year, "valueLabel": year, "policies": 0})
+            years[year]["policies"] += used
+    return rows + list(cities.values()) + list(years.values())
 
 
 def index_filters(filters: Filters) -> dict[str, str]:
@@ -452,7 +494,7 @@ def filter_options(src: Source, filters: Filters | None = None) -> dict[str, lis
             option["number"] = row.get("extra")
         if row["facet"] == "handbook":
             option["issued"] = row.get("extra")
-            option["year"] = (row.get("extra") or "")[:4] or None
+            option["year"] = (row.get("extra") or "")[:4]  # "" when the handbook gives no date
         options.setdefault(row["facet"], []).append(option)
     for items in options.values():
         # Values that read the same (two cities called 临沂市) are told apart by their code.
@@ -506,7 +548,7 @@ def policy(src: Source, slug: str) -> dict[str, Any]:
         "howToApply": row.get("howToApply"),
         "website": row.get("website"),
         "source": {
-            "handbook": handbook_ref(src, row["handbook"]) if "handbook" in row else None,
+            "handbook": policy_handbook(src, row),
             "section": ref(src.base, row["section"], row["sectionLabel"]) if "section" in row else None,
             "firstPage": first,
             "lastPage": last,
@@ -630,9 +672,12 @@ def handbook_facts(src: Source, target: str) -> dict[str, Any] | None:
     issue date and place, and `cited`, how a page names it: 《title》（publisher，date）; None
     when the graph holds no handbook `target`."""
     rows = src.rows("handbook", handbook=target)
-    if not rows:
-        return None
-    row = rows[0]
+    return _handbook(src, target, rows[0]) if rows else None
+
+
+def _handbook(src, target, row):
+    """A handbook as pages show it, from a row of `handbook.rq` (or of `policy.rq`, its
+    variables renamed: `handbookTitle` → `title`, …)."""
     issued = issued_words(row.get("issued"))
     publisher = ref(src.base, row["publisher"], row["publisherLabel"]) if "publisher" in row else None
     place = (
@@ -655,10 +700,18 @@ def handbook_facts(src: Source, target: str) -> dict[str, Any] | None:
     }
 
 
-def handbook_ref(src: Source, target: str) -> dict[str, Any]:
-    """The handbook a policy comes from, as its page names it; a bare ref when the IRI is not
-    a pkg:Handbook the graph describes."""
-    return handbook_facts(src, target) or ref(src.base, target, code(target))
+def policy_handbook(src: Source, row: Mapping[str, str]) -> dict[str, Any] | None:
+    """The handbook a policy comes from, from its `policy.rq` row (`handbook`, `handbookLabel`,
+    `handbookTitle`, `handbookPublisher`…); None when its section is part of no handbook."""
+    if "handbook" not in row:
+        return None
+    prefix = "handbook"
+    renamed = {
+        key[len(prefix)].lower() + key[len(prefix) + 1 :]: value
+        for key, value in row.items()
+        if key.startswith(prefix) and key != prefix
+    }
+    return _handbook(src, row["handbook"], renamed)
 
 
 def is_handbook(src: Source, slug: str) -> bool:

@@ -12,24 +12,27 @@ only when the artifact is written.
 import fcntl
 import gc
 import hashlib
+import io
 import json
+import multiprocessing
 import os
 import re
 import shutil
 import tempfile
 import time
+import warnings
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import owlrl
 import pyoxigraph
-import pyshacl
-from rdflib import OWL, RDF, RDFS, SH, XSD, Graph, Literal, URIRef
+from rdflib import OWL, RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.exceptions import ParserError
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
-from . import artifact, config, fulltext, inference
+from . import artifact, config, fulltext, inference, precompute, shacl
 from .errors import BuildError
 
 CANONICAL_BASE = config.CANONICAL_BASE
@@ -71,14 +74,28 @@ def is_stale(cfg):
 
 class Progress:
     """Lines on `stream` (the command's stderr) as a build goes: each stage as it starts and
-    ends, each data file parsed, with the seconds since the build began. Silent without a stream."""
+    ends, each handbook done (of how many), with the seconds since the build began and the
+    build's memory (resident set, MB). Silent without a stream."""
 
     def __init__(self, stream=None):
         self.stream, self.started = stream, time.perf_counter()
 
     def __call__(self, message):
         if self.stream is not None:
-            print(f"[{time.perf_counter() - self.started:7.1f} s] {message}", file=self.stream, flush=True)
+            print(
+                f"[{time.perf_counter() - self.started:7.1f} s] {message} · {_resident_mb()} MB",
+                file=self.stream,
+                flush=True,
+            )
+
+
+def _resident_mb():
+    """This process's resident set now, in MB (0 where /proc is not there)."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0
+    return pages * os.sysconf("SC_PAGE_SIZE") >> 20
 
 
 def build(cfg, force=False, allow_shrink=False, progress=None):
@@ -118,24 +135,30 @@ def _previous(cfg):
 
 def is_intact(folder, manifest):
     """Whether the artifact in `folder` is the one `manifest` describes: each N-Triples file
-    has the hash and line count recorded, and the store opens read-only with both parts."""
-    files = manifest.get("files")
-    if not isinstance(files, dict):
+    has the hash and line count recorded, and the store opens read-only with every graph."""
+    files, handbooks = manifest.get("files"), manifest.get("handbooks")
+    if not isinstance(files, dict) or not isinstance(handbooks, list):
         return False  # written before artifacts were verified: nothing to compare with
-    for part in PARTS:
-        recorded, path = files.get(f"{part}.nt"), Path(folder) / f"{part}.nt"
+    records = [(name, files.get(name)) for name in (*PARTS_FILES, ONTOLOGY_FILE)]
+    try:
+        records += [
+            (f"{HANDBOOKS_FOLDER}/{book['stem']}.nt", {"sha256": book["sha256"], "triples": book["triples"]})
+            for book in handbooks
+        ]
+        graphs = [f"{manifest['base_iri']}graph/{name}" for name in (*PARTS, "ontology")]
+        graphs += [book["graph"] for book in handbooks if book["triples"]]
+    except (KeyError, TypeError):
+        return False
+    for name, recorded in records:
         try:
-            if recorded != _file_record(path):
+            if recorded != _file_record(Path(folder) / name):
                 return False
         except OSError:
             return False
     try:
         store = pyoxigraph.Store.read_only(str(Path(folder) / "store"))
-        base = manifest["base_iri"]
-        present = all(
-            store.contains_named_graph(pyoxigraph.NamedNode(f"{base}graph/{part}")) for part in PARTS
-        )
-    except (OSError, RuntimeError, KeyError, ValueError):  # RocksDB reports corruption as RuntimeError
+        present = all(store.contains_named_graph(pyoxigraph.NamedNode(graph)) for graph in graphs)
+    except (OSError, RuntimeError, ValueError):  # RocksDB reports corruption as RuntimeError
         return False
     return present
 
@@ -169,48 +192,419 @@ def refuse_shrink(previous, counts):
 def _build(cfg, target, inputs, version, previous, progress):
     root, base = Path(cfg["ROOT"]), cfg["BASE_IRI"]
     seconds = {}
-    with _timed(seconds, "parse", progress):
-        asserted = parse([path for path in input_files(cfg) if is_graph_file(path)], root, progress)
-    with _timed(seconds, "reason", progress):
-        inferred = infer(asserted, cfg["INFERENCE"], root)
-        closure = asserted + inferred
-    with _timed(seconds, "shacl", progress):
-        validate_shapes(closure, root)
-    with _timed(seconds, "checks", progress):
-        run_checks(ntriples(asserted) + ntriples(inferred), root)
+    with _timed(seconds, "ontology", progress):
+        schema = _schema(cfg, root, inputs)
+    books = handbook_files(cfg)
+    with _timed(seconds, "handbooks", progress):
+        results = _handbooks(schema, books, _cache_folder(cfg), progress)
+    shared = _shared(schema, results)
+    if shared:
+        # Two handbooks describe or join through the same resource: each alone is not enough.
+        progress(f"handbooks share resources ({shared}): reasoning and checking their union")
+        with _timed(seconds, "union", progress):
+            closed = _union(schema, results)
+    else:
+        for result in results:
+            if result["failure"]:
+                raise BuildError(result["failure"])
+        closed = _together(results)
     counts = {
-        "asserted": len(asserted),
-        "inferred": len(inferred),
-        "total": len(closure),
-        "policies": len(set(closure.subjects(RDF.type, POLICY))),
+        "asserted": len(schema.asserted) + sum(result["triples"] for result in results),
+        "inferred": len(schema.inferred) + sum(text.count("\n") for text in closed["inferred"]),
+        "policies": closed["policies"],
     }
+    counts["total"] = counts["asserted"] + counts["inferred"]
+    counts = {key: counts[key] for key in ("asserted", "inferred", "total", "policies")}
     refuse_shrink(previous, counts)
-    progress("write …")
     started = time.perf_counter()
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
     try:
-        _write(staging, rebase(asserted, base), rebase(inferred, base), base)
-        fulltext.build_index(
-            pyoxigraph.Store.read_only(str(staging / "store")), staging / "fulltext", root, base
-        )
-        seconds["write"] = time.perf_counter() - started
+        with _timed(seconds, "write", progress):
+            handbooks = _write(staging, schema, results, closed, base, progress)
+        with _timed(seconds, "store", progress):
+            _load_store(staging, handbooks, base)
+        with _timed(seconds, "fulltext", progress):
+            # The full-text index keeps its texts' words in the build cache, when there is one.
+            cache = target.with_name(f"{target.name}.cache")
+            fulltext.build_index(
+                pyoxigraph.Store.read_only(str(staging / "store")),
+                staging / "fulltext",
+                root,
+                base,
+                cache=cache if cache.is_dir() else None,
+            )
+        # Rows of the internal queries marked `#+ precompute: true` (ask's lexicon, match's rules),
+        # run once per build so that no web worker reads the whole graph (policykg.precompute).
+        with _timed(seconds, "precompute", progress):
+            precompute.write(staging / "store", staging / precompute.FOLDER, cfg, version)
         manifest = {
             "data_version": version,
             "built_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "base_iri": base,
             "inputs": inputs,
             "counts": counts,
-            "files": {f"{part}.nt": _file_record(staging / f"{part}.nt") for part in PARTS},
+            "files": {name: _file_record(staging / name) for name in (*PARTS_FILES, ONTOLOGY_FILE)},
+            "handbooks": handbooks,
             "seconds": {step: round(value, 3) for step, value in seconds.items()},
         }
         (staging / artifact.MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), "utf-8")
         _swap(staging, target)
         progress(
-            f"write done in {seconds['write']:.1f} s: {counts['total']} triples, {counts['policies']} policies"
+            f"done in {time.perf_counter() - started:.1f} s: {counts['total']} triples, "
+            f"{counts['policies']} policies, {len(handbooks)} handbooks"
         )
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return manifest
+
+
+# ---- The ontology: parsed and closed once, shared by every handbook's work ----
+
+
+@dataclass
+class Schema:
+    """What every handbook is read against: the ontology's triples and their closure, the rules,
+    the shapes and the checks, and a key that changes whenever any of them does."""
+
+    root: str
+    engine: str
+    asserted: list  # Oxigraph Triples of ontology/*.ttl (shapes aside)
+    inferred: list  # what the closure of the ontology alone adds
+    rules: list
+    joining: frozenset  # properties through which rules join two instance triples
+    described: frozenset  # IRIs the ontology describes (subjects of its triples)
+    key: str
+
+    @property
+    def closure(self):
+        return self.asserted + self.inferred
+
+
+def handbook_files(cfg):
+    """`data/*.ttl`, one handbook each, by stem."""
+    return sorted(Path(cfg["ROOT"]).glob("data/*.ttl"))
+
+
+def _schema(cfg, root, inputs):
+    engine = cfg["INFERENCE"]
+    if engine not in ("owlrl", "rules", "auto"):
+        raise BuildError(f"INFERENCE must be owlrl, rules or auto, not {engine!r}")
+    paths = [path for path in sorted(root.glob("ontology/*.ttl")) if is_graph_file(path)]
+    asserted = []
+    for path in paths:
+        asserted += _parse_file(path, root, rename=False)
+    rules = inference.load(inference.folder(root))
+    if engine == "auto" and inference.uncovered(_rdflib(asserted)):
+        engine = "owlrl"
+    inferred = _infer(asserted, [], engine, rules)
+    # Everything but the data decides each handbook's result too.
+    fixed = sorted((name, digest) for name, digest in inputs.items() if not name.startswith("data/"))
+    key = hashlib.sha256(json.dumps([fixed, engine]).encode()).hexdigest()
+    return Schema(
+        root=str(root),
+        engine=engine,
+        asserted=asserted,
+        inferred=inferred,
+        rules=rules,
+        joining=inference.joining_properties(asserted),
+        described=frozenset(t.subject.value for t in asserted if isinstance(t.subject, pyoxigraph.NamedNode)),
+        key=key,
+    )
+
+
+def _parse_file(path, root, rename=True):
+    """The triples of one Turtle file (Oxigraph terms); a syntax error names the file and line."""
+    try:
+        return [
+            quad.triple
+            for quad in pyoxigraph.parse(
+                path=str(path),
+                format=pyoxigraph.RdfFormat.TURTLE,
+                base_iri=CANONICAL_BASE,
+                rename_blank_nodes=rename,
+                without_named_graphs=True,
+            )
+        ]
+    except SyntaxError as exc:
+        where = SYNTAX_ERROR.match(str(exc))
+        if where:
+            raise BuildError(f"{_label(path, root)} line {where[1]}: {where[2]}") from None
+        raise BuildError(f"{_label(path, root)}: {exc}") from None
+
+
+# Oxigraph's message: "Parser error at line 6 column 3: …" or "… between line 6 column 33 and
+# line 7 column 1: … (file.ttl, line 6)".
+SYNTAX_ERROR = re.compile(
+    r"Parser error (?:at|between) line (\d+) column \d+(?: and line \d+ column \d+)?: (.*?)"
+    r"(?: \([^()]*, line \d+\))?$",
+    re.DOTALL,
+)
+
+
+def _infer(triples, given, engine, rules):
+    """What the closure adds to `triples` beyond `given` (the ontology's closure, itself closed),
+    trivia left out; Oxigraph triples."""
+    if engine == "owlrl" or (engine == "auto" and _uses_uncovered(triples)):
+        found = infer(_rdflib(given + triples), "owlrl", None)
+        known = set(given)
+        return sorted({t for t in _triples(found.serialize(format="nt")) if t not in known}, key=str)
+    added = inference.added(triples, given, rules)
+    return sorted({t for t in added if not _is_trivia(t)}, key=str)
+
+
+def _uses_uncovered(triples):
+    """Whether `triples` use an RDFS/OWL term the rules may not cover (then owlrl closes them)."""
+    inert = {str(term) for term in inference.INERT_TERMS}
+    vocabulary = (str(RDFS), str(OWL))
+
+    def suspect(t):
+        term = t.object.value if t.predicate.value == str(RDF.type) else t.predicate.value
+        return isinstance(term, str) and term.startswith(vocabulary) and term not in inert
+
+    return any(map(suspect, triples)) and bool(inference.uncovered(_rdflib(triples)))
+
+
+def _is_trivia(triple):
+    """`is_trivia` on Oxigraph terms."""
+    subject, predicate, obj = triple.subject, triple.predicate.value, triple.object
+    return (
+        (isinstance(subject, pyoxigraph.NamedNode) and subject.value.startswith(VOCABULARIES))
+        or (predicate in REFLEXIVE_IRIS and subject == obj)
+        or (
+            predicate in (str(RDF.type), str(RDFS.subClassOf))
+            and getattr(obj, "value", None) in EVERYTHING_IRIS
+        )
+    )
+
+
+REFLEXIVE_IRIS = frozenset(str(term) for term in REFLEXIVE)
+EVERYTHING_IRIS = frozenset(str(term) for term in EVERYTHING)
+
+
+# ---- One handbook: parse, close, validate, check (in a worker process, cached) ----
+
+_WORKER = {}
+
+
+def _handbook_key(schema, path):
+    return hashlib.sha256(f"{schema.key}\n{path.name}\n".encode() + path.read_bytes()).hexdigest()
+
+
+def _handbooks(schema, paths, cache, progress):
+    """Each handbook's result (`_one_handbook`), from the cache when its file and the schema
+    are unchanged; the others computed in up to WORKERS processes."""
+    cache.mkdir(parents=True, exist_ok=True)
+    results, todo = {}, []
+    for path in paths:
+        key = _handbook_key(schema, path)
+        cached = cache / f"{key}.json"
+        try:
+            results[path] = json.loads(cached.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            todo.append((path, key))
+    progress(f"handbooks: {len(results)}/{len(paths)} unchanged (cached), {len(todo)} to read")
+    done = len(results)
+
+    def keep(path, key, result):
+        nonlocal done
+        results[path] = result
+        done += 1
+        if not result["failure"]:
+            temporary = cache / f".{key}.{os.getpid()}.tmp"
+            temporary.write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
+            temporary.replace(cache / f"{key}.json")
+        progress(f"handbooks: {done}/{len(paths)} done ({result['file']})")
+
+    if len(todo) >= 4 and WORKERS > 1:
+        context = multiprocessing.get_context("spawn")
+        with context.Pool(WORKERS, initializer=_start_worker, initargs=(_portable(schema),)) as pool:
+            jobs = [(path, key, pool.apply_async(_worker_handbook, (str(path),))) for path, key in todo]
+            for path, key, job in jobs:
+                keep(path, key, job.get())
+    else:
+        for path, key in todo:
+            keep(path, key, _one_handbook(schema, path))
+    return [results[path] for path in paths]
+
+
+WORKERS = 2
+
+
+def _portable(schema):
+    """`schema` as plain text, for a worker process to rebuild."""
+    return {
+        "root": schema.root,
+        "engine": schema.engine,
+        "asserted": _nt(schema.asserted),
+        "inferred": _nt(schema.inferred),
+        "joining": sorted(schema.joining),
+        "described": sorted(schema.described),
+        "key": schema.key,
+    }
+
+
+def _start_worker(portable):
+    root = Path(portable["root"])
+    _WORKER["schema"] = Schema(
+        root=portable["root"],
+        engine=portable["engine"],
+        asserted=_triples(portable["asserted"]),
+        inferred=_triples(portable["inferred"]),
+        rules=inference.load(inference.folder(root)),
+        joining=frozenset(portable["joining"]),
+        described=frozenset(portable["described"]),
+        key=portable["key"],
+    )
+
+
+def _shapes(root):
+    """The shapes, read once per process."""
+    key = ("shapes", str(root))
+    if key not in _WORKER:
+        _WORKER[key] = load_shapes(root)
+    return _WORKER[key]
+
+
+def _worker_handbook(path):
+    return _one_handbook(_WORKER["schema"], Path(path))
+
+
+def _one_handbook(schema, path):
+    """Parse, close, validate and check one handbook with the ontology. Returns plain data:
+    its asserted and inferred triples (sorted N-Triples, canonical IRIs), what it describes and
+    joins through (so the build can see whether handbooks are independent), its counts, and
+    the first failure of its shapes or checks (None when it conforms)."""
+    root = Path(schema.root)
+    asserted = _parse_file(path, root)
+    inferred = _infer(asserted, schema.closure, schema.engine, schema.rules)
+    own = asserted + inferred
+    failure = None
+    store = pyoxigraph.Store()
+    store.extend(pyoxigraph.Quad(t.subject, t.predicate, t.object) for t in schema.closure + own)
+    try:
+        validate_shapes(store, root, _shapes(root))
+        run_checks(store, root)
+    except BuildError as error:
+        failure = str(error)
+    subjects = {t.subject.value for t in own if isinstance(t.subject, pyoxigraph.NamedNode)}
+    described = {t.subject.value for t in asserted} - schema.described
+    into = {
+        t.object.value
+        for t in own
+        if t.predicate.value in schema.joining and isinstance(t.object, pyoxigraph.NamedNode)
+    }
+    out_of = {
+        t.subject.value
+        for t in own
+        if t.predicate.value in schema.joining and isinstance(t.subject, pyoxigraph.NamedNode)
+    }
+    rdf_type, handbook_class, policy = str(RDF.type), CANONICAL_BASE + "def/Handbook", str(POLICY)
+    schema_terms = {str(term) for term in inference.RULE_TERMS} - {str(OWL.Class)}
+    return {
+        "stem": path.stem,
+        "file": _label(path, root),
+        "asserted": _nt(sorted(asserted, key=str)),
+        # What it infers about a resource it does not describe (a code-list concept) another
+        # handbook may infer too: kept apart, so that the artifact holds it once.
+        "inferred": _nt(t for t in inferred if t.subject.value in described),
+        "inferred_shared": _nt(t for t in inferred if t.subject.value not in described),
+        "triples": len(asserted),
+        "iri": min(
+            (
+                t.subject.value
+                for t in asserted
+                if t.predicate.value == rdf_type and t.object.value == handbook_class
+            ),
+            default=None,
+        ),
+        "policies": len(
+            {t.subject for t in own if t.predicate.value == rdf_type and t.object.value == policy}
+        ),
+        "subjects": sorted(subjects - schema.described),
+        "into": sorted(into),
+        "out_of": sorted(out_of),
+        "axioms": any(
+            t.predicate.value in schema_terms
+            or (t.predicate.value == rdf_type and getattr(t.object, "value", "") in AXIOM_TYPES)
+            for t in asserted
+        ),
+        "failure": failure,
+    }
+
+
+AXIOM_TYPES = frozenset({str(OWL.TransitiveProperty), str(OWL.SymmetricProperty)})
+
+
+def _shared(schema, results):
+    """Why the handbooks cannot be reasoned about and checked one by one ("" when they can):
+    a resource described by two handbooks, a join of the rules through one resource from two
+    handbooks, or a handbook that states axioms of its own."""
+    owner = {}
+    for result in results:
+        if result["axioms"]:
+            return f"{result['file']} states axioms"
+        for subject in result["subjects"]:
+            if owner.setdefault(subject, result["file"]) != result["file"]:
+                return f"<{subject}> in {owner[subject]} and {result['file']}"
+    joins = {}
+    for result in results:
+        for node in result["out_of"]:
+            joins.setdefault(node, set()).add(result["file"])
+    for result in results:
+        for node in result["into"]:
+            others = joins.get(node, set()) - {result["file"]}
+            if others:
+                return f"<{node}> joins {result['file']} and {min(others)}"
+    return ""
+
+
+def _together(results):
+    """What the handbooks, each closed alone, infer and count together: their inferred texts,
+    then what they infer about resources none of them describes, each line once."""
+    shared = sorted({line for result in results for line in result["inferred_shared"].splitlines()})
+    return {
+        "inferred": [result["inferred"] for result in results] + ["".join(f"{line}\n" for line in shared)],
+        "policies": sum(result["policies"] for result in results),
+    }
+
+
+def _union(schema, results):
+    """Reason about and check every handbook together (the shared case)."""
+    asserted = _triples("".join(result["asserted"] for result in results))
+    inferred = _infer(asserted, schema.closure, schema.engine, schema.rules)
+    everything = schema.closure + asserted + inferred
+    store = pyoxigraph.Store()
+    store.extend(pyoxigraph.Quad(t.subject, t.predicate, t.object) for t in everything)
+    validate_shapes(store, Path(schema.root))
+    run_checks(store, Path(schema.root))
+    policy, rdf_type = str(POLICY), str(RDF.type)
+    return {
+        "inferred": [_nt(inferred)],
+        "policies": len(
+            {t.subject for t in everything if t.predicate.value == rdf_type and t.object.value == policy}
+        ),
+    }
+
+
+def _nt(triples):
+    return "".join(f"{triple} .\n" for triple in triples)
+
+
+def _triples(text):
+    return [quad.triple for quad in pyoxigraph.parse(text.encode(), format=pyoxigraph.RdfFormat.N_TRIPLES)]
+
+
+def _rdflib(triples):
+    """An rdflib graph of a few Oxigraph triples (one handbook's, for pyshacl and owlrl)."""
+    graph = Graph()
+    graph.parse(data=_nt(triples), format="nt")
+    return graph
+
+
+def _cache_folder(cfg):
+    """Per-handbook results, beside the build: `<BUILD_DIR>.cache/handbooks`."""
+    target = Path(cfg["BUILD_DIR"]).resolve()
+    return target.parent / f"{target.name}.cache" / "handbooks"
 
 
 def parse(paths, root, progress=None):
@@ -269,38 +663,39 @@ def is_trivia(triple):
     )
 
 
-def validate_shapes(closure, root):
+def validate_shapes(closure, root, shapes=None):
+    """Validate `closure` (a pyoxigraph Store, an rdflib Graph or N-Triples text) against
+    `ontology/shapes.ttl` (`shapes`, when already read by `load_shapes`) with `policykg.shacl`;
+    BuildError listing the violations when it does not conform."""
     path = root / "ontology/shapes.ttl"
-    if not path.exists():
+    if shapes is None:
+        shapes = load_shapes(root)
+    if shapes is None:
         return
-    shapes = Graph().parse(path, format="turtle", publicID=CANONICAL_BASE)
-    conforms, report, _ = pyshacl.validate(
-        data_graph=closure, shacl_graph=shapes, inference="none", advanced=True
-    )
-    if conforms:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", shacl.FallbackWarning)  # pyshacl then; the same answer
+        report = shacl.validate(closure, shapes)
+    if report.conforms:
         return
-    violations = sorted(
-        " · ".join(
-            [
-                f"focus node {report.value(result, SH.focusNode).n3()}",
-                f"path {_n3(report.value(result, SH.resultPath))}",
-                str(
-                    report.value(result, SH.resultMessage)
-                    or report.value(result, SH.sourceConstraintComponent)
-                ),
-            ]
-        )
-        for result in report.subjects(RDF.type, SH.ValidationResult)
-    )
     raise BuildError(
-        f"{_label(path, root)}: the data does not conform\n" + _listed(violations, MAX_VIOLATIONS)
+        f"{_label(path, root)}: the data does not conform\n" + _listed(report.lines(), MAX_VIOLATIONS)
     )
 
 
-def run_checks(closure_ntriples, root):
-    """Run each `queries/checks/*.rq` (a SELECT) over the closure; any row stops the build."""
-    store = pyoxigraph.Store()
-    store.load(closure_ntriples, format=pyoxigraph.RdfFormat.N_TRIPLES)
+def load_shapes(root):
+    """The project's shapes (`ontology/shapes.ttl`), None when it has none."""
+    path = Path(root) / "ontology/shapes.ttl"
+    return shacl.load_shapes(path, base_iri=CANONICAL_BASE) if path.exists() else None
+
+
+def run_checks(closure, root):
+    """Run each `queries/checks/*.rq` (a SELECT) over the closure (a pyoxigraph Store, or
+    N-Triples text); any row stops the build."""
+    if isinstance(closure, pyoxigraph.Store):
+        store = closure
+    else:
+        store = pyoxigraph.Store()
+        store.load(closure, format=pyoxigraph.RdfFormat.N_TRIPLES)
     for path in sorted(root.glob("queries/checks/*.rq")):
         text, name = path.read_text(encoding="utf-8"), _label(path, root)
         try:
@@ -343,17 +738,113 @@ def ntriples(graph):
     return "".join(f"{line}\n" for line in lines)
 
 
-def _write(folder, asserted, inferred, base):
+PARTS_FILES = tuple(f"{part}.nt" for part in PARTS)
+ONTOLOGY_FILE = "ontology.nt"
+HANDBOOKS_FOLDER = "handbooks"
+BLOCK_BYTES = 1 << 24
+
+
+def _write(folder, schema, results, closed, base, progress):
+    """The artifact's N-Triples files (each written once); return the manifest's
+    `handbooks` list. `asserted.nt` is `ontology.nt` then each handbook's file, in stem order;
+    `inferred.nt` the ontology's closure, then each handbook's (or the union's), then what
+    handbooks infer about resources none of them describes, once."""
+    move = _rebaser(base)
+    (folder / HANDBOOKS_FOLDER).mkdir()
+    ontology = move(_nt(sorted(schema.asserted, key=str)))
+    (folder / ONTOLOGY_FILE).write_text(ontology, encoding="utf-8")
+    handbooks = []
+    with open(folder / "asserted.nt", "w", encoding="utf-8") as asserted:
+        asserted.write(ontology)
+        for result in results:
+            name, text = f"{HANDBOOKS_FOLDER}/{result['stem']}.nt", move(result["asserted"])
+            (folder / name).write_text(text, encoding="utf-8")
+            asserted.write(text)
+            record = _file_record(folder / name)
+            graph = f"{base}graph/handbook/{result['stem']}"
+            handbooks.append(
+                {
+                    "stem": result["stem"],
+                    "file": result["file"],
+                    "graph": graph,
+                    "iri": move(f"<{result['iri']}>")[1:-1] if result["iri"] else None,
+                    "triples": record["triples"],
+                    "sha256": record["sha256"],
+                }
+            )
+    with open(folder / "inferred.nt", "w", encoding="utf-8") as inferred:
+        inferred.write(move(_nt(schema.inferred)))
+        for text in closed["inferred"]:
+            inferred.write(move(text))
+    return handbooks
+
+
+def _load_store(folder, handbooks, base):
+    """The store: each handbook's and the ontology's graph, the two parts and their union."""
+    graphs = [(ONTOLOGY_FILE, f"{base}graph/ontology")]
+    graphs += [(f"{HANDBOOKS_FOLDER}/{book['stem']}.nt", book["graph"]) for book in handbooks]
+    for part in PARTS:
+        graphs.append((f"{part}.nt", f"{base}graph/{part}"))
+        graphs.append((f"{part}.nt", None))
     store = pyoxigraph.Store(str(folder / "store"))
-    for part, graph in zip(PARTS, (asserted, inferred), strict=True):
-        path = folder / f"{part}.nt"
-        path.write_text(ntriples(graph), encoding="utf-8")
-        for name in (pyoxigraph.DefaultGraph(), pyoxigraph.NamedNode(f"{base}graph/{part}")):
-            store.bulk_load(path=path, format=pyoxigraph.RdfFormat.N_TRIPLES, to_graph=name)
+    store.bulk_load(_Quads(folder, graphs), format=pyoxigraph.RdfFormat.N_QUADS)
     store.flush()
     del store
     gc.collect()  # the store closes (and releases its lock) only when the object is gone
     pyoxigraph.Store.read_only(str(folder / "store"))  # opens as every reader will, or raises
+
+
+class _Quads(io.RawIOBase):
+    """N-Quads, read as a file: each (N-Triples file, graph IRI or None for the default graph)
+    of `graphs` in turn, a block of whole lines at a time, never a whole file in memory."""
+
+    def __init__(self, folder, graphs):
+        self._blocks = self._each(folder, graphs)
+        self._pending, self._at = b"", 0
+
+    @staticmethod
+    def _each(folder, graphs):
+        for name, graph in graphs:
+            ending = b" .\n" if graph is None else f" <{graph}> .\n".encode()
+            with open(folder / name, "rb") as stream:
+                rest = b""
+                while block := stream.read(BLOCK_BYTES):
+                    block = rest + block
+                    cut = block.rfind(b"\n") + 1
+                    block, rest = block[:cut], block[cut:]
+                    if block:
+                        # A line ends with " .\n" and no literal holds a raw line break.
+                        yield block if graph is None else block.replace(b" .\n", ending)
+                if rest.strip():
+                    raise BuildError(f"{name}: the last line has no line break")
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        while self._at >= len(self._pending):
+            try:
+                self._pending, self._at = next(self._blocks), 0
+            except StopIteration:
+                return 0
+        size = min(len(buffer), len(self._pending) - self._at)
+        buffer[:size] = self._pending[self._at : self._at + size]
+        self._at += size
+        return size
+
+
+def _rebaser(base):
+    """N-Triples text → the same with every IRI under the canonical base moved under `base`
+    (IRIs and datatypes; never the inside of a literal)."""
+    if base == CANONICAL_BASE:
+        return lambda text: text
+    found = re.compile(r'"(?:[^"\\]|\\.)*"|<' + re.escape(CANONICAL_BASE))
+    replacement = "<" + base
+
+    def moved(match):
+        return match[0] if match[0].startswith('"') else replacement
+
+    return lambda text: found.sub(moved, text)
 
 
 def _swap(staging, target):

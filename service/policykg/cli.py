@@ -183,6 +183,7 @@ def build_command(cfg, args):
     steps = ", ".join(f"{step} {seconds:.2f}" for step, seconds in manifest["seconds"].items())
     print(f"data version  {manifest['data_version']}  (built {manifest['built_at']})")
     print(f"triples       {counts['asserted']} asserted + {counts['inferred']} inferred = {counts['total']}")
+    print(f"handbooks     {len(manifest.get('handbooks', []))} ({counts['policies']} policies)")
     print(f"seconds       {steps}")
     print(f"artifact      {cfg['BUILD_DIR']}")
 

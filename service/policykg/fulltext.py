@@ -26,13 +26,16 @@ more), each with its best clause highlighted; `clauses` ranks the clauses themse
 policy list's order (first page, then IRI), then the clauses in IRI order.
 """
 
+import base64
 import functools
+import hashlib
 import html
 import json
 import logging
 import re
 import shutil
 import threading
+import time
 import unicodedata
 import warnings
 from dataclasses import dataclass, replace
@@ -73,6 +76,13 @@ SNIPPET_BEFORE = 30
 # The index is written by one thread in one commit, so that it is one segment in insertion
 # order: ties keep that order. The heap is a budget, not an allocation.
 WRITER_HEAP = 1_000_000_000
+# The term fields (name, words, chars) are written as their terms with SEPARATOR between two,
+# which TERMS_TOKENIZER splits again (in tantivy, not in Python); GAP is the term between two
+# texts in `chars`, which no search asks for.
+TERMS_TOKENIZER = "terms"
+SEPARATOR = "\x1f"
+GAP = "\x1e"
+TERMS_CACHE_VERSION = 1
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 CHAR = re.compile(rf"[{CJK}]|[a-z0-9]+")
@@ -173,13 +183,6 @@ def chars(text):
     return CHAR.findall(fold(text))
 
 
-def _pretokenized(tokens):
-    """Terms as tantivy's pre-tokenized text: one position each (offsets are not used)."""
-    return tantivy.PreTokenizedString(
-        " ".join(tokens), [tantivy.Token(token, position, 0, 0) for position, token in enumerate(tokens)]
-    )
-
-
 # ---------------------------------------------------------------------------------------------
 # Building the index
 # ---------------------------------------------------------------------------------------------
@@ -191,9 +194,9 @@ def _schema():
         builder.add_text_field(name, tokenizer_name="raw", fast=True)
     for name in FACETS:
         builder.add_text_field(name, tokenizer_name="raw", fast=True)
-    builder.add_text_field("words", tokenizer_name="raw", index_option="freq")
-    builder.add_text_field("name", tokenizer_name="raw", index_option="freq")
-    builder.add_text_field("chars", tokenizer_name="raw", index_option="position")
+    builder.add_text_field("words", tokenizer_name=TERMS_TOKENIZER, index_option="freq")
+    builder.add_text_field("name", tokenizer_name=TERMS_TOKENIZER, index_option="freq")
+    builder.add_text_field("chars", tokenizer_name=TERMS_TOKENIZER, index_option="position")
     builder.add_float_field("amount", indexed=True, fast=True)
     builder.add_unsigned_field("order", fast=True)
     builder.add_bytes_field("data", stored=True)
@@ -205,7 +208,10 @@ def _rows(store, name, root, base_iri):
     query = queries.load(Path(root) / QUERIES / f"{name}.rq", base_iri)
     solutions = store.query(query.bind())
     names = [variable.value for variable in solutions.variables]
-    return [{key: row[key].value if row[key] is not None else None for key in names} for row in solutions]
+    return [
+        dict(zip(names, [term.value if term is not None else None for term in row], strict=True))
+        for row in solutions
+    ]
 
 
 @dataclass
@@ -255,28 +261,42 @@ KIND_ORDER = (
 )
 
 
-def build_index(store, folder, root, base_iri=config.DEFAULTS["BASE_IRI"]):
+def build_index(store, folder, root, base_iri=config.DEFAULTS["BASE_IRI"], cache=None, seconds=None):
     """Write the full-text index of the graph in `store` (a pyoxigraph store) to `folder`,
-    replacing what is there; return the numbers of policies and clauses indexed."""
+    replacing what is there; return the numbers of policies and clauses indexed.
+
+    `cache` (a folder, or None): where the words of every text are kept between builds, so a
+    build segments only the texts the last one did not have. `seconds` (a dict, or None) gets
+    each stage's (wall-clock, CPU) seconds."""
     folder = Path(folder)
+    seconds = {} if seconds is None else seconds
+    clock = _Clock(seconds)
     policies = _rows(store, "fulltext-policies", root, base_iri)
-    things = _things(_rows(store, "fulltext-texts", root, base_iri))
+    clock.lap("query policies")
+    text_rows = _rows(store, "fulltext-texts", root, base_iri)
+    clock.lap("query texts")
     facets = {}
     for row in _rows(store, "fulltext-facets", root, base_iri):
         facets.setdefault(row["policy"], {}).setdefault(row["facet"], set()).add(row["value"])
-
-    analyzer = Analyzer(names(title for thing in things.values() for title in thing.titles))
+    clock.lap("query facets")
+    things = _things(text_rows)
     by_policy = {}
     for thing in things.values():
         by_policy.setdefault(thing.policy, []).append(thing)
+    found = sorted(names(title for thing in things.values() for title in thing.titles))
+    clock.lap("names")
+    terms = _TermsCache(found, cache)
+    clock.lap("cache read")
 
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
-    (folder / NAMES_FILE).write_text("".join(f"{name}\n" for name in analyzer.names), encoding="utf-8")
+    (folder / NAMES_FILE).write_text("".join(f"{name}\n" for name in found), encoding="utf-8")
     index = tantivy.Index(_schema(), path=str(folder), reuse=False)
+    index.register_tokenizer(TERMS_TOKENIZER, _terms_analyzer())
     writer = index.writer(heap_size=WRITER_HEAP, num_threads=1)
-    order, clauses = 0, 0
+    # Documents go to tantivy's indexing thread as they are made, so both cores work.
+    order = 0
     for row in policies:
         policy = row["policy"]
         common = {"policy": policy, "facets": facets.get(policy, {}), "amount": row["amount"]}
@@ -285,17 +305,22 @@ def build_index(store, folder, root, base_iri=config.DEFAULTS["BASE_IRI"]):
         )
         members = sorted(by_policy.get(policy, []), key=lambda t: (KIND_ORDER.index(t.kind), t.thing))
         # Each text is segmented once: the policy's document is its clauses' terms together.
-        terms = [_terms(analyzer, thing.titles, thing.titles + thing.texts) for thing in members]
+        each = [terms.of(thing.titles, thing.titles + thing.texts) for thing in members]
         whole = _Terms(
-            [w for thing, t in zip(members, terms, strict=True) if thing.kind in NAMED for w in t.name],
-            [w for t in terms for w in t.words],
-            [c for t in terms for c in t.chars],
+            [
+                piece
+                for thing, t in zip(members, each, strict=True)
+                if thing.kind in NAMED
+                for piece in t.name
+            ],
+            [piece for t in each for piece in t.words],
+            [piece for t in each for piece in t.chars],
         )
         label = next((thing.titles for thing in members if thing.kind == "policy"), [""])
         data = {"policy": policy, "thing": policy, "kind": "policy", "pages": pages, "label": _zh(label)}
-        writer.add_document(_document("policy", order, whole, data, **common))
+        writer.add_json(_document("policy", order, whole, data, **common))
         order += 1
-        for thing, thing_terms in zip(members, terms, strict=True):
+        for thing, thing_terms in zip(members, each, strict=True):
             data = {
                 "policy": policy,
                 "thing": thing.thing,
@@ -305,12 +330,32 @@ def build_index(store, folder, root, base_iri=config.DEFAULTS["BASE_IRI"]):
                 "titles": thing.titles,
                 "text": "\n".join(thing.texts),
             }
-            writer.add_document(_document("clause", order, thing_terms, data, **common))
+            writer.add_json(_document("clause", order, thing_terms, data, **common))
             order += 1
-            clauses += 1
+    clock.lap(f"segment and add documents ({terms.segmented} of {terms.used} texts segmented)")
     writer.commit()
     writer.wait_merging_threads()
-    return {"policies": len(policies), "clauses": clauses}
+    clock.lap("commit")
+    terms.save()
+    clock.lap("cache write")
+    return {"policies": len(policies), "clauses": order - len(policies)}
+
+
+class _Clock:
+    """Each stage's (wall-clock, CPU) seconds; CPU counts every thread of the process."""
+
+    def __init__(self, seconds):
+        self.seconds, self.last = seconds, (time.perf_counter(), time.process_time())
+
+    def lap(self, stage):
+        now = (time.perf_counter(), time.process_time())
+        self.seconds[stage] = (now[0] - self.last[0], now[1] - self.last[1])
+        self.last = now
+
+
+def _terms_analyzer():
+    """The tokenizer of the term fields: their text is the terms, SEPARATOR between two."""
+    return tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(f"[^{SEPARATOR}]+")).build()
 
 
 def _zh(labels):
@@ -320,35 +365,98 @@ def _zh(labels):
 
 @dataclass(frozen=True)
 class _Terms:
+    """A document's terms, as pieces (one per text: its terms joined by SEPARATOR)."""
+
     name: list  # the words of names (labels)
     words: list  # the words of every text, names among them
-    chars: list  # the characters of every text, an empty term between two texts
+    chars: list  # the characters of every text, each text's ending with GAP
 
 
-def _terms(analyzer, titles, texts):
-    # The empty term between texts keeps a phrase from running from one text into the next.
-    return _Terms(
-        [w for title in titles for w in analyzer.words(title)],
-        [w for text in texts for w in analyzer.words(text)],
-        [c for text in texts for c in [*chars(text), ""]],
-    )
+class _TermsCache:
+    """The words and characters of texts, each text segmented once. With a `cache` folder, the
+    words are read from and written back to `<cache>/fulltext/`, in a file named after what
+    decides them (the analyzer's names, jieba's version): a text the last build segmented
+    is not segmented again."""
+
+    def __init__(self, names, cache):
+        self.names, self._analyzer = names, None
+        self._words, self._joined, self._chars, self._used = {}, {}, {}, set()
+        self.segmented = 0
+        self._file = None
+        if cache is not None:
+            key = hashlib.sha256(
+                json.dumps([TERMS_CACHE_VERSION, jieba.__version__, names]).encode("utf-8")
+            ).hexdigest()[:20]
+            self._file = Path(cache) / "fulltext" / f"words-{key}.json"
+            try:
+                self._words = json.loads(self._file.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                self._words = {}
+
+    @property
+    def used(self):
+        return len(self._used)
+
+    def words(self, text):
+        """The words of `text` joined by SEPARATOR."""
+        self._used.add(text)
+        words = self._joined.get(text)
+        if words is None:
+            listed = self._words.get(text)
+            if listed is None:
+                if self._analyzer is None:  # jieba's dictionary is only loaded when a text needs it
+                    self._analyzer = Analyzer(self.names)
+                listed = self._words[text] = [
+                    word.replace(SEPARATOR, "") for word in self._analyzer.words(text)
+                ]
+                self.segmented += 1
+            words = self._joined[text] = SEPARATOR.join(listed)
+        return words
+
+    def chars(self, text):
+        """The characters of `text` and GAP, joined by SEPARATOR."""
+        found = self._chars.get(text)
+        if found is None:
+            found = self._chars[text] = SEPARATOR.join([*chars(text), GAP])
+        return found
+
+    def of(self, titles, texts):
+        # GAP after each text keeps a phrase from running from one text into the next.
+        return _Terms(
+            [self.words(title) for title in titles],
+            [self.words(text) for text in texts],
+            [self.chars(text) for text in texts],
+        )
+
+    def save(self):
+        """Keep the words of the texts this build used (and only those), replacing older files."""
+        if self._file is None:
+            return
+        self._file.parent.mkdir(parents=True, exist_ok=True)
+        for old in self._file.parent.glob("words-*.json"):
+            if old != self._file:
+                old.unlink(missing_ok=True)
+        kept = {text: self._words[text] for text in sorted(self._used)}
+        partial = self._file.with_suffix(".partial")
+        partial.write_text(json.dumps(kept, ensure_ascii=False), encoding="utf-8")
+        partial.replace(self._file)
 
 
 def _document(scope, order, terms, data, policy, facets, amount):
-    document = tantivy.Document()
-    document.add_text("scope", scope)
-    document.add_text("policy", policy)
+    """One document as the JSON `IndexWriter.add_json` reads."""
+    document = {"scope": scope, "policy": policy, "order": order}
     for facet in FACETS:
-        for value in sorted(facets.get(facet, ())):
-            document.add_text(facet, value)
+        values = facets.get(facet)
+        if values:
+            document[facet] = sorted(values)
     if amount is not None:
-        document.add_float("amount", float(amount))
-    document.add_unsigned("order", order)
-    document.add_pre_tokenized_text("name", _pretokenized(terms.name))
-    document.add_pre_tokenized_text("words", _pretokenized(terms.words))
-    document.add_pre_tokenized_text("chars", _pretokenized(terms.chars))
-    document.add_bytes("data", json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8"))
-    return document
+        document["amount"] = float(amount)
+    document["name"] = SEPARATOR.join(terms.name)
+    document["words"] = SEPARATOR.join(terms.words)
+    document["chars"] = SEPARATOR.join(terms.chars)
+    encoded = json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    document["data"] = base64.b64encode(encoded).decode("ascii")
+    return json.dumps(document, ensure_ascii=False)
 
 
 # ---------------------------------------------------------------------------------------------

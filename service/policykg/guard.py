@@ -11,20 +11,24 @@ declared (the store would try another reading of it). Refused:
 - SPARQL Update (INSERT, DELETE, LOAD, CLEAR, CREATE, DROP, COPY, MOVE, ADD, WITH): 403;
 - SERVICE anywhere (the store would call out to another endpoint): 400;
 - FROM / FROM NAMED, `default-graph-uri`, `named-graph-uri` naming any graph other than
-  the store's own `<BASE>graph/asserted` and `<BASE>graph/inferred`: 400;
+  the store's own `<BASE>graph/asserted`, `<BASE>graph/inferred`, `<BASE>graph/ontology` and
+  `<BASE>graph/handbook/<stem>`: 400;
 - text the guard cannot read: 400;
 - brackets `(` `{` `[` nested deeper than MAX_NESTING (the store's parser recurses per level
   and overflows its stack near 5 000): 400;
 - text longer than MAX_QUERY_BYTES: 413.
 What passes is described by `Inspection`: the query form (so the view can negotiate a
 format before running it) and the prefixes it declares (used to write RDF answers).
+
+A verdict that passes is kept per query text (and the settings it depends on) in a small LRU,
+`VERDICTS`, so a query sent again (a canned query's SPARQL, a page's request) is not read again.
 """
 
 import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
-from . import errors
+from . import artifact, cache, errors
 
 # ---- the terminals of SPARQL 1.1 (§19.8), as regular expressions ------------------------
 
@@ -68,6 +72,9 @@ TERMINALS = [
     ("anon", r"\[[ \t\r\n]*\]"),
     ("other", r"&&|\|\||!=|<=|>=|\^\^|[{}()\[\];,.=!<>+\-*/^|?]"),
 ]
+# Verdicts kept: at most this many query texts, and this many bytes of them in all.
+VERDICT_ENTRIES = 1024
+VERDICT_BYTES = 8 << 20
 TOKEN = re.compile("|".join(f"(?P<{kind}{i}>{pattern})" for i, (kind, pattern) in enumerate(TERMINALS)))
 # A run of name characters not followed by ":" is no prefixed name: it is read as keywords, dots
 # and numbers (`true.SERVICE` is three tokens), once, without trying the prefixed name again at
@@ -92,7 +99,10 @@ TRIPLE SUBJECT PREDICATE OBJECT ISTRIPLE LATERAL VERSION LANGDIR STRLANGDIR HASL
 KEYWORDS = set(WORDS.split())
 UPDATE = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
 FORMS = {"SELECT": "select", "ASK": "ask", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
-GRAPHS = ("graph/asserted", "graph/inferred")
+GRAPHS = ("graph/asserted", "graph/inferred", "graph/ontology")
+# Each handbook's graph: `<BASE>graph/handbook/<stem>` (docs/stores.md).
+HANDBOOK_GRAPH = "graph/handbook/"
+HANDBOOK_STEM = re.compile(r"[^/?#<>\s]+")
 # The deepest nesting of ( { [ a query may have, counted on the guard's tokens (so brackets in
 # strings, IRIs and comments do not count); real queries stay under 20.
 MAX_NESTING = 200
@@ -107,9 +117,35 @@ class Inspection:
     prefixes: dict = field(default_factory=dict)
 
 
+# Texts that passed, with their size: (size, Inspection) by (text, MAX_QUERY_BYTES, own graphs).
+VERDICTS: cache.LRU = cache.LRU(VERDICT_BYTES, lambda kept: kept[0], most=VERDICT_ENTRIES)
+
+
 def own_graphs(cfg):
-    """The named graphs of the store, the only ones a query may name."""
-    return [cfg["BASE_IRI"] + name for name in GRAPHS]
+    """The named graphs of the store: the fixed ones, and one per handbook of the build."""
+    try:
+        manifest = artifact.manifest(cfg) if cfg.get("BUILD_DIR") else None
+    except errors.ServiceError:
+        manifest = None
+    books = (manifest or {}).get("handbooks")
+    handbooks = [book["graph"] for book in books if isinstance(book, dict)] if isinstance(books, list) else []
+    return [cfg["BASE_IRI"] + name for name in GRAPHS] + [
+        graph for graph in handbooks if isinstance(graph, str) and is_own_graph(graph, cfg)
+    ]
+
+
+def is_own_graph(iri, cfg):
+    """Whether `iri` names one of the store's graphs, or a handbook's (which may be empty)."""
+    base = cfg["BASE_IRI"]
+    if iri in (base + name for name in GRAPHS):
+        return True
+    prefix = base + HANDBOOK_GRAPH
+    return iri.startswith(prefix) and HANDBOOK_STEM.fullmatch(iri[len(prefix) :]) is not None
+
+
+def allowed_graphs(cfg):
+    """The graphs a query may name, as an error message lists them."""
+    return [cfg["BASE_IRI"] + name for name in GRAPHS] + [cfg["BASE_IRI"] + HANDBOOK_GRAPH + "{stem}"]
 
 
 def tokens(text):
@@ -177,25 +213,32 @@ def _unreadable(text, position, reason):
 
 def check_graphs(iris, cfg, where):
     """Refuse any graph IRI (named by `where`: FROM, default-graph-uri…) not of the store."""
-    allowed = own_graphs(cfg)
+    allowed = allowed_graphs(cfg)
     for iri in iris:
-        if iri not in allowed:
+        if not is_own_graph(iri, cfg):
             raise errors.BadRequest(
                 f"{where} 只能指向本库的图：{'、'.join(allowed)}（收到 {iri}）", graph=iri, allowed=allowed
             )
 
 
 def check(text, cfg):
-    """Refuse what a public read-only endpoint must not run; describe what it may."""
+    """Refuse what a public read-only endpoint must not run; describe what it may. A text
+    that passed before (with the same limits and graphs) is not read again."""
     size, limit = len(text.encode("utf-8")), cfg["MAX_QUERY_BYTES"]
     if size > limit:
         raise errors.PayloadTooLarge(f"查询太大：{size} 字节，上限 {limit} 字节", size=size, limit=limit)
-    unescaped = unescape(text)
-    if unescaped != text:
-        # SPARQL 1.1 §19.2: a parser may read \uXXXX escapes anywhere, before parsing (Oxigraph
-        # does not, other servers do): what the escapes spell must pass too.
-        inspect(unescaped, cfg)
-    return inspect(text, cfg)
+    key = (text, limit, tuple(own_graphs(cfg)))
+    kept = VERDICTS.get(key)
+    if kept is None:
+        unescaped = unescape(text)
+        if unescaped != text:
+            # SPARQL 1.1 §19.2: a parser may read \uXXXX escapes anywhere, before parsing (Oxigraph
+            # does not, other servers do): what the escapes spell must pass too.
+            inspect(unescaped, cfg)
+        kept = (size, inspect(text, cfg))
+        VERDICTS.put(key, kept)
+    known = kept[1]
+    return Inspection(known.form, dict(known.prefixes))  # a copy: the kept one stays as it was
 
 
 def unescape(text):

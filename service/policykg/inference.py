@@ -137,3 +137,56 @@ class _Terms:
     def to_rdflib(self, term):
         found = self.back.get(term)
         return URIRef(term.value) if found is None else found
+
+
+# The build's own path: Oxigraph terms in, Oxigraph terms out, no rdflib graph.
+TRANSITIVE_QUERY = """
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+SELECT DISTINCT ?p WHERE {
+  { ?p rdf:type owl:TransitiveProperty }
+  UNION { ?chain ^owl:propertyChainAxiom ?q . ?chain rdf:rest*/rdf:first ?p }
+}"""
+
+
+def added(triples, given, rules):
+    """The triples (Oxigraph `Triple`s) the rules add to `triples` and `given` together, owlrl's
+    trivia among them; `given` (already closed, the ontology's closure) is taken as it is and
+    nothing from it is returned. As in `_Terms`, each literal stands in as a blank node of its
+    own while the rules run, so that literals come back exactly as they were written."""
+    literals, back = {}, {}
+
+    def stand_in(term):
+        if isinstance(term, pyoxigraph.Literal):
+            found = literals.get(term)
+            if found is None:
+                found = literals[term] = pyoxigraph.BlankNode()
+                back[found] = term
+            return found
+        return term
+
+    def quads(source):
+        return [pyoxigraph.Quad(stand_in(t.subject), t.predicate, stand_in(t.object)) for t in source]
+
+    known = quads(given) + quads(triples)
+    store = pyoxigraph.Store()
+    store.extend(known)
+    saturate(store, rules)
+    before = set(known)
+    # A literal's stand-in as a subject is owlrl's trivia (a literal subject): left out here.
+    return [
+        pyoxigraph.Triple(quad.subject, quad.predicate, back.get(quad.object, quad.object))
+        for quad in store
+        if quad.subject not in back and quad not in before
+    ]
+
+
+def joining_properties(triples):
+    """The properties through which the rules join two instance triples: transitive properties
+    and the links of property chains, as IRIs. Every other rule reads one instance triple and
+    the ontology's axioms, so it never joins what two handbooks say (docs/inference.md)."""
+    store = pyoxigraph.Store()
+    store.extend(pyoxigraph.Quad(t.subject, t.predicate, t.object) for t in triples)
+    return frozenset(
+        row["p"].value for row in store.query(TRANSITIVE_QUERY) if isinstance(row["p"], pyoxigraph.NamedNode)
+    )

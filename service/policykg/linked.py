@@ -112,7 +112,10 @@ ONTOLOGIES: PerVersion[rdflib.Graph] = PerVersion("linked.ontology", 4)
 ONTOLOGY_TRIPLES: PerVersion[tuple] = PerVersion("linked.ontology-triples", 4)
 TERM_LABELS: PerVersion[dict] = PerVersion("linked.term-labels", 4)
 DUMPS: PerVersion[bytes] = PerVersion("linked.dumps", 2 * len(PARTS) * len(DUMP_FORMATS) * 2)
-CACHES = (PREFIXES, ONTOLOGIES, ONTOLOGY_TRIPLES, TERM_LABELS, DUMPS)
+# The VoID counts (whole-graph scans) and the handbook data sets: once per data version.
+STATISTICS: PerVersion = PerVersion("linked.statistics")
+HANDBOOK_DATASETS: PerVersion[list] = PerVersion("linked.handbook-datasets")
+CACHES = (PREFIXES, ONTOLOGIES, ONTOLOGY_TRIPLES, TERM_LABELS, DUMPS, STATISTICS, HANDBOOK_DATASETS)
 
 
 def _prefixes(root, base):
@@ -465,14 +468,17 @@ def _dump(build_dir, root, base, version, part, fmt, compressed):
 # ---------------------------------------------------------------------------------------------
 
 HANDBOOK_FORMATS = ("nt", "ttl")
+# Where the build writes each handbook's triples: `<BUILD_DIR>/handbooks/<stem>.nt`.
+HANDBOOKS_FOLDER = "handbooks"
 # A handbook's stem: its data file's name (`data/<stem>.ttl`).
 STEM = re.compile(r"[A-Za-z0-9_-]+")
 CHUNK = 1 << 16
 
 
 def handbook_files(manifest) -> list[dict]:
-    """The manifest's `handbooks` (stem, file, graph, iri, triples, sha256), in stem order;
-    [] for a build that has none."""
+    """The manifest's `handbooks` (stem, file: the data file it is read from, graph, iri,
+    triples and sha256 of the artifact's `handbooks/<stem>.nt`), in stem order; [] for a build
+    that has none."""
     listed = (manifest or {}).get("handbooks") or []
     return sorted(
         (entry for entry in listed if isinstance(entry, dict) and "stem" in entry), key=lambda e: e["stem"]
@@ -498,13 +504,13 @@ def parse_handbook_dump_name(name):
 
 
 def handbook_file(cfg, manifest, stem):
-    """(the manifest's entry, the path of its N-Triples file) for handbook `stem`; NotFound
+    """(the manifest's entry, `handbooks/<stem>.nt` in the artifact) for handbook `stem`; NotFound
     when the build has no such handbook, StoreUnavailable when its file is missing."""
     entry = next((entry for entry in handbook_files(manifest) if entry["stem"] == stem), None)
     if entry is None:
         raise errors.NotFound(f"没有这本手册：{stem}（手册列表见 /.well-known/void）", stem=stem)
-    path = Path(cfg["BUILD_DIR"]) / entry["file"]
-    if not path.is_file() or path.resolve().parent != (Path(cfg["BUILD_DIR"]) / "handbooks").resolve():
+    path = Path(cfg["BUILD_DIR"]) / HANDBOOKS_FOLDER / f"{stem}.nt"
+    if not path.is_file():
         raise errors.StoreUnavailable(
             "构建结果中缺少这本手册的数据，请重新运行 policykg build (handbook file missing)"
         )
@@ -561,7 +567,12 @@ class Statistics:
 
 
 def statistics(store, cfg):
-    """Counts and lists for VoID, each from a query in queries/internal/void-*.rq."""
+    """Counts and lists for VoID, each from a query in queries/internal/void-*.rq; made once per
+    data version (they scan the whole graph), not per request."""
+    return STATISTICS.get(cfg["BASE_IRI"], store.data_version(), lambda: _statistics(store, cfg))
+
+
+def _statistics(store, cfg):
     base = cfg["BASE_IRI"]
     counts = run(store, cfg, "void-counts").rows[0]
     entities = run(store, cfg, "void-entities", space=base).rows[0]
@@ -596,7 +607,15 @@ def handbook_datasets(store, cfg, manifest) -> list[dict]:
     """Each handbook of the build as a data set: the manifest's entry (stem, graph, IRI, number
     of triples: sizes come from the build, never from counting on a request) with the
     handbook's label, titles, publisher, date and place (queries/internal/void-handbooks.rq,
-    one row per handbook). In stem order."""
+    one row per handbook). In stem order; made once per data version."""
+    return list(
+        HANDBOOK_DATASETS.get(
+            cfg["BASE_IRI"], store.data_version(), lambda: _handbook_datasets(store, cfg, manifest)
+        )
+    )
+
+
+def _handbook_datasets(store, cfg, manifest):
     facts: dict = {}
     for row in run(store, cfg, "void-handbooks").rows:
         found = facts.setdefault(row["handbook"]["value"], {})

@@ -4,9 +4,20 @@ A file's header (`#+ title:`, `#+ description:`, `#+ param: name | type | exampl
 describes it; its outermost WHERE group opens with a VALUES block of the examples. Binding
 replaces that block with one built from validated values serialized as RDF terms by
 pyoxigraph, so what a user types can only ever be a term, never query text.
+
+A paged query (`#+ page: key | description`) picks one page of keys in a subquery (`SELECT
+DISTINCT ?key … ORDER BY … LIMIT n OFFSET m`, the one LIMIT of the file) and fetches their
+rows around it; its VALUES block is then the first in that subquery (opening the group, often
+itself a subquery, that turns the bound values into the few terms they name), so the bound
+values select the keys first. Binding a page rewrites the subquery's LIMIT and OFFSET (integers only);
+`count` gives the query counting every key (the subquery without its order and cut).
+An internal query marked `#+ precompute: true` is run once per build (`policykg.precompute`).
 """
 
 import functools
+import hashlib
+import itertools
+import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -24,6 +35,8 @@ Settings = Mapping[str, Any]
 
 # The service's own queries (lexicons, eligibility rules, descriptions, VoID), by name.
 INTERNAL = Path("queries/internal")
+# The artifact's folder of rows computed at build time (`policykg.precompute`).
+PRECOMPUTED = "precomputed"
 
 # The lexical pieces of SPARQL that can hide a brace or a keyword: comments, strings, IRIs,
 # prefixed names (`select:x` is not the SELECT keyword).
@@ -36,6 +49,7 @@ TOKEN = re.compile(
       | (?P<pname>(?:[^\W\d][\w.-]*)?:[\w.:%\\-]*)
       | (?P<var>[?$]\w+)
       | (?P<word>[A-Za-z_]\w*)
+      | (?P<number>\d+)
       | (?P<other>.)""",
     re.VERBOSE | re.DOTALL,
 )
@@ -46,6 +60,11 @@ DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 HTTP_IRI = re.compile(r"https?://[^\s<>\"{}|^`\\]+")
 LOCAL_NAME = re.compile(r"[A-Za-z0-9_-]+")
 FORMS = ("select", "ask", "construct", "describe")
+# The rows of one page of keys when a caller gives no `limit` (a paged file's own LIMIT is this).
+PAGE_SIZE = 100
+# Past this many rows an internal query's answer is refused, precomputed or not: a list that
+# long is a design error on the request path (it is read whole into each web worker).
+INTERNAL_HARD_CAP = 1_000_000
 
 
 def _integer(text, base_iri):
@@ -62,6 +81,12 @@ def _decimal(text, base_iri):
 
 def _string(text, base_iri):
     return Literal(text)
+
+
+def _label(text, base_iri):
+    """A name as the graph writes its labels: the text untagged, in Chinese and in English —
+    alternatives, one VALUES row each, so a query finds the labels by index, not by a scan."""
+    return [Literal(text), Literal(text, language="zh"), Literal(text, language="en")]
 
 
 def _docnumber(text, base_iri):
@@ -90,6 +115,7 @@ TYPES = {
     "integer": _integer,
     "decimal": _decimal,
     "string": _string,
+    "label": _label,
     "docnumber": _docnumber,
     "iri": _iri,
     "concept": _concept,
@@ -105,6 +131,20 @@ class Param:
 
 
 @dataclass(frozen=True)
+class Page:
+    """How a paged query cuts its answer: by `key` (a variable its page subquery projects)."""
+
+    key: str
+    description: str
+    # Where the subquery's LIMIT and OFFSET numbers sit in the query text (start, end).
+    limit_span: tuple = field(repr=False)
+    offset_span: tuple = field(repr=False)
+    # The query counting every key (`?count`), and where its VALUES block sits.
+    count_text: str = field(repr=False)
+    count_values_span: tuple | None = field(repr=False)
+
+
+@dataclass(frozen=True)
 class CannedQuery:
     name: str
     title: str
@@ -115,22 +155,70 @@ class CannedQuery:
     base_iri: str = field(repr=False)
     # Where the opening VALUES block sits in `text` (start, end); None when there are no params.
     values_span: tuple | None = field(repr=False)
+    page: Page | None = field(default=None, repr=False)
+    # `#+ precompute: true`: its rows are stored in the artifact once per build.
+    precompute: bool = False
 
-    def bind(self, values: Mapping[str, str] | None = None) -> str:
-        """The query text with the opening VALUES block holding `values` (missing → examples)."""
+    def bind(
+        self, values: Mapping[str, str] | None = None, *, limit: int | None = None, offset: int | None = None
+    ) -> str:
+        """The query text with the opening VALUES block holding `values` (missing → examples);
+        for a paged query, the page of `limit` keys (default PAGE_SIZE) from `offset` (0)."""
+        edits = self._values_edit(values, self.values_span)
+        if self.page is not None:
+            edits += [
+                (self.page.limit_span, str(int(PAGE_SIZE if limit is None else limit))),
+                (self.page.offset_span, str(int(offset or 0))),
+            ]
+        elif limit is not None or offset is not None:
+            raise ValueError(f"{self.name}.rq 没有分页 (the query is not paged)")
+        return _edited(self.text, edits)
+
+    def count(self, values: Mapping[str, str] | None = None) -> str:
+        """The query counting every key of a paged query (`?count`), with `values` bound."""
+        if self.page is None:
+            raise ValueError(f"{self.name}.rq 没有分页 (the query is not paged)")
+        return _edited(self.page.count_text, self._values_edit(values, self.page.count_values_span))
+
+    def bind_rows(self, rows: list[Mapping[str, str]]) -> str:
+        """The query text with the opening VALUES block holding one row per mapping of `rows`
+        (each checked and typed as `bind` does; missing → examples), so that one query answers
+        for several values at once (not for paged queries, which bind one)."""
+        if not rows:
+            raise ValueError("bind_rows 至少需要一行 (at least one row)")
+        if self.page is not None:
+            raise ValueError(f"{self.name}.rq 是分页查询 (a paged query binds one row)")
+        return _edited(self.text, self._values_edit(rows, self.values_span))
+
+    def _values_edit(self, rows, span):
+        """[(span, VALUES block)] for `rows` (a mapping of values, or a list of them; checked,
+        typed), [] when there are no params. A value with alternatives (a `label`) gives one
+        row per alternative."""
+        if not self.params:
+            for values in [rows] if not isinstance(rows, list) else rows:
+                self._value_rows(values)  # unknown names are refused all the same
+            return []
+        data = [
+            row
+            for values in ([rows] if not isinstance(rows, list) else rows)
+            for row in self._value_rows(values)
+        ]
+        names = " ".join(f"?{param.name}" for param in self.params)
+        assert span is not None  # a query with parameters opens with its VALUES block
+        return [(span, f"VALUES ({names}) {{ {' '.join(data)} }}")]
+
+    def _value_rows(self, values):
+        """The VALUES rows, as text, for one mapping of values (missing → examples)."""
         values = dict(values or {})
         known = {param.name for param in self.params}
         for name in values:
             if name not in known:
                 raise errors.ParamError(name, f"查询 {self.name} 没有这个参数 (unknown parameter)")
-        if not self.params:
-            return self.text
-        terms = [self._term(param, values.get(param.name, param.example)) for param in self.params]
-        names = " ".join(f"?{param.name}" for param in self.params)
-        block = f"VALUES ({names}) {{ ({' '.join(str(term) for term in terms)}) }}"
-        assert self.values_span is not None  # a query with parameters opens with its VALUES block
-        start, end = self.values_span
-        return self.text[:start] + block + self.text[end:]
+        terms = []
+        for param in self.params:
+            term = self._term(param, values.get(param.name, param.example))
+            terms.append(term if isinstance(term, list) else [term])
+        return [f"({' '.join(str(term) for term in row)})" for row in itertools.product(*terms)]
 
     def _term(self, param, value):
         if not isinstance(value, str):
@@ -139,6 +227,13 @@ class CannedQuery:
             return TYPES[param.type](value, self.base_iri)
         except ValueError as error:
             raise errors.ParamError(param.name, str(error)) from None
+
+
+def _edited(text, edits):
+    """`text` with each (start, end) span replaced by its new text (spans do not overlap)."""
+    for (start, end), new in sorted(edits, reverse=True):
+        text = text[:start] + new + text[end:]
+    return text
 
 
 def _tokens(text):
@@ -168,19 +263,84 @@ def counted(sparql: str) -> str:
     return f"{sparql[:start]}SELECT (COUNT(*) AS ?count) WHERE {{\n{sparql[start:]}\n}}"
 
 
-def _opening_values(text):
-    """The VALUES block opening the outermost group: ((start, end), [variables]) or (None, [])."""
+def _opening_values(text, within=None):
+    """The VALUES block opening the outermost group — or, given `within` (a range of token
+    indexes), the first group in it that opens with VALUES: ((start, end), [variables]) or
+    (None, [])."""
     tokens = list(_tokens(text))
     depth = 0
     for index, (_, value, _, _) in enumerate(tokens):
         if value == "{":
             following = tokens[index + 1][1] if index + 1 < len(tokens) else ""
-            if depth == 0 and following.upper() == "VALUES":
+            opens = index in within if within is not None else depth == 0
+            if opens and following.upper() == "VALUES":
                 return _values_block(tokens, index + 1)
             depth += 1
         elif value == "}":
             depth -= 1
     return None, []
+
+
+def _page(path, text, key, description):
+    """(Page, the token indexes of its subquery's WHERE clause) for a file whose header names
+    the page key; BuildError unless it has exactly one `LIMIT n OFFSET m`, inside a subquery
+    `{ SELECT … ?key … }`."""
+    tokens = list(_tokens(text))
+    words = [value.upper() if kind == "word" else value for kind, value, _, _ in tokens]
+    limits = [index for index, word in enumerate(words) if word == "LIMIT"]
+    if len(limits) != 1 or words[limits[0] + 2 : limits[0] + 3] != ["OFFSET"]:
+        raise errors.BuildError(
+            f"{path}: 分页查询应恰有一处 LIMIT n OFFSET m (a paged query has one LIMIT n OFFSET m)"
+        )
+    at = limits[0]
+    if not (
+        INTEGER.fullmatch(words[at + 1]) and INTEGER.fullmatch(words[at + 3] if at + 3 < len(words) else "")
+    ):
+        raise errors.BuildError(f"{path}: LIMIT 与 OFFSET 后应为整数 (LIMIT and OFFSET take integers)")
+    # Walk back to the `{` opening the group that holds the LIMIT: the subquery's.
+    depth, opening = 0, None
+    for index in range(at - 1, -1, -1):
+        if words[index] == "}":
+            depth += 1
+        elif words[index] == "{":
+            if depth == 0:
+                opening = index
+                break
+            depth -= 1
+    if opening is None or words[opening + 1] != "SELECT":
+        raise errors.BuildError(
+            f"{path}: LIMIT 应在子查询 {{ SELECT … }} 中 (the LIMIT belongs in a subquery)"
+        )
+    where = next(index for index in range(opening + 1, at) if words[index] == "{")
+    if f"?{key}" not in words[opening + 1 : where] and f"${key}" not in words[opening + 1 : where]:
+        raise errors.BuildError(f"{path}: 分页子查询应投影 ?{key} (the page subquery must project ?{key})")
+    # The count: every key, that is the subquery without its ORDER BY and cut.
+    depth, cut = 0, at
+    for index in range(where, at):
+        depth += {"{": 1, "}": -1}.get(words[index], 0)
+        if depth == 0 and words[index] == "ORDER":
+            cut = index
+            break
+    outer = next(
+        index for index, word in enumerate(words) if word in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+    )
+    head = text[: tokens[outer][2]] + "SELECT (COUNT(*) AS ?count) WHERE {\n"
+    body_start = tokens[opening + 1][2]
+    count_text = head + text[body_start : tokens[cut][2]].rstrip() + "\n}\n"
+    span, _ = _opening_values(text, range(where, cut))
+    count_span = None
+    if span is not None:
+        shift = len(head) - body_start
+        count_span = (span[0] + shift, span[1] + shift)
+    page = Page(
+        key,
+        description,
+        (tokens[at + 1][2], tokens[at + 1][3]),
+        (tokens[at + 3][2], tokens[at + 3][3]),
+        count_text,
+        count_span,
+    )
+    return page, range(where, cut)
 
 
 def _values_block(tokens, index):
@@ -203,8 +363,9 @@ def _values_block(tokens, index):
 
 
 def _header(path, text):
-    """title, description and params from the leading `#+` lines."""
-    title, description, params = None, [], []
+    """title, description, params, page ((key, description) or None) and precompute from the
+    leading `#+` lines."""
+    title, description, params, page, precompute = None, [], [], None, False
     for lineno, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
         if stripped and not stripped.startswith("#"):
@@ -221,6 +382,17 @@ def _header(path, text):
             description.append(value)
         elif key == "param":
             params.append(_param(path, lineno, value))
+        elif key == "page":
+            key_name, _, about = (part.strip() for part in value.partition("|"))
+            if not NAME.fullmatch(key_name.lstrip("?$")):
+                raise errors.BuildError(
+                    f"{path}:{lineno}: 应为 '#+ page: key | description' (malformed page line)"
+                )
+            page = (key_name.lstrip("?$"), about)
+        elif key == "precompute":
+            if value not in ("true", "false"):
+                raise errors.BuildError(f"{path}:{lineno}: precompute 应为 true 或 false")
+            precompute = value == "true"
         else:
             raise errors.BuildError(f"{path}:{lineno}: 未知的头部字段 {key} (unknown header key)")
     if not title:
@@ -228,7 +400,7 @@ def _header(path, text):
     names = [param.name for param in params]
     if len(set(names)) != len(names):
         raise errors.BuildError(f"{path}: 参数重名 (duplicate parameter) {names}")
-    return title, " ".join(description), tuple(params)
+    return title, " ".join(description), tuple(params), page, precompute
 
 
 def _param(path, lineno, value):
@@ -254,9 +426,10 @@ def load(path: str | Path, base_iri: str = config.CANONICAL_BASE) -> CannedQuery
     build for another base IRI rewrites the data's IRIs, so the query text is rewritten to match."""
     path = Path(path)
     text = path.read_text(encoding="utf-8").replace(config.CANONICAL_BASE, base_iri)
-    title, description, params = _header(path, text)
+    title, description, params, paging, precompute = _header(path, text)
+    page, within = _page(path, text, *paging) if paging else (None, None)
     try:
-        span, variables = _opening_values(text)
+        span, variables = _opening_values(text, within)
     except ValueError as error:
         raise errors.BuildError(f"{path}: {error}") from None
     query_form = form(text)
@@ -265,9 +438,12 @@ def load(path: str | Path, base_iri: str = config.CANONICAL_BASE) -> CannedQuery
     if sorted(variables) != sorted(param.name for param in params):
         raise errors.BuildError(
             f"{path}: WHERE 开头的 VALUES 应恰好列出参数 (the VALUES block opening the WHERE group "
-            f"must list exactly the parameters): VALUES {variables}, params {[p.name for p in params]}"
+            f"— of the page subquery, when paged — must list exactly the parameters): VALUES "
+            f"{variables}, params {[p.name for p in params]}"
         )
-    query = CannedQuery(path.stem, title, description, params, text, query_form, base_iri, span)
+    query = CannedQuery(
+        path.stem, title, description, params, text, query_form, base_iri, span, page, precompute
+    )
     try:
         query.bind()
     except errors.ParamError as error:
@@ -335,8 +511,43 @@ class Queryable(Protocol):
 
 
 def internal_rows(store: Queryable, cfg: Settings, name: str, **params: str) -> list[dict]:
-    """The rows of an internal query; a row cap that cuts them is an error, not a silent gap."""
-    result = store.query(internal(cfg, name).bind(params))
+    """The rows of internal query `name`: for a query marked `#+ precompute: true` (and no
+    `params`), those the build stored for the data version the store serves; else (or when the
+    artifact has none) from running it. No row cap, but ServiceError past INTERNAL_HARD_CAP."""
+    query = internal(cfg, name)
+    if query.precompute and not params:
+        rows = precomputed_rows(cfg, query, store.data_version())
+        if rows is not None:
+            return rows
+    result = store.query(query.bind(params), row_cap=INTERNAL_HARD_CAP)
     if result.truncated:
-        raise errors.ServiceError(f"{name}.rq 的结果超过了行数上限 ROW_CAP (the answer exceeds ROW_CAP)", 500)
+        raise errors.ServiceError(
+            f"{name}.rq 的结果超过 {INTERNAL_HARD_CAP} 行 (the answer exceeds the hard cap of internal "
+            f"queries, {INTERNAL_HARD_CAP} rows)",
+            500,
+        )
     return result.rows
+
+
+def digest(query: CannedQuery) -> str:
+    """A digest of a query's text, as it runs (after the base IRI is applied)."""
+    return hashlib.sha256(query.text.encode("utf-8")).hexdigest()
+
+
+def precomputed_rows(cfg: Settings, query: CannedQuery, version: str | None) -> list[dict] | None:
+    """The rows `policykg.precompute` stored in the artifact for `query` at data version
+    `version`; None when there are none for that version and that query text (or the file
+    cannot be read)."""
+    if version is None:
+        return None
+    path = Path(cfg["BUILD_DIR"]) / PRECOMPUTED / f"{query.name}.json"
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or record.get("data_version") != version:
+        return None
+    if record.get("query_sha256") != digest(query):
+        return None
+    rows = record.get("rows")
+    return rows if isinstance(rows, list) else None

@@ -6,16 +6,21 @@ graph once (`load_shapes`), then validates by looking up, for each target node, 
 each constraint needs (`quads_for_pattern` on a pyoxigraph Store, restricted to the graphs
 given). It implements the SHACL Core features listed in `SUPPORTED`; a shapes graph that uses
 anything else (SPARQL constraints, `sh:closed`, property pairs, qualified shapes, `sh:zeroOrMorePath`
-and the other path operators with repetition …) is validated by pyshacl instead, with a
+and the other path operators with repetition, recursive shapes …) is validated by pyshacl instead, with a
 `FallbackWarning` naming the features, and the report says so (`Report.engine == "pyshacl"`,
 `Report.unsupported`).
 
-How the build calls it (one handbook's closure plus the ontology; `Shapes` is read once):
+How the build calls it, in place of `pyshacl.validate` in `build.validate_shapes` (the shapes
+read once; each handbook's graph validated with the ontology's, and the inferred triples' graph
+if they live in another):
 
-    shapes = shacl.load_shapes(root / "ontology/shapes.ttl")
+    shapes = shacl.load_shapes(root / "ontology/shapes.ttl", base_iri=CANONICAL_BASE)
     report = shacl.validate(store, shapes, graphs=[handbook_graph, ontology_graph])
     if not report.conforms:
-        raise BuildError(f"ontology/shapes.ttl: the data does not conform\\n" + ... report.lines() ...)
+        raise BuildError(
+            f"{_label(path, root)}: the data does not conform\n"
+            + _listed(report.lines(), MAX_VIOLATIONS)
+        )
 
 `data` may also be an rdflib Graph or N-Triples text (then loaded into a fresh Store).
 `Report.lines()` gives the lines `build.validate_shapes` prints, in its form:
@@ -35,6 +40,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -76,7 +82,7 @@ def _quads(
     """`store.quads_for_pattern`, where a literal subject simply matches nothing."""
     if isinstance(subject, ox.Literal):
         return iter(())
-    return iter(store.quads_for_pattern(subject, predicate, obj, graph))
+    return store.quads_for_pattern(subject, predicate, obj, graph)
 
 
 def _lexical(term: Term) -> str:
@@ -150,6 +156,10 @@ NODE_KINDS = {
 }
 
 
+EMPTY: frozenset[Term] = frozenset()
+INDEX_AFTER = 64  # look-ups of one predicate after which it is read in one scan
+
+
 class FallbackWarning(UserWarning):
     """The shapes graph uses a feature this engine lacks; pyshacl validated instead."""
 
@@ -220,6 +230,8 @@ def load_shapes(source: str | Path | bytes, base_iri: str | None = None) -> Shap
     graph.load(data, format=ox.RdfFormat.TURTLE, base_iri=base_iri, to_graph=ox.DefaultGraph())
     compiler = _Compiler(graph)
     roots = [compiler.shape(node) for node in _shape_roots(graph)]
+    if any(_is_recursive(root, set()) for root in roots):
+        compiler.unsupported.add("recursive shapes")
     turtle = graph.dump(format=ox.RdfFormat.TURTLE, from_graph=ox.DefaultGraph())
     return Shapes(roots=roots, unsupported=compiler.unsupported, turtle=turtle or b"")
 
@@ -291,6 +303,8 @@ class _Compiler:
             elif name == "pattern":
                 flags = self.one(node, sh("flags"))
                 shape.constraints.append((name, _regex(_lexical(value), _lexical(flags) if flags else "")))
+            elif name in ("minCount", "maxCount", "minLength", "maxLength"):
+                shape.constraints.append((name, int(_lexical(value))))
             elif name in CONSTRAINTS:
                 shape.constraints.append((name, value))
             elif name == "severity":
@@ -315,6 +329,23 @@ class _Compiler:
         for quad in _quads(self.graph, node, None, None):
             self.unsupported.add(f"path {quad.predicate.value.removeprefix(SH)}")
         return ox.NamedNode(SH + "unsupportedPath")
+
+
+def _is_recursive(shape: Shape, open_shapes: set[int]) -> bool:
+    """Whether `shape` reaches itself through sh:property, sh:node, sh:not, sh:and, sh:or or sh:xone
+    (SHACL leaves the meaning of such shapes open; this engine would not terminate)."""
+    if id(shape) in open_shapes:
+        return True
+    open_shapes.add(id(shape))
+    nested = list(shape.properties)
+    for _, parameter in shape.constraints:
+        if isinstance(parameter, Shape):
+            nested.append(parameter)
+        elif isinstance(parameter, list):
+            nested.extend(item for item in parameter if isinstance(item, Shape))
+    found = any(_is_recursive(child, open_shapes) for child in nested)
+    open_shapes.discard(id(shape))
+    return found
 
 
 def _inverse(path: PathExpr) -> PathExpr:
@@ -379,30 +410,56 @@ class _Data:
         )
         self.supers: dict[Term, frozenset[Term]] = {}
         self.type_cache: dict[Term, frozenset[Term]] = {}
+        # A predicate looked up often enough is read in one scan: subject → objects, object → subjects.
+        self.calls: dict[tuple[ox.NamedNode, bool], int] = {}
+        self.indexes: dict[tuple[ox.NamedNode, bool], dict[Term, set[Term]]] = {}
 
     def _quads(
         self, subject: Term | None, predicate: ox.NamedNode | None, obj: Term | None
     ) -> Iterator[ox.Quad]:
-        for graph in self.graphs:
-            yield from _quads(self.store, subject, predicate, obj, graph)
+        if len(self.graphs) == 1:
+            return _quads(self.store, subject, predicate, obj, self.graphs[0])
+        return (quad for graph in self.graphs for quad in _quads(self.store, subject, predicate, obj, graph))
 
     def quads(self) -> Iterator[ox.Quad]:
         return self._quads(None, None, None)
 
-    def objects(self, subject: Term, predicate: ox.NamedNode) -> set[Term]:
+    def objects(self, subject: Term, predicate: ox.NamedNode) -> AbstractSet[Term]:
+        index = self._index(predicate, True)
+        if index is not None:
+            return index.get(subject, EMPTY)
         return {quad.object for quad in self._quads(subject, predicate, None)}
 
-    def subjects(self, predicate: ox.NamedNode, obj: Term | None) -> set[Term]:
+    def _index(self, predicate: ox.NamedNode, forward: bool) -> dict[Term, set[Term]] | None:
+        """The predicate's triples by subject (forward) or object, once it has been asked for
+        INDEX_AFTER times; None before (and always for rdf:type, the largest, cached per node)."""
+        key = (predicate, forward)
+        index = self.indexes.get(key)
+        if index is not None or predicate == RDF_TYPE:
+            return index
+        calls = self.calls[key] = self.calls.get(key, 0) + 1
+        if calls < INDEX_AFTER:
+            return None
+        index = self.indexes[key] = {}
+        for quad in self._quads(None, predicate, None):
+            start, end = (quad.subject, quad.object) if forward else (quad.object, quad.subject)
+            index.setdefault(start, set()).add(end)
+        return index
+
+    def subjects(self, predicate: ox.NamedNode, obj: Term | None) -> AbstractSet[Term]:
+        index = self._index(predicate, False) if obj is not None else None
+        if index is not None:
+            return index.get(obj, EMPTY)  # type: ignore[arg-type]
         return {quad.subject for quad in self._quads(None, predicate, obj)}
 
-    def values(self, focus: Term, path: PathExpr) -> set[Term]:
+    def values(self, focus: Term, path: PathExpr) -> AbstractSet[Term]:
         if isinstance(path, ox.NamedNode):
             return self.objects(focus, path)
         if isinstance(path, Inverse):
             assert isinstance(path.path, ox.NamedNode)  # _inverse pushes inverses down
             return self.subjects(path.path, focus)
         if isinstance(path, SequencePath):
-            nodes = {focus}
+            nodes: AbstractSet[Term] = {focus}
             for step in path.steps:
                 nodes = {value for node in nodes for value in self.values(node, step)}
             return nodes
@@ -481,8 +538,11 @@ def validate(data: ox.Store | object, shapes: Shapes, graphs: Graphs = None) -> 
     for shape in shapes.roots:
         if shape.deactivated:
             continue
-        for focus in sorted(view.targets(shape), key=str):
-            results.extend(_validate_shape(view, shape, focus))
+        for focus in view.targets(shape):
+            _validate_shape(view, shape, focus, results)
+    results.sort(
+        key=lambda result: (str(result.focus), path_text(result.path), result.component, str(result.value))
+    )
     return Report(conforms=not results, results=results)
 
 
@@ -498,31 +558,35 @@ def _to_store(data: object) -> ox.Store:
     return store
 
 
-def _validate_shape(view: _Data, shape: Shape, focus: Term) -> Iterator[Result]:
-    """Every result of `shape` on `focus` (lazily, so that `_conforms` can stop at the first)."""
+def _validate_shape(view: _Data, shape: Shape, focus: Term, results: list[Result]) -> None:
+    """Append every result of `shape` on `focus` to `results`."""
     if shape.deactivated:
         return
     values = view.values(focus, shape.path) if shape.path is not None else {focus}
     for name, parameter in shape.constraints:
         for value in _violations(view, name, parameter, values):
-            yield _result(shape, focus, name, parameter, value)
+            results.append(_result(shape, focus, name, parameter, value))
     for prop in shape.properties:
-        for node in sorted(values, key=str):
-            yield from _validate_shape(view, prop, node)
+        for node in values:
+            _validate_shape(view, prop, node, results)
 
 
 def _conforms(view: _Data, node: Term, shape: Shape) -> bool:
-    return next(_validate_shape(view, shape, node), None) is None
+    results: list[Result] = []
+    _validate_shape(view, shape, node, results)
+    return not results
 
 
-def _violations(view: _Data, name: str, parameter: object, values: set[Term]) -> Iterator[Term | None]:
+def _violations(
+    view: _Data, name: str, parameter: object, values: AbstractSet[Term]
+) -> Iterator[Term | None]:
     """The value nodes that violate one constraint; None for a constraint on the count."""
     if name == "minCount":
-        if len(values) < _int(parameter):
+        if len(values) < parameter:  # type: ignore[operator]
             yield None
         return
     if name == "maxCount":
-        if len(values) > _int(parameter):
+        if len(values) > parameter:  # type: ignore[operator]
             yield None
         return
     if name == "hasValue":
@@ -530,14 +594,9 @@ def _violations(view: _Data, name: str, parameter: object, values: set[Term]) ->
             yield None
         return
     test = _TESTS[name]
-    for value in sorted(values, key=str):
+    for value in values:
         if not test(view, parameter, value):
             yield value
-
-
-def _int(term: object) -> int:
-    assert isinstance(term, ox.Literal)
-    return int(term.value)
 
 
 def _has_class(view: _Data, cls: object, value: Term) -> bool:
@@ -596,7 +655,7 @@ def _text(value: Term) -> str | None:
 def _length(compare):
     def test(view: _Data, bound: object, value: Term) -> bool:
         text = _text(value)
-        return text is not None and compare(len(text), _int(bound))
+        return text is not None and compare(len(text), bound)
 
     return test
 
@@ -686,9 +745,9 @@ def _result(shape: Shape, focus: Term, name: str, parameter: object, value: Term
 def _generic_message(shape: Shape, focus: Term, name: str, parameter: object, value: Term | None) -> str:
     where = f"{focus}->{path_text(shape.path)}"
     if name == "minCount":
-        return f"Less than {_int(parameter)} values on {where}"
+        return f"Less than {parameter} values on {where}"
     if name == "maxCount":
-        return f"More than {_int(parameter)} values on {where}"
+        return f"More than {parameter} values on {where}"
     if name == "hasValue":
         return f"Node {where} does not contain the value {parameter}"
     if isinstance(parameter, Shape):

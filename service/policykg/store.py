@@ -640,23 +640,33 @@ def _remote_term(term):
 
 def load_remote(cfg, gsp_endpoint):
     """Put the build into a SPARQL 1.1 Graph Store Protocol endpoint: the closure as the default
-    graph, and the named graphs `<BASE>graph/asserted` and `<BASE>graph/inferred`."""
+    graph, the named graphs `<BASE>graph/asserted` and `<BASE>graph/inferred`, the ontology's
+    `<BASE>graph/ontology` and each handbook's `<BASE>graph/handbook/<stem>`."""
     manifest = artifact.manifest(cfg)
     if manifest is None:
         raise errors.BuildError(f"{cfg['BUILD_DIR']}: 没有构建结果 (no build; run `policykg build`)")
     folder = Path(cfg["BUILD_DIR"])
-    asserted = (folder / "asserted.nt").read_bytes()
-    inferred = (folder / "inferred.nt").read_bytes()
     base = manifest["base_iri"]
+
+    def named(iri):
+        return "graph=" + urllib.parse.quote(iri, safe="")
+
+    def read(name):
+        return lambda: (folder / name).read_bytes()
+
     uploads = [
-        ("default", asserted + inferred),
-        ("graph=" + urllib.parse.quote(f"{base}graph/asserted", safe=""), asserted),
-        ("graph=" + urllib.parse.quote(f"{base}graph/inferred", safe=""), inferred),
+        ("default", lambda: (folder / "asserted.nt").read_bytes() + (folder / "inferred.nt").read_bytes()),
+        (named(f"{base}graph/asserted"), read("asserted.nt")),
+        (named(f"{base}graph/inferred"), read("inferred.nt")),
     ]
+    if (folder / "ontology.nt").exists():
+        uploads.append((named(f"{base}graph/ontology"), read("ontology.nt")))
+    for book in manifest.get("handbooks", []):
+        uploads.append((named(book["graph"]), read(f"handbooks/{book['stem']}.nt")))
     for target, body in uploads:
         request = urllib.request.Request(
             f"{gsp_endpoint}?{target}",
-            data=body,
+            data=body(),
             method="PUT",
             headers={"Content-Type": "application/n-triples"},
         )

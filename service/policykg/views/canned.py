@@ -1,10 +1,12 @@
 """`/queries` and `/queries/<name>`: the canned queries as pages, JSON and CSV.
 
 Every answer names its twins (`Link: <…>; rel="alternate"`) and the pages link them
-visibly. Parameters come from the query string and are bound by `CannedQuery.bind`. A
-SELECT query's answer comes a page at a time (`limit`, default 100, from `offset`, or `page`),
-cut from the query's one answer (in its own ORDER BY, up to the row cap), so the answer says
-how many rows there are and where the next page is.
+visibly. Parameters come from the query string and are bound by `CannedQuery.bind`. A paged
+query (`#+ page:`) answers a page at a time (`limit` keys, default 100, from `offset`, or
+`page`): the store cuts the page inside the query (its page subquery's LIMIT and OFFSET) and
+counts every key with one aggregate (`CannedQuery.count`), so the answer says how many there
+are and where the next page is, and costs a page, not the whole list. Another SELECT query's
+page is cut here from its one answer (up to the row cap).
 """
 
 from flask import Blueprint, current_app, request, url_for
@@ -53,23 +55,27 @@ def show(name):
     query = get_catalog().get(negotiate.stem(name))
     fmt = negotiate.choose(request, QUERY_KINDS)
     given = {key: value for key, value in request.args.items() if key not in ("format", *PAGING)}
-    sparql = query.bind(given)
     paging = browse.read_paging(request.args, PAGE_SIZE) if query.form == "select" else None
+    in_sparql = paging is not None and query.page is not None
+    sparql = query.bind(given, limit=paging.limit, offset=paging.offset) if in_sparql else query.bind(given)
     cfg = current_app.config
     tag = etag("canned", sparql, paging, cfg["ROW_CAP"], fmt.name)
     if response := not_modified(tag):
         return response
     store, limits = get_store(), {"timeout": cfg["QUERY_TIMEOUT"], "row_cap": cfg["ROW_CAP"]}
-    page = None
     result = store.query(sparql, **limits)
     columns, rows = render.table(result)
-    if paging is not None:
-        # One query, cut here: its ORDER BY makes the store read every solution anyway, so a
-        # LIMIT would save nothing and a separate COUNT would double the cost.
+    page = None
+    if in_sparql:
+        counted = store.query(query.count(given), **limits).rows
+        page = browse.paged([], int(counted[0]["count"]["value"]) if counted else 0, paging, result.truncated)
+    elif paging is not None:  # a SELECT without a page subquery: cut here from its one answer
         page = browse.paged([], len(rows), paging, result.truncated)
         rows = rows[paging.offset : paging.offset + paging.limit]
+    params = {p.name: given.get(p.name, p.example) for p in query.params}
+    if page is not None:
         del page["items"]
-        params = {p.name: given.get(p.name, p.example) for p in query.params}
+        page["key"] = query.page.key if query.page else None
         following = page.pop("nextOffset")
         page["next"] = (
             url_for("canned.show", name=name, **params, offset=following, limit=paging.limit)
@@ -87,7 +93,6 @@ def show(name):
             if paging.offset
             else None
         )
-    params = {p.name: given.get(p.name, p.example) for p in query.params}
     links = twins(url_for("canned.show", name=query.name), QUERY_KINDS, fmt, params)
     if fmt.kind == "page":
         payload = render.Page(

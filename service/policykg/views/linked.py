@@ -29,7 +29,6 @@ from flask import (
     redirect,
     request,
     send_file,
-    stream_with_context,
     url_for,
 )
 
@@ -195,7 +194,7 @@ def handbook_dump(name):
         return response
     chunks = linked.handbook_dump(cfg, manifest["data_version"], path, fmt_name, compressed or encoded)
     mimetype = "application/gzip" if compressed else negotiate.by_name(fmt_name, ("graph",)).media_type
-    response = Response(stream_with_context(chunks), mimetype=mimetype)
+    response = Response(chunks, mimetype=mimetype)  # (the chunks need no request context)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     if fmt_name == "nt" and not compressed and not encoded:
         response.content_length = path.stat().st_size

@@ -1,0 +1,103 @@
+"""Precomputed rows: internal queries marked `#+ precompute: true` run once per build, their rows
+stored in the artifact and read back by `queries.internal_rows` for the data version served."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from policykg import config, errors, precompute, queries, store
+
+ROOT = Path(__file__).resolve().parents[1]
+# The whole-graph reads that ask and match would otherwise make per web worker.
+EXPECTED = {"ask-lexicon", *(f"match-{name}" for name in ("amounts", "benefits", "concepts", "constraints"))}
+
+
+@pytest.fixture(scope="module")
+def embedded(built_cfg):
+    opened = store.open_store(built_cfg)
+    yield opened
+    opened.close()
+
+
+class Unqueryable:
+    """A store that serves a data version but may not be asked anything."""
+
+    def __init__(self, version):
+        self.version = version
+
+    def data_version(self):
+        return self.version
+
+    def query(self, sparql, **limits):
+        raise AssertionError("the store was queried")
+
+
+def marked_names():
+    return {query.name for query in precompute.marked(ROOT, config.CANONICAL_BASE)}
+
+
+def test_ask_and_match_whole_graph_queries_are_marked():
+    names = marked_names()
+    assert names >= EXPECTED
+    assert all(name.startswith(("ask-", "match-")) for name in names)
+
+
+def test_the_build_stores_each_marked_query_s_rows_for_its_data_version(built_cfg, embedded):
+    folder = Path(built_cfg["BUILD_DIR"]) / precompute.FOLDER
+    version = embedded.data_version()
+    manifest = json.loads((Path(built_cfg["BUILD_DIR"]) / "manifest.json").read_text("utf-8"))
+    assert "precompute" in manifest["seconds"]
+    for name in marked_names():
+        record = json.loads((folder / f"{name}.json").read_text("utf-8"))
+        assert record["query"] == name and record["data_version"] == version
+        ran = embedded.query(queries.internal(built_cfg, name).bind(), row_cap=queries.INTERNAL_HARD_CAP)
+        assert record["variables"] == ran.variables
+        assert record["rows"] == ran.rows and len(ran.rows) > 0
+
+
+def test_internal_rows_come_from_the_artifact_without_a_query(built_cfg, embedded):
+    rows = queries.internal_rows(Unqueryable(embedded.data_version()), built_cfg, "ask-lexicon")
+    assert rows == embedded.query(queries.internal(built_cfg, "ask-lexicon").bind(), row_cap=10**6).rows
+
+
+def test_rows_of_another_data_version_are_not_used(built_cfg, embedded):
+    with pytest.raises(AssertionError, match="queried"):
+        queries.internal_rows(Unqueryable("another-version"), built_cfg, "ask-lexicon")
+    with pytest.raises(AssertionError, match="queried"):
+        queries.internal_rows(Unqueryable(None), built_cfg, "ask-lexicon")
+
+
+def test_an_artifact_without_precomputed_rows_falls_back_to_the_query(built_cfg, embedded, tmp_path):
+    bare = tmp_path / "build"
+    shutil.copytree(built_cfg["BUILD_DIR"], bare, ignore=shutil.ignore_patterns("precomputed"))
+    cfg = dict(built_cfg, BUILD_DIR=str(bare))
+    expected = embedded.query(queries.internal(built_cfg, "match-places").bind(), row_cap=10**6).rows
+    assert queries.internal_rows(embedded, cfg, "match-places") == expected
+    (bare / precompute.FOLDER).mkdir()
+    (bare / precompute.FOLDER / "match-places.json").write_text("{ damaged", encoding="utf-8")
+    assert queries.internal_rows(embedded, cfg, "match-places") == expected
+
+
+def test_an_internal_query_past_the_hard_cap_is_an_error_not_a_cut(built_cfg, embedded, monkeypatch):
+    monkeypatch.setattr(queries, "INTERNAL_HARD_CAP", 3)
+    with pytest.raises(errors.ServiceError) as caught:
+        queries.internal_rows(embedded, built_cfg, "void-classes")  # not precomputed: it runs
+    assert caught.value.status == 500 and "hard cap" in caught.value.message
+
+
+def test_the_build_refuses_a_precomputed_query_past_the_hard_cap(built_cfg, tmp_path, monkeypatch):
+    monkeypatch.setattr(queries, "INTERNAL_HARD_CAP", 3)
+    with pytest.raises(errors.BuildError, match="hard cap"):
+        precompute.write(Path(built_cfg["BUILD_DIR"]) / "store", tmp_path / "out", built_cfg, "v")
+
+
+def test_rows_of_an_edited_query_are_not_used(built_cfg, embedded, tmp_path):
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "queries", project / "queries")
+    lexicon = project / "queries/internal/ask-lexicon.rq"
+    lexicon.write_text(lexicon.read_text("utf-8") + "\n# edited after the build\n", encoding="utf-8")
+    cfg = dict(built_cfg, ROOT=str(project))
+    with pytest.raises(AssertionError, match="queried"):
+        queries.internal_rows(Unqueryable(embedded.data_version()), cfg, "ask-lexicon")
