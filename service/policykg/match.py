@@ -174,6 +174,7 @@ class Benefit:
     applicants: frozenset
     recognitions: frozenset
     amounts: list = field(default_factory=list)
+    unconditional: bool = False  # the handbook sets it no condition (pkg:unconditional)
 
 
 @dataclass
@@ -244,6 +245,7 @@ class Eligibility:
                     _pages(row["firstPage"], row.get("lastPage")),
                     frozenset(row.get("applicants", "").split()),
                     frozenset(row.get("recognitions", "").split()),
+                    unconditional=row.get("unconditional") == "yes",
                 )
             )
         benefits = {benefit.iri: benefit for policy in self.policies.values() for benefit in policy.benefits}
@@ -835,6 +837,8 @@ def _evaluate_benefit_as(benefit, policy, applicant, profile, rules, results):
                 "checks": [item for found in checks for item in found],
             }
         )
+    if not conditions and benefit.unconditional:
+        conditions.append({"kind": "unconditional", "status": MET, "reason": "手册未对此设条件"})
     if not conditions:
         conditions.append(
             {"kind": "text", "status": UNKNOWN, "reason": f"{JUDGEMENT}：惠企内容所述情形，见原文"}
