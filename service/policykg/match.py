@@ -1274,6 +1274,8 @@ def evaluate(
     done = set(asked) | set(profile.accepted) | set(profile.ignored)
     uses = known.home_places.get(profile.applicant, {})
     homes = sorted(uses, key=lambda name: (-uses[name], known.questions[name]["order"], name))
+    if guided and profile.applicant is None and APPLICANT_KEY not in done:
+        return _ask_first(profile, known, [APPLICANT_KEY])  # who is applying, before anything
     if guided and homes and not done & set(homes):
         # Where it is registered (lives, works) first: it decides which handbooks apply, and
         # nothing is evaluated before it is known.
@@ -1376,11 +1378,14 @@ def _covers(home, place, rules):
 
 
 def _ask_first(profile, rules, homes):
-    """The answer before anything is evaluated: the one question where the applicant is (the
-    place its kind of applicant's conditions ask about most)."""
-    policies = rules.by_applicant.get(profile.applicant, [])
+    """The answer before anything is evaluated: the one question who is applying, or where it
+    is (the place its kind of applicant's conditions ask about most)."""
+    policies = rules.by_applicant.get(profile.applicant, []) if profile.applicant else rules.policies.values()
     count = sum(
-        1 for policy in policies for benefit in policy.benefits if profile.applicant in benefit.applicants
+        1
+        for policy in policies
+        for benefit in policy.benefits
+        if profile.applicant is None or profile.applicant in benefit.applicants
     )
     zero = _money(Decimal(0), Decimal(0))
     return {
