@@ -11,6 +11,7 @@ page's form sends them, until nothing is left to ask.
 """
 
 import json
+import re
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -179,3 +180,22 @@ def test_the_realistic_company_of_the_issue_before_and_after(client):
     assert all(company[key] == value for key, value in facts.items())
     _, after, _ = walk(client, company)
     assert after["outcomes"]["unknown"] == 0
+
+
+@pytest.mark.parametrize("name", PROFILES)
+def test_no_machine_key_on_any_step(client, name):
+    """Every step's page, and the answer, in Chinese: no field key (`operating-years`…) shows."""
+    facts, pairs = PROFILES[name]["facts"], []
+    for _ in range(40):
+        html = client.get("/match?" + urlencode(pairs), headers={"Accept": "text/html"}).get_data(
+            as_text=True
+        )
+        visible = re.sub(r"<[^>]+>", " ", html[html.index("<main") : html.index("</main>")])
+        assert not re.findall(r"[A-Za-z]+[-_][A-Za-z]+", visible)
+        step = client.get("/match/questions.json?" + urlencode(pairs + [("asked", "")])).get_json()[
+            "next_questions"
+        ]
+        if not step:
+            break
+        for question in step:
+            pairs += answer(question, facts)

@@ -174,6 +174,7 @@ class Benefit:
     applicants: frozenset
     recognitions: frozenset
     amounts: list = field(default_factory=list)
+    unconditional: bool = False  # the handbook sets it no condition (pkg:unconditional)
 
 
 @dataclass
@@ -244,6 +245,7 @@ class Eligibility:
                     _pages(row["firstPage"], row.get("lastPage")),
                     frozenset(row.get("applicants", "").split()),
                     frozenset(row.get("recognitions", "").split()),
+                    unconditional=row.get("unconditional") == "yes",
                 )
             )
         benefits = {benefit.iri: benefit for policy in self.policies.values() for benefit in policy.benefits}
@@ -835,6 +837,8 @@ def _evaluate_benefit_as(benefit, policy, applicant, profile, rules, results):
                 "checks": [item for found in checks for item in found],
             }
         )
+    if not conditions and benefit.unconditional:
+        conditions.append({"kind": "unconditional", "status": MET, "reason": "手册未对此设条件"})
     if not conditions:
         conditions.append(
             {"kind": "text", "status": UNKNOWN, "reason": f"{JUDGEMENT}：惠企内容所述情形，见原文"}
@@ -1270,6 +1274,8 @@ def evaluate(
     done = set(asked) | set(profile.accepted) | set(profile.ignored)
     uses = known.home_places.get(profile.applicant, {})
     homes = sorted(uses, key=lambda name: (-uses[name], known.questions[name]["order"], name))
+    if guided and profile.applicant is None and APPLICANT_KEY not in done:
+        return _ask_first(profile, known, [APPLICANT_KEY])  # who is applying, before anything
     if guided and homes and not done & set(homes):
         # Where it is registered (lives, works) first: it decides which handbooks apply, and
         # nothing is evaluated before it is known.
@@ -1288,6 +1294,8 @@ def evaluate(
                 continue  # for another kind of applicant: not part of this applicant's answer
             benefit = evaluate_benefit(item, policy, profile, known, results)
             benefit.update(_outcome(benefit, results, profile, known, year))
+            if benefit["outcome"] == COULD and benefit["amount"] is None:  # what it pays once won
+                benefit["amount"] = money(item, profile, known, dict.fromkeys(item.recognitions, MET))
             bases = {amount.base for amount in item.amounts if amount.base}
             if len(bases) == 1:
                 benefit["base_key"] = policy.iri + " " + bases.pop()
@@ -1370,11 +1378,14 @@ def _covers(home, place, rules):
 
 
 def _ask_first(profile, rules, homes):
-    """The answer before anything is evaluated: the one question where the applicant is (the
-    place its kind of applicant's conditions ask about most)."""
-    policies = rules.by_applicant.get(profile.applicant, [])
+    """The answer before anything is evaluated: the one question who is applying, or where it
+    is (the place its kind of applicant's conditions ask about most)."""
+    policies = rules.by_applicant.get(profile.applicant, []) if profile.applicant else rules.policies.values()
     count = sum(
-        1 for policy in policies for benefit in policy.benefits if profile.applicant in benefit.applicants
+        1
+        for policy in policies
+        for benefit in policy.benefits
+        if profile.applicant is None or profile.applicant in benefit.applicants
     )
     zero = _money(Decimal(0), Decimal(0))
     return {
