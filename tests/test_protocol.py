@@ -429,9 +429,9 @@ def test_service_description(client, fmt):
     assert len(formats) == 9
     names = set(g.objects(None, SD.name))
     # the fixed graphs, the ontology's and one per handbook
-    assert names == {rdflib.URIRef(BASE + f"graph/{name}") for name in ("asserted", "inferred", "ontology")} | {
-        rdflib.URIRef(BASE + "graph/handbook/handbook")
-    }
+    assert names == {
+        rdflib.URIRef(BASE + f"graph/{name}") for name in ("asserted", "inferred", "ontology")
+    } | {rdflib.URIRef(BASE + "graph/handbook/handbook")}
     void_triples = rdflib.URIRef("http://rdfs.org/ns/void#triples")
     total = client.get("/healthz").get_json()["triples"]
     assert [int(n) for n in g.objects(None, void_triples)] == [total]
