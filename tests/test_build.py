@@ -11,7 +11,7 @@ import pyoxigraph
 import pytest
 from rdflib import OWL, RDF, RDFS, XSD, Graph, Literal, URIRef
 
-from policykg import artifact, build, config, inference
+from policykg import artifact, build, config, fulltext, inference, precompute, shacl
 from policykg.errors import BuildError
 
 FIXTURES = Path(__file__).parent / "fixtures/build"
@@ -116,11 +116,19 @@ def test_good_build_writes_the_artifact(cfg, project):
             (project / "queries/checks/unlabelled-bodies.rq").read_bytes()
         ).hexdigest(),
         **{
+            f"queries/internal/{path.name}": hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in sorted((project / "queries/internal").glob("*.rq"))
+        },
+        **{
             f"queries/rules/{path.name}": hashlib.sha256(path.read_bytes()).hexdigest()
             for path in sorted(inference.folder(project).glob("*.ru"))
         },
-        "service/policykg/inference.py": hashlib.sha256(Path(inference.__file__).read_bytes()).hexdigest(),
-        "service/policykg/build.py": hashlib.sha256(Path(build.__file__).read_bytes()).hexdigest(),
+        **{
+            f"service/policykg/{Path(module.__file__).name}": hashlib.sha256(
+                Path(module.__file__).read_bytes()
+            ).hexdigest()
+            for module in (inference, shacl, fulltext, precompute, build)
+        },
     }
     assert set(manifest["seconds"]) == {"ontology", "handbooks", "write", "store", "fulltext", "precompute"}
     assert all(seconds >= 0 for seconds in manifest["seconds"].values())
@@ -342,10 +350,11 @@ def test_input_files_list_the_build_inputs(cfg, project):
         project / "ontology/shapes.ttl",
         project / "data/data.ttl",
         project / "queries/checks/unlabelled-bodies.rq",
+        *sorted((project / "queries/internal").glob("*.rq")),
         *sorted(inference.folder(project).glob("*.ru")),
-        Path(inference.__file__).resolve(),
-        Path(build.__file__).resolve(),
+        *(Path(module.__file__).resolve() for module in (inference, shacl, fulltext, precompute, build)),
     ]
+    assert (project / "queries/internal/fulltext-texts.rq") in build.input_files(cfg)
 
 
 @pytest.mark.skipif(

@@ -36,6 +36,8 @@ from . import artifact, config, fulltext, inference, precompute, shacl
 from .errors import BuildError
 
 CANONICAL_BASE = config.CANONICAL_BASE
+# The modules whose code decides what the build writes, besides this one.
+BUILD_CODE = (inference, shacl, fulltext, precompute)
 VOCABULARIES = (str(RDF), str(RDFS), str(OWL), str(XSD))
 REFLEXIVE = {OWL.sameAs, RDFS.subClassOf, RDFS.subPropertyOf, OWL.equivalentClass, OWL.equivalentProperty}
 EVERYTHING = {OWL.Thing, RDFS.Resource}
@@ -50,14 +52,16 @@ PARTS = ("asserted", "inferred")
 
 def input_files(cfg):
     """Every file whose content decides the build: the project's inputs (with its inference
-    rules), and the build's own code."""
+    rules, and the internal queries the full-text index and the precomputed rows come from), and
+    the build's own code (an edit to any of it makes the artifact stale)."""
     root = Path(cfg["ROOT"])
     return [
         *sorted(root.glob("ontology/*.ttl")),
         *sorted(root.glob("data/*.ttl")),
         *sorted(root.glob("queries/checks/*.rq")),
+        *sorted(root.glob("queries/internal/*.rq")),
         *sorted(inference.folder(root).glob("*.ru")),
-        Path(inference.__file__).resolve(),
+        *(Path(module.__file__).resolve() for module in BUILD_CODE),
         Path(__file__).resolve(),
     ]
 
