@@ -853,43 +853,6 @@ def check_question(question: object) -> str:
     return question.strip()
 
 
-def canned_answer(
-    question: str, store: Any, cfg: queries.Settings, catalog: queries.Catalog | None = None
-) -> dict[str, Any]:
-    """The answer to a question: rows, a one-line summary and the SPARQL used; or, when no
-    canned query fits, full-text hits and the closest canned questions."""
-    question = check_question(question)
-    catalog = catalog or queries.canned(cfg)
-    words = lexicon(store, cfg)
-    reading = read(question, words)
-    mapping = choose(reading, words)
-    if mapping is None:
-        return _unanswered(question, reading, store, catalog)
-    query = catalog.get(mapping.intent.query)
-    sparql = query.bind(mapping.params)
-    result = store.query(sparql)
-    columns, rows = render.table(result)
-    plain = [{column: render.plain(row.get(column)) for column in columns} for row in rows]
-    for row in plain:
-        for column in mapping.intent.money:
-            if row.get(column):
-                row[f"{column}Text"] = wording.yuan(row[column])
-    return {
-        "ok": True,
-        "question": question,
-        "matched": True,
-        "query": query.name,
-        "title": query.title,
-        "params": mapping.params,
-        "summary": summary(mapping, query, plain),
-        "columns": columns,
-        "rows": plain,
-        "truncated": result.truncated,
-        "sparql": sparql,
-        "reading": dict(reading.as_json(), cues=list(mapping.cues), score=mapping.score),
-    }
-
-
 def summary(mapping, query, rows):
     """One line of Chinese saying what was found."""
     items = []
@@ -913,44 +876,6 @@ class _Blank(dict):
 
     def __missing__(self, key):
         return ""
-
-
-def _unanswered(question, reading, store, catalog):
-    return {
-        "ok": True,
-        "question": question,
-        "matched": False,
-        "summary": "没有找到能回答这个问题的预设查询。下面是手册原文中的相关内容和相近的问题。",
-        "fulltext": where_stated(reading, store, catalog),
-        "suggestions": suggestions(reading.question, catalog),
-        "reading": reading.as_json(),
-    }
-
-
-def where_stated(reading, store, catalog):
-    """Handbook passages containing the question's longest content words (`where-stated`),
-    those holding more of the words first."""
-    terms = sorted(
-        {
-            token
-            for token in reading.tokens
-            if len(token) >= 2 and token not in FILLERS and not token.isascii()
-        },
-        key=len,
-        reverse=True,
-    )[:FULLTEXT_TERMS]
-    query = catalog.get("where-stated")
-    hits: dict = {}
-    for term in terms:
-        for row in store.query(query.bind({"text": term})).rows:
-            plain = {column: render.plain(value) for column, value in row.items()}
-            hits.setdefault(plain["thing"], plain)
-
-    def held(hit):
-        text = re.sub(r"\s", "", hit["sourceText"])
-        return sum(term in text for term in terms)
-
-    return sorted(hits.values(), key=held, reverse=True)[:FULLTEXT_ROWS]
 
 
 def suggestions(question, catalog):
