@@ -26,7 +26,7 @@ import pyoxigraph
 import synthetic
 from run import machine
 
-from policykg import config, fulltext, rules
+from policykg import config, fulltext, inference
 
 HITS = [
     "专利",
@@ -80,7 +80,7 @@ def worker(copies, requests):
         size = synthetic.write(scratch / "data.nt", copies)
         store = pyoxigraph.Store()
         store.bulk_load(path=scratch / "data.nt", format=pyoxigraph.RdfFormat.N_TRIPLES)
-        rules.saturate(store, rules.load())
+        inference.saturate(store, inference.load(inference.folder(config.ROOT)))
         started = time.perf_counter()
         counts = fulltext.build_index(store, scratch / "fulltext", config.ROOT, config.DEFAULTS["BASE_IRI"])
         built = time.perf_counter() - started
