@@ -152,7 +152,11 @@ def tree_rss(pid):
 
 
 def table(rows):
-    stages = sorted({stage for row in rows for stage in row["full"]["stages"]}, key=STAGE_ORDER.index)
+    # the build's stages in their order; a stage this list does not know yet comes last, by name
+    stages = sorted(
+        {stage for row in rows for stage in row["full"]["stages"]},
+        key=lambda stage: (STAGE_ORDER.index(stage) if stage in STAGE_ORDER else len(STAGE_ORDER), stage),
+    )
     lines = [
         f"Machine: {machine()}",
         "",
@@ -176,7 +180,7 @@ def timing(run):
     return f"{run['seconds']:.1f} ({run['cpu']:.1f})"
 
 
-STAGE_ORDER = ["ontology", "handbooks", "union", "write", "store", "fulltext"]
+STAGE_ORDER = ["ontology", "handbooks", "union", "write", "store", "fulltext", "precompute"]
 
 
 if __name__ == "__main__":
