@@ -18,7 +18,7 @@ CHECKOUT = Path(__file__).resolve().parents[1]
 # Computed defaults: the rule README states, and that rule's value in this checkout.
 RULES = {
     "ROOT": (
-        "the checkout; installed from a wheel, the copy inside the package (`policykg/root/`)",
+        "the checkout; installed from a wheel, the copy inside the package (the subpackage `policykg.root`)",
         str(CHECKOUT),
     ),
     "BUILD_DIR": (

@@ -10,7 +10,7 @@ PACKAGE = Path(__file__).resolve().parent
 
 def find_root() -> Path:
     """The folder holding ontology/, data/ and queries/: the copy an installed wheel carries
-    inside the package (`policykg/root/`), else the checkout the package sits in."""
+    inside the package (the subpackage `policykg.root`), else the checkout the package sits in."""
     shipped = PACKAGE / "root"
     return shipped if shipped.is_dir() else PACKAGE.parents[1]
 
