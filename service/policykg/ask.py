@@ -1487,12 +1487,18 @@ def answer_conditions(store, cfg, things, text):
     return Answer("conditions", "；".join(parts), rows, clauses, 0.85, sparql)
 
 
-def answer_hotline(store, cfg, things, text):
+def _distinct_rows(store, cfg, name, things):
+    """The rows of queries/ask/<name>.rq for each linked thing, each row once, and the SPARQL run."""
     rows, sparql = [], []
     for mention in things:
-        found, ran = _run(store, cfg, "hotline", {"focus": mention.entity.thing})
+        found, ran = _run(store, cfg, name, {"focus": mention.entity.thing})
         sparql.append(ran)
         rows += [row for row in found if row not in rows]
+    return rows, sparql
+
+
+def answer_hotline(store, cfg, things, text):
+    rows, sparql = _distinct_rows(store, cfg, "hotline", things)
     if not rows:
         return None
     by_policy: dict = {}
@@ -1510,11 +1516,7 @@ def answer_hotline(store, cfg, things, text):
 
 
 def answer_documents(store, cfg, things, text):
-    rows, sparql = [], []
-    for mention in things:
-        found, ran = _run(store, cfg, "documents", {"focus": mention.entity.thing})
-        sparql.append(ran)
-        rows += [row for row in found if row not in rows]
+    rows, sparql = _distinct_rows(store, cfg, "documents", things)
     if not rows:
         return None
     items = []

@@ -78,43 +78,33 @@ def filters():
     )
 
 
-@bp.get("/documents/<slug>")
-def document(slug):
+def _with_policies(kind, collection, read, slug):
+    """One resource of `kind` read by `read` (a document, an organisation, a handbook) with its
+    policies a page at a time, listed under /api/<collection>/<slug>."""
     slug = slug.removesuffix(".json")
     paging = browse.read_paging(request.args)
 
     def build():
-        found = browse.document(data_source(), slug, paging)
-        found["policies"] = listing(f"/api/documents/{slug}", {}, found["policies"], "policies")
-        return {"document": found}
+        found = read(data_source(), slug, paging)
+        found["policies"] = listing(f"/api/{collection}/{slug}", {}, found["policies"], "policies")
+        return {kind: found}
 
-    return reply(build, described("document", slug))
+    return reply(build, described(kind, slug))
+
+
+@bp.get("/documents/<slug>")
+def document(slug):
+    return _with_policies("document", "documents", browse.document, slug)
 
 
 @bp.get("/organisations/<slug>")
 def organisation(slug):
-    slug = slug.removesuffix(".json")
-    paging = browse.read_paging(request.args)
-
-    def build():
-        found = browse.organisation(data_source(), slug, paging)
-        found["policies"] = listing(f"/api/organisations/{slug}", {}, found["policies"], "policies")
-        return {"organisation": found}
-
-    return reply(build, described("organisation", slug))
+    return _with_policies("organisation", "organisations", browse.organisation, slug)
 
 
 @bp.get("/handbooks/<slug>")
 def handbook(slug):
-    slug = slug.removesuffix(".json")
-    paging = browse.read_paging(request.args)
-
-    def build():
-        found = browse.handbook(data_source(), slug, paging)
-        found["policies"] = listing(f"/api/handbooks/{slug}", {}, found["policies"], "policies")
-        return {"handbook": found}
-
-    return reply(build, described("handbook", slug))
+    return _with_policies("handbook", "handbooks", browse.handbook, slug)
 
 
 @bp.get("/hotlines")
