@@ -41,13 +41,15 @@ PN_CHARS = PN_CHARS_U + r"\-0-9\u00b7\u0300-\u036f\u203f-\u2040"
 VARNAME = f"[{PN_CHARS_U}0-9][{PN_CHARS_U}0-9\u00b7\u0300-\u036f\u203f-\u2040]*"
 # The dot rules written so that no character is read twice (possessive: a hostile `a.a.a…` or
 # `_:b……` costs linear time): X ((X | ".")* X)? is X X* ("."+ X+)*.
-PN_PREFIX = f"[{PN_CHARS_BASE}][{PN_CHARS}]*+(?:\\.++[{PN_CHARS}]++)*+"
+PN_PREFIX = f"[{PN_CHARS_BASE}][{PN_CHARS}]*(?:\\.+[{PN_CHARS}]+)*"
 PLX = r"%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%]"
-PN_LOCAL = f"(?:[{PN_CHARS_U}:0-9]|{PLX})(?:[{PN_CHARS}:]|{PLX})*+(?:\\.++(?:[{PN_CHARS}:]|{PLX})++)*+"
+PN_LOCAL = f"(?:[{PN_CHARS_U}:0-9]|{PLX})(?:[{PN_CHARS}:]|{PLX})*(?:\\.+(?:[{PN_CHARS}:]|{PLX})+)*"
 # Oxigraph reads the dots of a local name in one run only (`ex:a.b.c` is `ex:a.b` then `.c`): a
 # local name the two read differently is refused, or `ex:a.b.SERVICE` would hide a keyword.
+# (Greedy, not possessive, quantifiers in names: dots never end a name either way, and Python
+# 3.11.2's possessive repeats let `ex:a%41.b.` keep its final dot.)
 OXIGRAPH_LOCAL = re.compile(
-    f"(?:[{PN_CHARS_U}:0-9]|{PLX})(?:[{PN_CHARS}:]|{PLX})*+(?:\\.++(?:[{PN_CHARS}:]|{PLX})++)?+"
+    f"(?:[{PN_CHARS_U}:0-9]|{PLX})(?:[{PN_CHARS}:]|{PLX})*(?:\\.+(?:[{PN_CHARS}:]|{PLX})+)?"
 )
 UCHAR = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
 # Oxigraph reads UCHAR inside strings and IRIs as Turtle does; the grammar's ECHAR are the rest.
@@ -63,7 +65,7 @@ TERMINALS = [
     ("string", rf"'(?:[^'\\\r\n]|{ESCAPED})*+'"),
     ("string", rf'"(?:[^"\\\r\n]|{ESCAPED})*+"'),
     ("iri", rf"<(?:[^<>\"{{}}|^`\\\x00-\x20]|{UCHAR})*+>"),
-    ("bnode", f"_:[{PN_CHARS_U}0-9][{PN_CHARS}]*+(?:\\.++[{PN_CHARS}]++)*+"),
+    ("bnode", f"_:[{PN_CHARS_U}0-9][{PN_CHARS}]*(?:\\.+[{PN_CHARS}]+)*"),
     ("pname", f"(?:{PN_PREFIX})?:(?:{PN_LOCAL})?"),
     ("variable", f"[?$]{VARNAME}"),
     ("lang", r"@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*"),
