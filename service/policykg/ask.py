@@ -25,6 +25,7 @@ mapped. See docs/ask-and-match.md.
 
 import json
 import logging
+import math
 import re
 import unicodedata
 import warnings
@@ -1817,7 +1818,7 @@ def _policies_of(things, linker):
 FACT_KINDS = tuple(
     (re.compile(asked), re.compile(said))
     for asked, said in (
-        (r"多久|多长时间|几次|多少次|频率|how often", r"每年|每两年|每季|每月|一次|周期|年度"),
+        (r"多久|多长时间|几次|多少次|频率|how often", r"每年|每两年|每季|每月|一次(?!性)|周期|年度"),
         (r"收费|免费|费用|要钱|花钱|付费|收钱|谁出|free|cost|fee", r"费用|免费|免除|承担|收费|不收"),
         (r"退保|提前|surrender", r"退保"),
         (r"几家|多少家|how many", r"\d+\s*家|[一二三四五六七八九十]+家|\d+\s*个"),
@@ -1840,6 +1841,132 @@ def answer_fact(store, cfg, things, reading, linker):
     summary = f"手册原文（{best['pages']}{best['clause']}）：{best['text']}"
     ordered = [best, *(clause for clause in own if clause is not best)]
     return Answer("fact", summary, [], ordered[:CLAUSES_SHOWN], 0.85 if stating else 0.45, [])
+
+
+# --- a fact stated in a policy's own text ------------------------------------------------------
+
+SENTENCE_END = re.compile(r"(?<=[。；;！？!?])")
+# Words that ask rather than say what is asked about: kept out of a sentence's match.
+ASKING = {
+    *FILLERS,
+    *"么啥谁能会要对不给还就得该呀嘛",
+    "怎么",
+    "怎样",
+    "如何",
+    "多少",
+    "多久",
+    "多长",
+    "是不是",
+    "对不对",
+    "对吗",
+    "可以",
+    "能不能",
+    "可不可以",
+    "应该",
+    "需要",
+    "没有",
+    "一般",
+    "意思",
+    "还是",
+    "公司",
+    "企业",
+    "单位",
+    "我司",
+    "咱们",
+    "请",
+    "问",
+    "how",
+    "who",
+    "when",
+    "why",
+    "can",
+    "we",
+    "our",
+    "i",
+}
+SENTENCE_SURE = 0.75  # the share of the question's other words the chosen sentence must state
+SENTENCE_LEAD = 0.2  # and by how much it must lead the best sentence of another thing
+PARTIAL_CREDIT = 0.5  # a word not stated whole counts by its characters, at most this much
+
+
+def _sentences(rows):
+    """(row, sentence) for each sentence of each text of `rows`."""
+    for row in rows:
+        for sentence in SENTENCE_END.split(row.get("text") or ""):
+            if sentence.strip():
+                yield row, sentence.strip()
+
+
+def _stated(term, haystack):
+    """How much of `term` `haystack` states: 1 whole, else the share of its characters, halved."""
+    if isinstance(term, re.Pattern):
+        return 1.0 if term.search(haystack) else 0.0
+    if term in haystack:
+        return 1.0
+    if len(term) < 2 or term.isascii():
+        return 0.0
+    return PARTIAL_CREDIT * sum(char in haystack for char in term) / len(term)
+
+
+def answer_sentence(store, cfg, things, text, tokenizer):
+    """A question about a named thing that asks something its structured facts do not hold
+    (what the award's winners receive, whether the mark may go on the packaging): the sentence of
+    the policy's own text (queries/ask/texts.rq) that states the question's other words, each
+    weighed by how few of the policy's sentences state it. Sure when the sentence states most of
+    them and leads the best sentence of another thing; else it only ranks the clauses shown."""
+    policies = sorted(_policies_of(things, None))[:MAX_FOCUS]
+    rest = _outside(text, things)
+    terms: list = [
+        token
+        for token in dict.fromkeys(tokenizer.lcut(rest, HMM=False))
+        if token.strip() and token not in ASKING and not re.fullmatch(r"[\W_\d]+", token)
+    ]
+    terms += [said for asked, said in FACT_KINDS if asked.search(rest)]
+    if not policies or not terms:
+        return None
+    rows, sparql = [], []
+    for policy in policies:
+        found, ran = _run(store, cfg, "texts", {"policy": policy})
+        rows += found
+        sparql.append(ran)
+    units = [
+        (row, sentence, fold(f"{row.get('label') or ''}{sentence}")) for row, sentence in _sentences(rows)
+    ]
+    if not units:
+        return None
+    weights = {
+        term: math.log(1 + len(units) / (1 + sum(_stated(term, hay) == 1.0 for _, _, hay in units)))
+        for term in terms
+    }
+    total = sum(weights.values())
+    scored = sorted(
+        (
+            (sum(weight * _stated(term, hay) for term, weight in weights.items()) / total, index)
+            for index, (_, _, hay) in enumerate(units)
+        ),
+        key=lambda pair: (-pair[0], pair[1]),
+    )
+    share, index = scored[0]
+    row, sentence, _ = units[index]
+    # the best sentence saying something else (the same sentence may stand under two things)
+    other = next((score for score, i in scored[1:] if units[i][1] != sentence), 0.0)
+    sure = share >= SENTENCE_SURE and share - other >= SENTENCE_LEAD
+    clauses, seen = [], set()
+    for _, i in scored:
+        if units[i][0]["thing"] not in seen and len(clauses) < CLAUSES_SHOWN:
+            seen.add(units[i][0]["thing"])
+            clauses.append(_clause(units[i][0], text_key="text"))
+    label = row.get("label") or row["policyLabel"]
+    summary = f"{label}：{sentence}（{row['policyLabel']}，{_pages(row)}）"
+    return Answer(
+        "fact",
+        summary,
+        [],
+        clauses,
+        0.85 if sure else 0.45,
+        sparql,
+        params={"share": round(share, 2), "lead": round(share - other, 2)},
+    )
 
 
 def answer_clauses(store, cfg, reading, policies):
@@ -1909,10 +2036,24 @@ def answer(
         result = answer_about(store, cfg, things, text, kind)
     elif things and kind == "fact":
         result = answer_fact(store, cfg, things, reading, words)
+        stated = answer_sentence(store, cfg, things, text, words.tokenizer)
+        if stated is not None and (result is None or stated.confidence >= result.confidence):
+            result = stated
     elif things and kind is None:
         kind = "about"
         result = answer_about(store, cfg, things, text, kind)
         quality *= 0.7
+    if (
+        things
+        and kind not in ("amount", "hotline", "documents", "eligibility", "fact")
+        and (result is None or result.confidence * quality < THRESHOLD)
+    ):
+        stated = answer_sentence(store, cfg, things, text, words.tokenizer)
+        if (
+            stated is not None
+            and stated.confidence * min(quality / 0.7 if kind == "about" else quality, 1.0) >= THRESHOLD
+        ):
+            result, kind, quality = stated, "fact", min(quality / 0.7 if kind == "about" else quality, 1.0)
     if result is None and not things and kind == "hotline":
         result = answer_hotlines(store, cfg, reading, text, words.linker)
         quality = 1.0
