@@ -1951,7 +1951,8 @@ def answer_sentence(store, cfg, things, text, tokenizer):
     # the best sentence saying something else (the same sentence may stand under two things)
     other = next((score for score, i in scored[1:] if units[i][1] != sentence), 0.0)
     sure = share >= SENTENCE_SURE and share - other >= SENTENCE_LEAD
-    clauses, seen = [], set()
+    clauses: list = []
+    seen: set = set()
     for _, i in scored:
         if units[i][0]["thing"] not in seen and len(clauses) < CLAUSES_SHOWN:
             seen.add(units[i][0]["thing"])
