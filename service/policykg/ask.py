@@ -1309,6 +1309,8 @@ class Answer:
     hotline: str | None = None
     params: dict = field(default_factory=dict)
     confirmed: bool = False  # the question names what the answer picked (a tier's label)
+    share: float = 0.0  # a sentence's answer: the share of the question's words it states
+    lead: float = 0.0  # and by how much it leads the best sentence saying something else
 
 
 def _run(store, cfg, name, params):
@@ -1885,7 +1887,9 @@ ASKING = {
     "i",
 }
 SENTENCE_SURE = 0.75  # the share of the question's other words the chosen sentence must state
-SENTENCE_LEAD = 0.2  # and by how much it must lead the best sentence of another thing
+SENTENCE_LEAD = 0.2
+AGREED_SHARE = 0.6  # enough for a sentence to confirm the thing a structured answer names  # and by how much it must lead the best sentence of another thing
+SINGLE_WEIGHT = 0.5  # a word of one character says less than a longer one
 PARTIAL_CREDIT = 0.5  # a word not stated whole counts by its characters, at most this much
 
 
@@ -1936,6 +1940,7 @@ def answer_sentence(store, cfg, things, text, tokenizer):
         return None
     weights = {
         term: math.log(1 + len(units) / (1 + sum(_stated(term, hay) == 1.0 for _, _, hay in units)))
+        * (SINGLE_WEIGHT if isinstance(term, str) and len(term) == 1 else 1.0)
         for term in terms
     }
     total = sum(weights.values())
@@ -1960,13 +1965,7 @@ def answer_sentence(store, cfg, things, text, tokenizer):
     label = row.get("label") or row["policyLabel"]
     summary = f"{label}：{sentence}（{row['policyLabel']}，{_pages(row)}）"
     return Answer(
-        "fact",
-        summary,
-        [],
-        clauses,
-        0.85 if sure else 0.45,
-        sparql,
-        params={"share": round(share, 2), "lead": round(share - other, 2)},
+        "fact", summary, [], clauses, 0.85 if sure else 0.45, sparql, share=share, lead=share - other
     )
 
 
@@ -2055,6 +2054,22 @@ def answer(
             and stated.confidence * min(quality / 0.7 if kind == "about" else quality, 1.0) >= THRESHOLD
         ):
             result, kind, quality = stated, "fact", min(quality / 0.7 if kind == "about" else quality, 1.0)
+    if (
+        result is not None
+        and kind in ("amount", "conditions")
+        and result.confidence * quality < THRESHOLD <= result.confidence
+    ):
+        # a loose name made sure when the sentence that states the question's words is the
+        # answer's own (the benefit or criterion whose amount or condition it gives)
+        stated = answer_sentence(store, cfg, things, text, words.tokenizer)
+        own = {row.get("benefit") or row.get("criterion") for row in result.rows}
+        if (
+            stated is not None
+            and stated.share >= AGREED_SHARE
+            and stated.lead >= SENTENCE_LEAD
+            and stated.clauses[0]["thing"] in own
+        ):
+            quality = max(quality, AGREED_QUALITY)
     if result is None and not things and kind == "hotline":
         result = answer_hotlines(store, cfg, reading, text, words.linker)
         quality = 1.0
