@@ -988,7 +988,7 @@ def evaluate(
 FOCUS_KINDS = ("recognition", "benefit", "policy", "document", "body")
 # Words a long name may drop and still be the same thing (专利导航项目奖励 → 专利导航项目).
 GENERIC_TAIL = re.compile(r"(奖励|资助|补贴|补助|奖补|项目|申报条件|条件)$")
-PLACE_HEAD = re.compile(r"^(临沂市|山东省|临沂|山东|国家)")
+PLACE_HEAD = re.compile(r"^(临沂市|山东省|临沂|山东|国家|linyi\s+|shandong\s+|china\s+)")
 BRACKETED = re.compile(r"[（(][^）)]*[）)]")
 MIN_PART = 4  # the shortest distinctive part of a longer name
 FUZZY_CUTOFF = 80  # rapidfuzz partial_ratio, 0–100
@@ -1020,6 +1020,8 @@ def _variants(name, kind):
     bare = fold(BRACKETED.sub("", name))
     headless = PLACE_HEAD.sub("", bare)
     parts += [bare, headless]
+    if headless.isascii() and headless.endswith("s"):
+        parts.append(headless[:-1])  # standardization innovation incentive(s)
     for part in (_untailed(bare), _untailed(headless)):
         if part and part not in parts and len(part) >= MIN_PART and part != folded:
             found.setdefault(part, 0.85)  # 知识产权奖补资助 → 知识产权: also a topic, so less sure
@@ -1358,6 +1360,7 @@ TIER_CUTOFF = 85  # rapidfuzz partial_ratio of a tier's label in the question
 TIER_WORDS = re.compile(
     r"(国际|国家|行业|省地方|市地方|地方|团体)标准(?!化)|\d\s*a级|[一二三]等奖|金奖|银奖|优秀奖|(国家|省|市)级"
 )
+EACH = re.compile(r"分别|各(?:档|级|等|是|有|给|奖|多少)|每档|每一档|each")
 COUNT = re.compile(r"(?P<num>\d+|[一二两三四五六七八九十百]+)\s*(?:件|项)")
 
 
@@ -1394,17 +1397,23 @@ def _select_tiers(found, text):
             fitting = [row for row in tiered if _tier_fits(row, number)]
             if fitting:
                 return fitting, True
-    if TIER_WORDS.search(text):
-        return found, False  # it names a tier (团体标准, 3A级) that this benefit does not have
-    asked = [match.group(0) for match in LEVEL_ASKED.finditer(text)]
-    if asked and any(row.get("levelLabel") for row in tiered):
+    if EACH.search(text):
+        return found, True  # 金银优秀奖分别奖励多少: every tier is asked for
+    asked = [match.group(0).rstrip("级") for match in LEVEL_ASKED.finditer(text)]
+    if asked:
+        # 国家级: the tier of that level, or whose label starts with it (国家企业标准“领跑者”)
         levels = [
             row
             for row in tiered
-            if row.get("levelLabel")
-            and any(word.rstrip("级") == row["levelLabel"].rstrip("级") for word in asked)
+            if any(
+                (row.get("levelLabel") or "").rstrip("级") == word
+                or fold(BRACKETED.sub("", row.get("amountLabel") or "")).startswith(word)
+                for word in asked
+            )
         ]
         return (levels, True) if levels else (found, False)
+    if TIER_WORDS.search(text):
+        return found, False  # it names a tier (团体标准, 3A级) that this benefit does not have
     return found, True
 
 
@@ -1888,6 +1897,8 @@ ASKING = {
 }
 SENTENCE_SURE = 0.75  # the share of the question's other words the chosen sentence must state
 SENTENCE_LEAD = 0.2
+MONEY_STATED = re.compile(r"\d\s*(万元|元|%)|百分之")  # a sentence that states an amount
+COUNT_ASKED = re.compile(r"(多少|几)(个|家|项|件|名|次|届|种)")  # 多少个: a count, not money
 AGREED_SHARE = 0.6  # enough for a sentence to confirm the thing a structured answer names  # and by how much it must lead the best sentence of another thing
 SINGLE_WEIGHT = 0.5  # a word of one character says less than a longer one
 PARTIAL_CREDIT = 0.5  # a word not stated whole counts by its characters, at most this much
@@ -1912,12 +1923,13 @@ def _stated(term, haystack):
     return PARTIAL_CREDIT * sum(char in haystack for char in term) / len(term)
 
 
-def answer_sentence(store, cfg, things, text, tokenizer):
+def answer_sentence(store, cfg, things, text, tokenizer, stating=None):
     """A question about a named thing that asks something its structured facts do not hold
     (what the award's winners receive, whether the mark may go on the packaging): the sentence of
     the policy's own text (queries/ask/texts.rq) that states the question's other words, each
     weighed by how few of the policy's sentences state it. Sure when the sentence states most of
-    them and leads the best sentence of another thing; else it only ranks the clauses shown."""
+    them and leads the best sentence of another thing; else it only ranks the clauses shown.
+    `stating`: only sentences that match it (an amount, for a question of how much)."""
     policies = sorted(_policies_of(things, None))[:MAX_FOCUS]
     rest = _outside(text, things)
     terms: list = [
@@ -1934,7 +1946,9 @@ def answer_sentence(store, cfg, things, text, tokenizer):
         rows += found
         sparql.append(ran)
     units = [
-        (row, sentence, fold(f"{row.get('label') or ''}{sentence}")) for row, sentence in _sentences(rows)
+        (row, sentence, fold(f"{row.get('label') or ''}{sentence}"))
+        for row, sentence in _sentences(rows)
+        if stating is None or stating.search(sentence)
     ]
     if not units:
         return None
@@ -2061,7 +2075,8 @@ def answer(
     ):
         # a loose name made sure when the sentence that states the question's words is the
         # answer's own (the benefit or criterion whose amount or condition it gives)
-        stated = answer_sentence(store, cfg, things, text, words.tokenizer)
+        stating = MONEY_STATED if kind == "amount" and not COUNT_ASKED.search(text) else None
+        stated = answer_sentence(store, cfg, things, text, words.tokenizer, stating)
         own = {row.get("benefit") or row.get("criterion") for row in result.rows}
         if (
             stated is not None
@@ -2070,6 +2085,18 @@ def answer(
             and stated.clauses[0]["thing"] in own
         ):
             quality = max(quality, AGREED_QUALITY)
+        elif (
+            stated is not None
+            and kind == "amount"
+            and stated.confidence >= THRESHOLD
+            and (picked := words.linker.things.get(stated.clauses[0]["thing"])) is not None
+            and picked.kind == "benefit"
+        ):
+            # the loose name is another benefit of the same policy than the one whose text
+            # states the question's words: that benefit's amount, as sure as a retrieved focus
+            other = answer_amount(store, cfg, [Mention(picked, 0, 0, RETRIEVED_QUALITY)], text)
+            if other is not None:
+                result, quality = other, max(quality, RETRIEVED_QUALITY)
     if result is None and not things and kind == "hotline":
         result = answer_hotlines(store, cfg, reading, text, words.linker)
         quality = 1.0
