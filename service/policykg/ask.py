@@ -219,6 +219,7 @@ class Lexicon:
         self.names: dict = {}  # cleaned name → [Entity]
         self.policy_labels = {}
         self.numbers = set()  # every key a document number answers to
+        self.documents: dict = {}  # a document number's key → the document
         for row in rows:
             value = {key: render.plain(term) for key, term in row.items()}
             if value["kind"] in LINKED_ONLY:
@@ -241,6 +242,7 @@ class Lexicon:
                 self.policy_labels[value["thing"]] = value["label"]
             if value["kind"] == "document":
                 self.numbers.add(value["code"])
+                self.documents.setdefault(value["code"], entity)
         self.tokenizer = _tokenizer(name for name in self.names if not name.isascii())
         self.linker = Linker(rows)
 
@@ -1238,6 +1240,11 @@ STATED_YEARS = {
     "quality-work-years": re.compile(r"从事质量|质量工作|质量管理工作"),
     "continuous-production-years": re.compile(r"连续.{0,4}生产|正常生产"),
 }
+# "通过了泰山品质认证，能享受什么": a recognition held, and a question of what it brings.
+BRINGS = re.compile(
+    r"(享受|得到|获得|拿|有)(什么|哪些|啥)(政策|支持|好处|奖励|优惠|待遇|扶持)?|什么(政策|支持|好处|优惠|待遇|扶持)"
+    r"|what (can|do) (we|i) get|what benefits"
+)
 # A yes/no question of whether one may (能…吗), and words asking how much.
 WHETHER = re.compile(r"(能|可以|可不可以|能不能)[^，。？?]*吗[？?]?$")
 HOW_MUCH = re.compile(r"多少|几|how much")
@@ -1417,7 +1424,9 @@ def _select_tiers(found, text):
     return found, True
 
 
-def answer_amount(store, cfg, things, text):
+def answer_amount(store, cfg, things, text, every=False):
+    """The amounts of the benefits of `things`; `every`: the benefits without an amount too
+    (what holding a recognition brings: 10 万元 and the use of its mark)."""
     rows, sparql, clauses, lines, figures = [], [], [], [], []
     known_level = True
     for mention in things:
@@ -1453,7 +1462,7 @@ def answer_amount(store, cfg, things, text):
             known_level = known_level and fits
             chosen += picked
         monetary = [row for row in chosen if row.get("amount")]
-        shown = monetary or chosen
+        shown = chosen if every else monetary or chosen
         rows += shown
         for row in shown:
             words = _amount_words(row) if row.get("amount") else "未载明金额"
@@ -2033,12 +2042,27 @@ def answer(
         (m.quality for m in things), default=0.0
     ) < SURE_LINK:
         things = _retrieved_focus(store, cfg, reading, things, words.linker, kind)
+    if not things and kind in (None, "about", "documents") and not LIST_CUE.search(text):
+        # 鲁政发2020 12号 / 总局令第36号是什么: the document of that number
+        things = [
+            Mention(words.documents[key], 0, 0, 1.0) for key in reading.numbers if key in words.documents
+        ]
+        kind = "documents" if things else kind
     quality = min((mention.quality for mention in things), default=0.0)
     result = None
     stated = _stated_years(text, reading)
     if things and all(m.entity.kind in ("body", "place") for m in things) and kind in (None, "documents"):
         things = []  # 临沂市人民政府发布了哪些文件: a list by body
-    if stated and (not things or kind in (None, "amount", "conditions")):
+    if (
+        not stated
+        and kind in (None, "amount", "about")
+        and any(m.entity.kind == "recognition" for m in things)
+        and BRINGS.search(text)
+    ):
+        # 我们通过了泰山品质认证，能享受什么: what the recognition brings, money or not
+        kind = "amount"
+        result = answer_amount(store, cfg, [m for m in things if m.entity.kind == "recognition"], text, True)
+    elif stated and (not things or kind in (None, "amount", "conditions")):
         kind = "eligibility"
         result = answer_eligibility(store, cfg, stated, reading, matcher)
         quality = 1.0
