@@ -1913,6 +1913,15 @@ SINGLE_WEIGHT = 0.5  # a word of one character says less than a longer one
 PARTIAL_CREDIT = 0.5  # a word not stated whole counts by its characters, at most this much
 
 
+def asked_words(text, tokenizer):
+    """The words of `text` that say what is asked about (not how it is asked)."""
+    return [
+        token
+        for token in dict.fromkeys(tokenizer.lcut(text, HMM=False))
+        if token.strip() and token not in ASKING and not re.fullmatch(r"[\W_\d]+", token)
+    ]
+
+
 def _sentences(rows):
     """(row, sentence) for each sentence of each text of `rows`."""
     for row in rows:
@@ -1941,11 +1950,7 @@ def answer_sentence(store, cfg, things, text, tokenizer, stating=None):
     `stating`: only sentences that match it (an amount, for a question of how much)."""
     policies = sorted(_policies_of(things, None))[:MAX_FOCUS]
     rest = _outside(text, things)
-    terms: list = [
-        token
-        for token in dict.fromkeys(tokenizer.lcut(rest, HMM=False))
-        if token.strip() and token not in ASKING and not re.fullmatch(r"[\W_\d]+", token)
-    ]
+    terms: list = asked_words(rest, tokenizer)
     terms += [said for asked, said in FACT_KINDS if asked.search(rest)]
     if not policies or not terms:
         return None
@@ -2035,6 +2040,13 @@ def answer(
     mentions = words.linker.mentions(text)
     things = focus(mentions)
     kind, cue = question_type(_outside(text, things))
+    if (
+        kind is None
+        and things
+        and all(m.entity.kind == "benefit" for m in things)
+        and not asked_words(_outside(text, things), words.tokenizer)
+    ):
+        kind = "amount"  # 馳名商標獎勵: a benefit named alone asks what it gives
     listing = LIST_CUE.search(text) and min((m.quality for m in things), default=0.0) < SURE_LINK
     if listing:
         things = []  # 有哪些一次性奖励: a list, not a question about a half-named thing
