@@ -1367,6 +1367,13 @@ TIER_CUTOFF = 85  # rapidfuzz partial_ratio of a tier's label in the question
 TIER_WORDS = re.compile(
     r"(国际|国家|行业|省地方|市地方|地方|团体)标准(?!化)|\d\s*a级|[一二三]等奖|金奖|银奖|优秀奖|(国家|省|市)级"
 )
+# A granting level the question names (国家给多少) and the grantors that are of that level.
+GIVER = re.compile(r"(国家|中央|省里|省政府|省级|市里|市政府|市级)(给|发|奖|补|出)")
+GIVERS = {
+    **dict.fromkeys(("国家", "中央"), re.compile(r"国家|国务院|总局|中华人民共和国")),
+    **dict.fromkeys(("省里", "省政府", "省级"), re.compile(r"省")),
+    **dict.fromkeys(("市里", "市政府", "市级"), re.compile(r"市")),
+}
 EACH = re.compile(r"分别|各(?:档|级|等|是|有|给|奖|多少)|每档|每一档|each")
 COUNT = re.compile(r"(?P<num>\d+|[一二两三四五六七八九十百]+)\s*(?:件|项)")
 
@@ -1485,6 +1492,12 @@ def answer_amount(store, cfg, things, text, every=False):
     if not known_level:
         confidence = 0.4
         summary = "手册未载明所问级别的金额；载明的有：" + summary
+    elif (giver := GIVER.search(text)) and not any(
+        GIVERS[giver.group(1)].search(row.get("grantor") or "") for row in rows if row.get("amount")
+    ):
+        # 中国质量奖国家给多少: the handbook states what Linyi gives, not what the state gives
+        confidence = 0.4
+        summary = "手册未载明所问的给予者的金额；载明的有：" + summary
     figure = "；".join(dict.fromkeys(figures)) or None
     return Answer("amount", summary, rows, clauses, confidence, sparql, figure, confirmed=confirmed)
 
@@ -1839,7 +1852,8 @@ FACT_KINDS = tuple(
     (re.compile(asked), re.compile(said))
     for asked, said in (
         (r"多久|多长时间|几次|多少次|频率|how often", r"每年|每两年|每季|每月|一次(?!性)|周期|年度"),
-        (r"收费|免费|费用|要钱|花钱|付费|收钱|谁出|free|cost|fee", r"费用|免费|免除|承担|收费|不收"),
+        (r"谁出|谁承担|谁负担|谁付|谁支付|谁掏|谁拿钱|who pays", r"承担|负担|出资|预算安排|支付"),
+        (r"收费|免费|费用|要钱|花钱|付费|收钱|free|cost|fee", r"费用|免费|免除|承担|收费|不收"),
         (r"退保|提前|surrender", r"退保"),
         (r"几家|多少家|how many", r"\d+\s*家|[一二三四五六七八九十]+家|\d+\s*个"),
         (r"有效期|期限", r"有效期|期限|年内"),
