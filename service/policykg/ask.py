@@ -1368,11 +1368,12 @@ TIER_WORDS = re.compile(
     r"(国际|国家|行业|省地方|市地方|地方|团体)标准(?!化)|\d\s*a级|[一二三]等奖|金奖|银奖|优秀奖|(国家|省|市)级"
 )
 # A granting level the question names (国家给多少) and the grantors that are of that level.
-GIVER = re.compile(r"(国家|中央|省里|省政府|省级|市里|市政府|市级)(给|发|奖|补|出)")
+# (省级 and 市级 name a tier's level, not who gives it.)
+GIVER = re.compile(r"(国家|中央|省里|省政府|市里|市政府)(给|发|补|出)")
 GIVERS = {
     **dict.fromkeys(("国家", "中央"), re.compile(r"国家|国务院|总局|中华人民共和国")),
-    **dict.fromkeys(("省里", "省政府", "省级"), re.compile(r"省")),
-    **dict.fromkeys(("市里", "市政府", "市级"), re.compile(r"市")),
+    **dict.fromkeys(("省里", "省政府"), re.compile(r"省")),
+    **dict.fromkeys(("市里", "市政府"), re.compile(r"市")),
 }
 EACH = re.compile(r"分别|各(?:档|级|等|是|有|给|奖|多少)|每档|每一档|each")
 COUNT = re.compile(r"(?P<num>\d+|[一二两三四五六七八九十百]+)\s*(?:件|项)")
