@@ -1924,6 +1924,7 @@ SENTENCE_LEAD = 0.2
 MONEY_STATED = re.compile(r"\d\s*(万元|元|%)|百分之")  # a sentence that states an amount
 COUNT_ASKED = re.compile(r"(多少|几)(个|家|项|件|名|次|届|种)")  # 多少个: a count, not money
 AGREED_SHARE = 0.6  # enough for a sentence to confirm the thing a structured answer names  # and by how much it must lead the best sentence of another thing
+NAMED_BONUS = 0.2
 SINGLE_WEIGHT = 0.5  # a word of one character says less than a longer one
 PARTIAL_CREDIT = 0.5  # a word not stated whole counts by its characters, at most this much
 
@@ -1987,18 +1988,22 @@ def answer_sentence(store, cfg, things, text, tokenizer, stating=None):
         for term in terms
     }
     total = sum(weights.values())
+    names = [m.entity.name for m in things if m.end > m.start and m.entity.kind != "policy"]
+    shares = [
+        sum(weight * _stated(term, hay) for term, weight in weights.items()) / total for _, _, hay in units
+    ]
+    # a sentence naming the award or benefit the question names (中国专利奖, not 山东省专利奖) leads
+    named = [NAMED_BONUS if any(name in hay for name in names) else 0.0 for _, _, hay in units]
     scored = sorted(
-        (
-            (sum(weight * _stated(term, hay) for term, weight in weights.items()) / total, index)
-            for index, (_, _, hay) in enumerate(units)
-        ),
-        key=lambda pair: (-pair[0], pair[1]),
+        ((shares[i] + named[i], i) for i in range(len(units))), key=lambda pair: (-pair[0], pair[1])
     )
-    share, index = scored[0]
+    best, index = scored[0]
     row, sentence, _ = units[index]
+    share = shares[index]
     # the best sentence saying something else (the same sentence may stand under two things)
     other = next((score for score, i in scored[1:] if units[i][1] != sentence), 0.0)
-    sure = share >= SENTENCE_SURE and share - other >= SENTENCE_LEAD
+    lead = round(best - other, 6)
+    sure = share >= SENTENCE_SURE and lead >= SENTENCE_LEAD
     clauses: list = []
     seen: set = set()
     for _, i in scored:
@@ -2007,9 +2012,7 @@ def answer_sentence(store, cfg, things, text, tokenizer, stating=None):
             clauses.append(_clause(units[i][0], text_key="text"))
     label = row.get("label") or row["policyLabel"]
     summary = f"{label}：{sentence}（{row['policyLabel']}，{_pages(row)}）"
-    return Answer(
-        "fact", summary, [], clauses, 0.85 if sure else 0.45, sparql, share=share, lead=share - other
-    )
+    return Answer("fact", summary, [], clauses, 0.85 if sure else 0.45, sparql, share=share, lead=lead)
 
 
 def answer_clauses(store, cfg, reading, policies):
@@ -2104,6 +2107,7 @@ def answer(
         stated = answer_sentence(store, cfg, things, text, words.tokenizer)
         if stated is not None and (result is None or stated.confidence >= result.confidence):
             result = stated
+            quality = _stated_quality(stated, things, quality)
     elif things and kind is None:
         kind = "about"
         result = answer_about(store, cfg, things, text, kind)
@@ -2114,11 +2118,9 @@ def answer(
         and (result is None or result.confidence * quality < THRESHOLD)
     ):
         stated = answer_sentence(store, cfg, things, text, words.tokenizer)
-        if (
-            stated is not None
-            and stated.confidence * min(quality / 0.7 if kind == "about" else quality, 1.0) >= THRESHOLD
-        ):
-            result, kind, quality = stated, "fact", min(quality / 0.7 if kind == "about" else quality, 1.0)
+        linked = _stated_quality(stated, things, min(quality / 0.7 if kind == "about" else quality, 1.0))
+        if stated is not None and stated.confidence * linked >= THRESHOLD:
+            result, kind, quality = stated, "fact", linked
     if (
         result is not None
         and kind in ("amount", "conditions")
@@ -2217,6 +2219,14 @@ def answer(
 
 
 SURE_LINK = 0.9
+
+
+def _stated_quality(stated, things, quality):
+    """The link's quality once a sentence is sure: a name only guessed (a typo, or no name at all)
+    is as good as agreed when the policy's sentence states the question's words, its name's too."""
+    if stated is not None and stated.confidence >= THRESHOLD and all(m.end == m.start for m in things):
+        return max(quality, AGREED_QUALITY)
+    return quality
 
 
 def _outside(text, things):
