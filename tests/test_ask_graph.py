@@ -243,3 +243,14 @@ def test_a_giver_the_handbook_does_not_name_is_unsure(embedded, built_cfg):
 def test_an_english_name_without_its_place(embedded, built_cfg):
     result = asked("Mayor's Quality Award hotline", embedded, built_cfg)
     assert result["sure"] and result["type"] == "hotline" and "5977806" in result["summary"]
+
+
+def test_an_amount_for_what_a_qualifier_leaves_out_is_unsure(embedded, built_cfg):
+    result = asked("专利导航非运营类项目补贴多少", embedded, built_cfg)
+    assert not result["sure"] and "未载明非运营类" in result["summary"]
+    assert asked("专利导航运营类项目补贴多少", embedded, built_cfg)["sure"]
+
+
+def test_a_count_per_year_is_not_how_often(embedded, built_cfg):
+    result = asked("专利代理师每年评几次", embedded, built_cfg)
+    assert not result["sure"] and result["summary"].startswith("不确定")

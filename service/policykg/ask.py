@@ -1375,6 +1375,8 @@ GIVERS = {
     **dict.fromkeys(("省里", "省政府"), re.compile(r"省")),
     **dict.fromkeys(("市里", "市政府"), re.compile(r"市")),
 }
+# 非运营类: the question asks about what a clause's qualifier leaves out.
+NEGATED = re.compile(r"非([\u4e00-\u9fff]{2,4}?[类性型])")
 EACH = re.compile(r"分别|各(?:档|级|等|是|有|给|奖|多少)|每档|每一档|each")
 COUNT = re.compile(r"(?P<num>\d+|[一二两三四五六七八九十百]+)\s*(?:件|项)")
 
@@ -1499,6 +1501,12 @@ def answer_amount(store, cfg, things, text, every=False):
         # 中国质量奖国家给多少: the handbook states what Linyi gives, not what the state gives
         confidence = 0.4
         summary = "手册未载明所问的给予者的金额；载明的有：" + summary
+    negated = NEGATED.search(text)
+    said = [fold(row.get("sourceText") or "") for row in rows]
+    if negated and any(negated.group(1) in t for t in said) and not any(negated.group(0) in t for t in said):
+        # 非运营类项目给多少: the amount stated is for 运营类 projects
+        confidence = min(confidence, 0.4)
+        summary = f"手册未载明{negated.group(0)}的金额；载明的有：" + summary
     figure = "；".join(dict.fromkeys(figures)) or None
     return Answer("amount", summary, rows, clauses, confidence, sparql, figure, confirmed=confirmed)
 
@@ -1852,7 +1860,10 @@ def _policies_of(things, linker):
 FACT_KINDS = tuple(
     (re.compile(asked), re.compile(said))
     for asked, said in (
-        (r"多久|多长时间|几次|多少次|频率|how often", r"每年|每两年|每季|每月|一次(?!性)|周期|年度"),
+        (
+            r"多久|多长时间|几次|多少次|频率|how often",
+            r"每两年|每(?:年|季|月|半年)[^，。；]{0,6}(?:一次|1次|一届|1届)|一次(?!性)|周期",
+        ),
         (r"谁出|谁承担|谁负担|谁付|谁支付|谁掏|谁拿钱|who pays", r"承担|负担|出资|预算安排|支付"),
         (r"收费|免费|费用|要钱|花钱|付费|收钱|free|cost|fee", r"费用|免费|免除|承担|收费|不收"),
         (r"退保|提前|surrender", r"退保"),
