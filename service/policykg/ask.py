@@ -1930,8 +1930,8 @@ ASKING = {
     "our",
     "i",
 }
-SENTENCE_SURE = 0.75  # the share of the question's other words the chosen sentence must state
-SENTENCE_LEAD = 0.2
+SENTENCE_SURE = 0.65  # the share of the question's other words the chosen sentence must state
+SENTENCE_LEAD = 0.15
 MONEY_STATED = re.compile(r"\d\s*(万元|元|%)|百分之")  # a sentence that states an amount
 COUNT_ASKED = re.compile(r"(多少|几)(个|家|项|件|名|次|届|种)")  # 多少个: a count, not money
 AGREED_SHARE = 0.6  # enough for a sentence to confirm the thing a structured answer names  # and by how much it must lead the best sentence of another thing
@@ -1968,13 +1968,14 @@ def _stated(term, haystack):
     return PARTIAL_CREDIT * sum(char in haystack for char in term) / len(term)
 
 
-def answer_sentence(store, cfg, things, text, tokenizer, stating=None):
+def answer_sentence(store, cfg, things, text, tokenizer, stating=None, only=None):
     """A question about a named thing that asks something its structured facts do not hold
     (what the award's winners receive, whether the mark may go on the packaging): the sentence of
     the policy's own text (queries/ask/texts.rq) that states the question's other words, each
     weighed by how few of the policy's sentences state it. Sure when the sentence states most of
     them and leads the best sentence of another thing; else it only ranks the clauses shown.
-    `stating`: only sentences that match it (an amount, for a question of how much)."""
+    `stating`: only sentences that match it (an amount, for a question of how much); `only`: only
+    the sentences of these things."""
     policies = sorted(_policies_of(things, None))[:MAX_FOCUS]
     rest = _outside(text, things)
     terms: list = asked_words(rest, tokenizer)
@@ -1989,7 +1990,7 @@ def answer_sentence(store, cfg, things, text, tokenizer, stating=None):
     units = [
         (row, sentence, fold(f"{row.get('label') or ''}{sentence}"))
         for row, sentence in _sentences(rows)
-        if stating is None or stating.search(sentence)
+        if (stating is None or stating.search(sentence)) and (only is None or row["thing"] in only)
     ]
     if not units:
         return None
@@ -2155,6 +2156,10 @@ def answer(
             and stated.confidence >= THRESHOLD
             and (picked := words.linker.things.get(stated.clauses[0]["thing"])) is not None
             and picked.kind == "benefit"
+            and (
+                (mine := answer_sentence(store, cfg, things, text, words.tokenizer, stating, own)) is None
+                or stated.share - mine.share >= SENTENCE_LEAD
+            )
         ):
             # the loose name is another benefit of the same policy than the one whose text
             # states the question's words: that benefit's amount, as sure as a retrieved focus
