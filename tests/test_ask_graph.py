@@ -254,3 +254,10 @@ def test_an_amount_for_what_a_qualifier_leaves_out_is_unsure(embedded, built_cfg
 def test_a_count_per_year_is_not_how_often(embedded, built_cfg):
     result = asked("专利代理师每年评几次", embedded, built_cfg)
     assert not result["sure"] and result["summary"].startswith("不确定")
+
+
+@pytest.mark.parametrize("question", ["请问临政办字118号是什么文件", "临政办字第118号"])
+def test_a_document_number_typed_without_its_year(embedded, built_cfg, question):
+    result = asked(question, embedded, built_cfg)
+    assert result["sure"] and result["type"] == "documents"
+    assert "临沂市标准化创新激励办法" in result["summary"]

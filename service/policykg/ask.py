@@ -212,6 +212,11 @@ class Entity:
 LINKED_ONLY = ("benefit", "concept")
 
 
+# A document number's key (鲁市监知保字〔2021〕195号), and one typed without its year.
+DATED_NUMBER = re.compile(r"^(.+?)〔\d{4}〕(\d+)号$")
+YEARLESS_NUMBER = re.compile(r"([\u4e00-\u9fff]{1,12}(?:发|字|函))\s*第?\s*(\d+)\s*号")
+
+
 class Lexicon:
     """Names from the graph and a tokenizer whose dictionary holds them (one per data version)."""
 
@@ -220,6 +225,7 @@ class Lexicon:
         self.policy_labels = {}
         self.numbers = set()  # every key a document number answers to
         self.documents: dict = {}  # a document number's key → the document
+        self.yearless: dict = {}  # (issuer code, serial) → the keys of the documents so numbered
         for row in rows:
             value = {key: render.plain(term) for key, term in row.items()}
             if value["kind"] in LINKED_ONLY:
@@ -243,6 +249,8 @@ class Lexicon:
             if value["kind"] == "document":
                 self.numbers.add(value["code"])
                 self.documents.setdefault(value["code"], entity)
+                if numbered := DATED_NUMBER.match(value["code"]):
+                    self.yearless.setdefault(numbered.group(1, 2), set()).add(value["code"])
         self.tokenizer = _tokenizer(name for name in self.names if not name.isascii())
         self.linker = Linker(rows)
 
@@ -272,6 +280,25 @@ class Lexicon:
                 best = next(entity for entity in entities if entity.kind == kind)
                 best_length = match.size
         return best
+
+    def yearless_documents(self, text):
+        """The documents a number typed without its year names (鲁市监知保字195号), when only
+        one document of the graph has that issuer code and serial."""
+        found = []
+        for match in YEARLESS_NUMBER.finditer(text):
+            issuer, serial = match.group(1), match.group(2).lstrip("0")
+            # the issuer code may follow other words (请问鲁市监知保字…): its longest known tail
+            keys = next(
+                (
+                    self.yearless[(issuer[i:], serial)]
+                    for i in range(len(issuer))
+                    if (issuer[i:], serial) in self.yearless
+                ),
+                set(),
+            )
+            if len(keys) == 1:
+                found.append(self.documents[next(iter(keys))])
+        return found
 
     def number(self, key):
         """A document number as the graph knows it. `docnumber.find_all` may take a word leading
@@ -2089,6 +2116,7 @@ def answer(
         things = [
             Mention(words.documents[key], 0, 0, 1.0) for key in reading.numbers if key in words.documents
         ]
+        things = things or [Mention(document, 0, 0, 1.0) for document in words.yearless_documents(text)]
         kind = "documents" if things else kind
     quality = min((mention.quality for mention in things), default=0.0)
     result = None
