@@ -288,7 +288,7 @@ class Lexicon:
         for match in YEARLESS_NUMBER.finditer(text):
             issuer, serial = match.group(1), match.group(2).lstrip("0")
             # the issuer code may follow other words (请问鲁市监知保字…): its longest known tail
-            keys = next(
+            keys: set = next(
                 (
                     self.yearless[(issuer[i:], serial)]
                     for i in range(len(issuer))
