@@ -15,7 +15,8 @@ measures the product through its command line and HTTP only, with `POLICYKG_ROOT
 - every user route, each request with its own parameters (another policy, document, body; a
   number parameter another value): p50/p95, counts of 504 and of other 5xx;
 - every canned query's SPARQL (as the canned route bound it) through policykg's `/sparql` and
-  through `oxigraph serve` loaded with the same build (`policykg load`): requests/s, p50/p95.
+  through `oxigraph serve-read-only` over the build's own store folder (the very same data,
+  nothing loaded or copied): requests/s, p50/p95.
 Every request goes to 127.0.0.1; every loop is bounded in count and time; the servers are
 stopped at the end, on Ctrl-C and on error. Prints one Markdown table per section, one column
 per size; docs/performance.md records a run.
@@ -157,8 +158,7 @@ def measure(result, folder, options):
         result["routes"] = {}
         texts = routes(result["routes"], server.url, project["iris"], options)
         progress("oxigraph serve")
-        oxigraph = stack.enter_context(OxigraphServer(folder / "oxigraph", options))
-        result["load_seconds"] = load_oxigraph(env, oxigraph.url + "/store", options)
+        oxigraph = stack.enter_context(OxigraphServer(folder / "build" / "store", options))
         result["sparql"] = {}
         compare(result["sparql"], server.url + "/sparql", oxigraph.url + "/query", texts, options)
         result["rss"] = tree_memory(server.process.pid)
@@ -265,18 +265,6 @@ def kill_group(pid):
     return status, usage
 
 
-def load_oxigraph(env, store_url, options):
-    started = time.monotonic()
-    subprocess.run(
-        [str(BIN / "policykg"), "load", "--endpoint", store_url],
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-        timeout=options.build_timeout,
-    )
-    return time.monotonic() - started
-
-
 # ---------------------------------------------------------------------------------------------
 # Servers
 # ---------------------------------------------------------------------------------------------
@@ -341,6 +329,8 @@ class PolicykgServer(Server):
 
 
 class OxigraphServer(Server):
+    """`oxigraph serve-read-only` over a store folder that another process may read too."""
+
     def __init__(self, location, options):
         self.location, self.options, self.env = location, options, dict(os.environ)
 
@@ -348,7 +338,7 @@ class OxigraphServer(Server):
         binary = shutil.which("oxigraph") or str(BIN / "oxigraph")
         return [
             binary,
-            "serve",
+            "serve-read-only",
             "--location",
             str(self.location),
             "--bind",
@@ -691,8 +681,8 @@ def report(results, options, wall):
                 ),
             ),
             (
-                "`oxigraph serve` RSS; `policykg load` into it",
-                cells(lambda r: f"{mb(r['oxigraph_rss']['rss'])}; {r['load_seconds']:.1f} s"),
+                "`oxigraph serve-read-only` RSS (same store)",
+                cells(lambda r: mb(r["oxigraph_rss"]["rss"])),
             ),
         ],
     )
