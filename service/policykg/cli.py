@@ -215,6 +215,12 @@ def serve(cfg, args):
 
             return create_app()
 
+    # Read once here, in gunicorn's master, so that every worker forks with it rather than
+    # reading it again on its first search or question (about a second each).
+    from policykg import fulltext
+
+    fulltext.stock_dictionary()
+
     Server().run()
 
 

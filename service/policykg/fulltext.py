@@ -117,23 +117,31 @@ def fold(text):
     return text.translate(_fold_table())
 
 
-_stock = {}
+_stock: dict = {}
 _stock_lock = threading.Lock()
 
 
-def _segmenter(names):
-    """A jieba tokenizer of its own (the global one is left alone) whose dictionary holds `names`;
-    the stock dictionary is read once per process and never cached on disk."""
+def stock_dictionary():
+    """jieba's stock dictionary, (word → frequency, total): read once per process (ask and the
+    index share it; `policykg serve` reads it in gunicorn's master, before the workers fork) and
+    never cached on disk (jieba would write `jieba.cache` in the temporary folder)."""
     with _stock_lock:
         if not _stock:
             stock = jieba.Tokenizer()
             _stock["freq"], _stock["total"] = stock.gen_pfdict(stock.get_dict_file())
-    tokenizer = jieba.Tokenizer()
-    tokenizer.FREQ, tokenizer.total = dict(_stock["freq"]), _stock["total"]
-    tokenizer.initialized = True
+        return _stock["freq"], _stock["total"]
+
+
+def tokenizer(names, frequency):
+    """A jieba tokenizer of its own (the global one is left alone): the stock dictionary, plus
+    each of `names` at `frequency`."""
+    freq, total = stock_dictionary()
+    made = jieba.Tokenizer()
+    made.FREQ, made.total = dict(freq), total
+    made.initialized = True
     for name in sorted(names):
-        tokenizer.add_word(name, NAME_FREQUENCY)
-    return tokenizer
+        made.add_word(name, frequency)
+    return made
 
 
 def names(titles):
@@ -152,7 +160,7 @@ class Analyzer:
 
     def __init__(self, names):
         self.names = sorted(names)
-        self._jieba = _segmenter(self.names)
+        self._jieba = tokenizer(self.names, NAME_FREQUENCY)
         self._lock = threading.Lock()  # jieba's tokenizer is not safe across threads
 
     def words(self, text):
