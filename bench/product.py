@@ -76,7 +76,10 @@ COUNT = (Path(__file__).parent / "count.rq").read_text(encoding="utf-8")
 def main():
     options = arguments()
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # as Ctrl-C: servers stopped, report
-    scratch = Path(tempfile.mkdtemp(prefix="policykg-product-", dir=options.scratch))
+    if options.reuse:
+        options.keep, scratch = True, options.reuse.resolve()
+    else:
+        scratch = Path(tempfile.mkdtemp(prefix="policykg-product-", dir=options.scratch))
     results, started = [], time.monotonic()
     try:
         for size in options.sizes:
@@ -115,6 +118,12 @@ def arguments():
     parser.add_argument("--workers", type=int, help="gunicorn workers (default: the product's)")
     parser.add_argument("--scratch", help="folder for the scratch projects (default: the system's temp)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch projects")
+    parser.add_argument(
+        "--reuse",
+        type=Path,
+        help="a scratch folder an earlier --keep run left: its built projects are served as they are "
+        "(the build is brought up to date, not measured; no rebuild)",
+    )
     options = parser.parse_args()
     quick = options.quick
     options.sizes = sorted(set(options.sizes or ([1, 10] if quick else [1, 100, 1000])))
@@ -133,7 +142,8 @@ def arguments():
 
 def measure(result, folder, options):
     size = result["size"]
-    project = write_project(folder / "project", size)
+    reused = options.reuse and (folder / "build" / "manifest.json").exists()
+    project = (describe_project if reused else write_project)(folder / "project", size)
     env = dict(
         os.environ,
         POLICYKG_ROOT=str(project["root"]),
@@ -145,11 +155,14 @@ def measure(result, folder, options):
     result["build"] = build(env, folder, options.build_timeout)
     if not result["build"]["finished"]:
         return
-    progress("rebuild after one handbook changed")
-    edit_one_triple(project["last"])
-    result["rebuild"] = build(env, folder, options.build_timeout)
-    if not result["rebuild"]["finished"]:
-        return
+    if reused:
+        result["build"]["reused"] = True
+    else:
+        progress("rebuild after one handbook changed")
+        edit_one_triple(project["last"])
+        result["rebuild"] = build(env, folder, options.build_timeout)
+        if not result["rebuild"]["finished"]:
+            return
     with ExitStack() as stack:
         progress("serve")
         server = stack.enter_context(PolicykgServer(env, options))
@@ -176,18 +189,27 @@ def write_project(root, size):
     for path in seed:
         shutil.copyfile(path, data / path.name)
     text = ntriples(seed)
+    for k in range(1, size):
+        copy = data / f"handbook-c{k:04d}.ttl"
+        copy.write_text(MINTED.sub(lambda match, k=k: f"<{match[1]}-c{k}>", text), encoding="utf-8")
+    return describe_project(root, size)
+
+
+def describe_project(root, size):
+    """What the benchmark needs of a project folder `write_project` wrote: the IRIs of its
+    pages, its last handbook file and the size of its data files."""
+    data = root / "data"
+    seed = sorted((CHECKOUT / "data").glob("*.ttl"))
+    text = ntriples(seed)
     iris = {
         page: sorted(set(re.findall(rf"<({re.escape(BASE)}id/{folder}/[^>]*)> <{RDF_TYPE}>", text)))
         for page, folder in PAGES.items()
     }
-    last = data / seed[-1].name
-    for k in range(1, size):
-        last = data / f"handbook-c{k:04d}.ttl"
-        last.write_text(MINTED.sub(lambda match, k=k: f"<{match[1]}-c{k}>", text), encoding="utf-8")
     copies = {
         page: [f"{iri}-c{k}" if k else iri for k in range(size) for iri in found]
         for page, found in iris.items()
     }
+    last = data / (f"handbook-c{size - 1:04d}.ttl" if size > 1 else seed[-1].name)
     written = sum(path.stat().st_size for path in data.glob("*.ttl"))
     return {"root": root, "iris": copies, "last": last, "bytes": written}
 
@@ -722,6 +744,8 @@ def unique(items):
 
 
 def finished(build):
+    if build.get("reused"):
+        return f"kept build ({build['seconds']:.1f} s to check it; stages as it was built)"
     if build["finished"]:
         return f"{build['seconds']:.1f} s"
     if build["timed_out"]:
