@@ -32,7 +32,7 @@ from rdflib import OWL, RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.exceptions import ParserError
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
-from . import artifact, config, fulltext, inference, precompute, shacl
+from . import artifact, config, filehash, fulltext, inference, precompute, shacl
 from .errors import BuildError
 
 CANONICAL_BASE = config.CANONICAL_BASE
@@ -73,7 +73,7 @@ def is_graph_file(path):
 
 def is_stale(cfg):
     manifest = _previous(cfg)
-    return manifest is None or manifest.get("data_version") != _fingerprint(cfg)[1]
+    return manifest is None or manifest.get("data_version") != _fingerprint(cfg, _hashes(cfg))[1]
 
 
 class Progress:
@@ -118,15 +118,24 @@ def build(cfg, force=False, allow_shrink=False, progress=None):
     target = Path(cfg["BUILD_DIR"]).resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     with _locked(target.parent):
-        inputs, version = _fingerprint(cfg)
-        manifest = _previous(cfg)
-        if manifest and manifest.get("data_version") == version and not force:
-            progress("inputs unchanged: verifying the artifact")
-            if is_intact(target, manifest):
-                progress("up to date")
-                return manifest
-            progress("the artifact does not match its manifest: rebuilding")
+        hashes = _hashes(cfg)
+        try:
+            inputs, version = _fingerprint(cfg, hashes)
+            manifest = _previous(cfg)
+            if manifest and manifest.get("data_version") == version and not force:
+                progress("inputs unchanged: verifying the artifact")
+                if is_intact(target, manifest, hashes):
+                    progress("up to date")
+                    return manifest
+                progress("the artifact does not match its manifest: rebuilding")
+        finally:
+            hashes.save()
         return _build(cfg, target, inputs, version, None if allow_shrink else manifest, progress)
+
+
+def _hashes(cfg):
+    """The hashes of inputs and artifact files, remembered beside the build (filehash)."""
+    return filehash.Hashes(_cache_folder(cfg).parent / "hashes.json")
 
 
 def _previous(cfg):
@@ -137,9 +146,11 @@ def _previous(cfg):
         return None
 
 
-def is_intact(folder, manifest):
+def is_intact(folder, manifest, hashes=None):
     """Whether the artifact in `folder` is the one `manifest` describes: each N-Triples file
-    has the hash and line count recorded, and the store opens read-only with every graph."""
+    has the hash and line count recorded, and the store opens read-only with every graph.
+    `hashes` (a filehash.Hashes) spares reading files whose stat it remembers."""
+    hashes = hashes or filehash.Hashes()
     files, handbooks = manifest.get("files"), manifest.get("handbooks")
     if not isinstance(files, dict) or not isinstance(handbooks, list):
         return False  # written before artifacts were verified: nothing to compare with
@@ -155,7 +166,7 @@ def is_intact(folder, manifest):
         return False
     for name, recorded in records:
         try:
-            if recorded != _file_record(Path(folder) / name):
+            if recorded != hashes.record(Path(folder) / name):
                 return False
         except OSError:
             return False
@@ -169,12 +180,7 @@ def is_intact(folder, manifest):
 
 def _file_record(path):
     """{"sha256", "triples"} of an N-Triples file written by `_write` (one triple a line)."""
-    digest, lines = hashlib.sha256(), 0
-    with open(path, "rb") as stream:
-        while chunk := stream.read(1 << 20):
-            digest.update(chunk)
-            lines += chunk.count(b"\n")
-    return {"sha256": digest.hexdigest(), "triples": lines}
+    return filehash.read(path)
 
 
 def refuse_shrink(previous, counts):
@@ -1004,10 +1010,10 @@ def _timed(seconds, step, progress):
     progress(f"{step} done in {seconds[step]:.1f} s")
 
 
-def _fingerprint(cfg):
+def _fingerprint(cfg, hashes):
     """({relative path: sha256}, data_version) of the inputs and the base IRI."""
     root = Path(cfg["ROOT"])
-    inputs = {_label(path, root): hashlib.sha256(path.read_bytes()).hexdigest() for path in input_files(cfg)}
+    inputs = {_label(path, root): hashes.sha256(path) for path in input_files(cfg)}
     digest = hashlib.sha256(json.dumps([inputs, cfg["BASE_IRI"]], sort_keys=True).encode())
     return inputs, digest.hexdigest()[:16]
 
