@@ -135,7 +135,7 @@ def build(cfg, force=False, allow_shrink=False, progress=None):
 
 def _hashes(cfg):
     """The hashes of inputs and artifact files, remembered beside the build (filehash)."""
-    return filehash.Hashes(_cache_folder(cfg).parent / "hashes.json")
+    return filehash.Hashes(cache_root(cfg) / "hashes.json")
 
 
 def _previous(cfg):
@@ -630,10 +630,15 @@ def _rdflib(triples):
     return graph
 
 
+def cache_root(cfg):
+    """What is kept between builds, beside the build: `<BUILD_DIR>.cache/`."""
+    target = Path(cfg["BUILD_DIR"]).resolve()
+    return target.parent / f"{target.name}.cache"
+
+
 def _cache_folder(cfg):
     """Per-handbook results, beside the build: `<BUILD_DIR>.cache/handbooks`."""
-    target = Path(cfg["BUILD_DIR"]).resolve()
-    return target.parent / f"{target.name}.cache" / "handbooks"
+    return cache_root(cfg) / "handbooks"
 
 
 def parse(paths, root, progress=None):

@@ -26,11 +26,14 @@ more), each with its best clause highlighted; `clauses` ranks the clauses themse
 policy list's order (first page, then IRI), then the clauses in IRI order.
 """
 
+import contextlib
 import functools
 import hashlib
 import html
 import json
 import logging
+import marshal
+import os
 import re
 import shutil
 import threading
@@ -121,15 +124,39 @@ _stock: dict = {}
 _stock_lock = threading.Lock()
 
 
-def stock_dictionary():
+def stock_dictionary(memo=None):
     """jieba's stock dictionary, (word → frequency, total): read once per process (ask and the
     index share it; `policykg serve` reads it in gunicorn's master, before the workers fork) and
-    never cached on disk (jieba would write `jieba.cache` in the temporary folder)."""
+    never written where jieba would (`jieba.cache` in the temporary folder). With `memo` (a file
+    path), it is read from there when that file was made from this very dictionary (~5× faster
+    than parsing it), and otherwise parsed and written there for the next time."""
     with _stock_lock:
         if not _stock:
-            stock = jieba.Tokenizer()
-            _stock["freq"], _stock["total"] = stock.gen_pfdict(stock.get_dict_file())
+            _stock["freq"], _stock["total"] = _read_stock(Path(memo) if memo else None)
         return _stock["freq"], _stock["total"]
+
+
+def _read_stock(memo):
+    stock = jieba.Tokenizer()
+    with stock.get_dict_file() as opened:
+        source = Path(opened.name)
+    stat = source.stat()
+    key = [jieba.__version__, str(source), stat.st_size, stat.st_mtime_ns]
+    if memo is not None:
+        try:
+            kept_key, freq, total = marshal.loads(memo.read_bytes())
+            if kept_key == key and isinstance(freq, dict):
+                return freq, total
+        except (OSError, ValueError, EOFError, TypeError):
+            pass
+    freq, total = stock.gen_pfdict(stock.get_dict_file())
+    if memo is not None:
+        with contextlib.suppress(OSError):
+            memo.parent.mkdir(parents=True, exist_ok=True)
+            partial = memo.with_name(f"{memo.name}.{os.getpid()}.partial")
+            partial.write_bytes(marshal.dumps([key, freq, total]))
+            os.replace(partial, memo)
+    return freq, total
 
 
 def tokenizer(names, frequency):
