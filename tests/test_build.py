@@ -105,6 +105,7 @@ def test_good_build_writes_the_artifact(cfg, project):
         "files",
         "handbooks",
         "seconds",
+        "precomputed",
     }
     assert re.fullmatch(r"[0-9a-f]{16}", manifest["data_version"])
     assert datetime.fromisoformat(manifest["built_at"]).utcoffset().total_seconds() == 0

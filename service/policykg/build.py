@@ -21,6 +21,7 @@ import shutil
 import tempfile
 import time
 import warnings
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -247,7 +248,15 @@ def _build(cfg, target, inputs, version, previous, progress):
         # Rows of the internal queries marked `#+ precompute: true` (ask's lexicon, match's rules),
         # run once per build so that no web worker reads the whole graph (policykg.precompute).
         with _timed(seconds, "precompute", progress):
-            precompute.write(staging / "store", staging / precompute.FOLDER, cfg, version)
+            independent = not shared and not _refer_to_each_other(results)
+            precomputed = precompute.write(
+                staging / "store",
+                staging / precompute.FOLDER,
+                cfg,
+                version,
+                per_handbook=[result.get("rows") or {} for result in results] if independent else None,
+                ontology=_closure_text(schema),
+            )
         manifest = {
             "data_version": version,
             "built_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -257,6 +266,9 @@ def _build(cfg, target, inputs, version, previous, progress):
             "files": {name: _file_record(staging / name) for name in (*PARTS_FILES, ONTOLOGY_FILE)},
             "handbooks": handbooks,
             "seconds": {step: round(value, 3) for step, value in seconds.items()},
+            # Per precomputed query: its rows, seconds, and whether they were merged from the
+            # handbooks' own ("handbooks") or read from the whole store ("store").
+            "precomputed": precomputed,
         }
         (staging / artifact.MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), "utf-8")
         _swap(staging, target)
@@ -507,6 +519,8 @@ def _one_handbook(schema, path):
         run_checks(store, root)
     except BuildError as error:
         failure = str(error)
+    # The rows of the internal queries marked per-handbook, on this handbook's store alone.
+    rows = precompute.handbook_rows(store, root) if failure is None else {}
     subjects = {t.subject.value for t in own if isinstance(t.subject, pyoxigraph.NamedNode)}
     described = {t.subject.value for t in asserted} - schema.described
     into = {
@@ -542,6 +556,23 @@ def _one_handbook(schema, path):
             {t.subject for t in own if t.predicate.value == rdf_type and t.object.value == policy}
         ),
         "subjects": sorted(subjects - schema.described),
+        # The resources it names but does not describe (nor does the ontology): another
+        # handbook's, maybe, which a query could join it with.
+        "refers": sorted(
+            {t.object.value for t in asserted if isinstance(t.object, pyoxigraph.NamedNode)}
+            - subjects
+            - schema.described
+        ),
+        "rows": rows,
+        # Digests of what it states or infers about resources it does not describe: two
+        # handbooks that say the same about one would count it twice if their rows were added.
+        "foreign": sorted(
+            {
+                hashlib.sha1(str(t).encode()).hexdigest()[:16]
+                for t in own
+                if t.subject.value not in subjects or t.subject.value in schema.described
+            }
+        ),
         "into": sorted(into),
         "out_of": sorted(out_of),
         "axioms": any(
@@ -577,6 +608,20 @@ def _shared(schema, results):
             if others:
                 return f"<{node}> joins {result['file']} and {min(others)}"
     return ""
+
+
+def _refer_to_each_other(results):
+    """Whether a handbook names a resource another handbook describes (so that a query may join
+    the two): then rows per handbook are not the whole graph's (policykg.precompute)."""
+    owner = {subject: result["file"] for result in results for subject in result["subjects"]}
+    if any(
+        owner.get(iri, result["file"]) != result["file"]
+        for result in results
+        for iri in result.get("refers", [])
+    ):
+        return True
+    said = Counter(digest for result in results for digest in result.get("foreign", []))
+    return any(count > 1 for count in said.values())
 
 
 def _together(results):
