@@ -56,31 +56,6 @@ def arguments():
     return parser.parse_args()
 
 
-class ReadOnlyOxigraph(product.Server):
-    """`oxigraph serve-read-only` over a store folder another process also reads."""
-
-    def __init__(self, location, options):
-        self.location, self.options, self.env = location, options, dict(os.environ)
-
-    def command(self):
-        binary = shutil.which("oxigraph") or str(product.BIN / "oxigraph")
-        return [
-            binary,
-            "serve-read-only",
-            "--location",
-            str(self.location),
-            "--bind",
-            f"127.0.0.1:{self.port}",
-            "--timeout-s",
-            str(int(self.options.request_timeout)),
-        ]
-
-    def __enter__(self):
-        super().__enter__()
-        self.wait_for("/query?query=ASK%7B%7D", self.options.start_timeout)
-        return self
-
-
 def project(options, stack):
     """The built project folder: the one given, or one made and built here."""
     if options.project:
@@ -127,7 +102,7 @@ def measure(options):
         manifest = json.loads((root / "build" / "manifest.json").read_text("utf-8"))
         policykg = stack.enter_context(product.PolicykgServer(environment(root), options))
         policykg.wait_for("/healthz", options.start_timeout)
-        oxigraph = stack.enter_context(ReadOnlyOxigraph(root / "build" / "store", options))
+        oxigraph = stack.enter_context(product.OxigraphServer(root / "build" / "store", options))
         _, body = product.fetch(policykg.url, "GET", "/queries.json")
         canned = [q for q in json.loads(body)["queries"] if not options.only or q["name"] in options.only]
         # Untimed: every web worker starts its query processes; the SPARQL texts are read.

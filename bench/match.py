@@ -9,6 +9,10 @@ test client: the service's own time, without HTTP): every step's page `GET /matc
 `GET /match/questions.json?…` and the whole profile's `POST /match.json`, `--rounds` times
 after one warm-up walk. Prints the build time, the first request (the rules read once per data
 version), and p50 / p95 / max per route in one Markdown table per size.
+
+`--project FOLDER` measures a project that bench/product.py kept (`--keep`: FOLDER is its
+`n<size>` folder, with `project/` and `build/`) instead of writing one; it is built again only if
+stale, so a 1 000-handbook build is not paid twice.
 """
 
 import argparse
@@ -35,15 +39,20 @@ def main():
     parser.add_argument("--sizes", type=int, nargs="+", default=[1, 100], help="handbooks per size")
     parser.add_argument("--rounds", type=int, default=10, help="walks through the questionnaire per size")
     parser.add_argument("--profile", default="company", choices=sorted(PROFILES))
+    parser.add_argument("--project", type=Path, help="a folder bench/product.py kept (its n<size> folder)")
     options = parser.parse_args()
+    if options.project:
+        handbooks = len(list((options.project / "project" / "data").glob("*.ttl")))
+        report(handbooks, measure(options.project.resolve(), handbooks, options, kept=True))
+        return
     for size in options.sizes:
         with tempfile.TemporaryDirectory() as folder:
             report(size, measure(Path(folder), size, options))
 
 
-def measure(folder, size, options):
-    project = write_project(folder / "project", size)
-    cfg = config.settings({"ROOT": str(project["root"]), "BUILD_DIR": str(folder / "build"), "CACHE_SIZE": 0})
+def measure(folder, size, options, kept=False):
+    root = folder / "project" if kept else write_project(folder / "project", size)["root"]
+    cfg = config.settings({"ROOT": str(root), "BUILD_DIR": str(folder / "build"), "CACHE_SIZE": 0})
     started = time.perf_counter()
     build.build(cfg)
     built = time.perf_counter() - started

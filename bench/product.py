@@ -15,7 +15,8 @@ measures the product through its command line and HTTP only, with `POLICYKG_ROOT
 - every user route, each request with its own parameters (another policy, document, body; a
   number parameter another value): p50/p95, counts of 504 and of other 5xx;
 - every canned query's SPARQL (as the canned route bound it) through policykg's `/sparql` and
-  through `oxigraph serve` loaded with the same build (`policykg load`): requests/s, p50/p95.
+  through `oxigraph serve-read-only` over the build's own store folder (the very same data,
+  nothing loaded or copied): requests/s, p50/p95.
 Every request goes to 127.0.0.1; every loop is bounded in count and time; the servers are
 stopped at the end, on Ctrl-C and on error. Prints one Markdown table per section, one column
 per size; docs/performance.md records a run.
@@ -75,7 +76,10 @@ COUNT = (Path(__file__).parent / "count.rq").read_text(encoding="utf-8")
 def main():
     options = arguments()
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # as Ctrl-C: servers stopped, report
-    scratch = Path(tempfile.mkdtemp(prefix="policykg-product-", dir=options.scratch))
+    if options.reuse:
+        options.keep, scratch = True, options.reuse.resolve()
+    else:
+        scratch = Path(tempfile.mkdtemp(prefix="policykg-product-", dir=options.scratch))
     results, started = [], time.monotonic()
     try:
         for size in options.sizes:
@@ -114,6 +118,12 @@ def arguments():
     parser.add_argument("--workers", type=int, help="gunicorn workers (default: the product's)")
     parser.add_argument("--scratch", help="folder for the scratch projects (default: the system's temp)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch projects")
+    parser.add_argument(
+        "--reuse",
+        type=Path,
+        help="a scratch folder an earlier --keep run left: its built projects are served as they are "
+        "(the build is brought up to date, not measured; no rebuild)",
+    )
     options = parser.parse_args()
     quick = options.quick
     options.sizes = sorted(set(options.sizes or ([1, 10] if quick else [1, 100, 1000])))
@@ -132,7 +142,8 @@ def arguments():
 
 def measure(result, folder, options):
     size = result["size"]
-    project = write_project(folder / "project", size)
+    reused = options.reuse and (folder / "build" / "manifest.json").exists()
+    project = (describe_project if reused else write_project)(folder / "project", size)
     env = dict(
         os.environ,
         POLICYKG_ROOT=str(project["root"]),
@@ -144,11 +155,14 @@ def measure(result, folder, options):
     result["build"] = build(env, folder, options.build_timeout)
     if not result["build"]["finished"]:
         return
-    progress("rebuild after one handbook changed")
-    edit_one_triple(project["last"])
-    result["rebuild"] = build(env, folder, options.build_timeout)
-    if not result["rebuild"]["finished"]:
-        return
+    if reused:
+        result["build"]["reused"] = True
+    else:
+        progress("rebuild after one handbook changed")
+        edit_one_triple(project["last"])
+        result["rebuild"] = build(env, folder, options.build_timeout)
+        if not result["rebuild"]["finished"]:
+            return
     with ExitStack() as stack:
         progress("serve")
         server = stack.enter_context(PolicykgServer(env, options))
@@ -157,8 +171,7 @@ def measure(result, folder, options):
         result["routes"] = {}
         texts = routes(result["routes"], server.url, project["iris"], options)
         progress("oxigraph serve")
-        oxigraph = stack.enter_context(OxigraphServer(folder / "oxigraph", options))
-        result["load_seconds"] = load_oxigraph(env, oxigraph.url + "/store", options)
+        oxigraph = stack.enter_context(OxigraphServer(folder / "build" / "store", options))
         result["sparql"] = {}
         compare(result["sparql"], server.url + "/sparql", oxigraph.url + "/query", texts, options)
         result["rss"] = tree_memory(server.process.pid)
@@ -176,18 +189,27 @@ def write_project(root, size):
     for path in seed:
         shutil.copyfile(path, data / path.name)
     text = ntriples(seed)
+    for k in range(1, size):
+        copy = data / f"handbook-c{k:04d}.ttl"
+        copy.write_text(MINTED.sub(lambda match, k=k: f"<{match[1]}-c{k}>", text), encoding="utf-8")
+    return describe_project(root, size)
+
+
+def describe_project(root, size):
+    """What the benchmark needs of a project folder `write_project` wrote: the IRIs of its
+    pages, its last handbook file and the size of its data files."""
+    data = root / "data"
+    seed = sorted((CHECKOUT / "data").glob("*.ttl"))
+    text = ntriples(seed)
     iris = {
         page: sorted(set(re.findall(rf"<({re.escape(BASE)}id/{folder}/[^>]*)> <{RDF_TYPE}>", text)))
         for page, folder in PAGES.items()
     }
-    last = data / seed[-1].name
-    for k in range(1, size):
-        last = data / f"handbook-c{k:04d}.ttl"
-        last.write_text(MINTED.sub(lambda match, k=k: f"<{match[1]}-c{k}>", text), encoding="utf-8")
     copies = {
         page: [f"{iri}-c{k}" if k else iri for k in range(size) for iri in found]
         for page, found in iris.items()
     }
+    last = data / (f"handbook-c{size - 1:04d}.ttl" if size > 1 else seed[-1].name)
     written = sum(path.stat().st_size for path in data.glob("*.ttl"))
     return {"root": root, "iris": copies, "last": last, "bytes": written}
 
@@ -265,18 +287,6 @@ def kill_group(pid):
     return status, usage
 
 
-def load_oxigraph(env, store_url, options):
-    started = time.monotonic()
-    subprocess.run(
-        [str(BIN / "policykg"), "load", "--endpoint", store_url],
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-        timeout=options.build_timeout,
-    )
-    return time.monotonic() - started
-
-
 # ---------------------------------------------------------------------------------------------
 # Servers
 # ---------------------------------------------------------------------------------------------
@@ -341,6 +351,8 @@ class PolicykgServer(Server):
 
 
 class OxigraphServer(Server):
+    """`oxigraph serve-read-only` over a store folder that another process may read too."""
+
     def __init__(self, location, options):
         self.location, self.options, self.env = location, options, dict(os.environ)
 
@@ -348,7 +360,7 @@ class OxigraphServer(Server):
         binary = shutil.which("oxigraph") or str(BIN / "oxigraph")
         return [
             binary,
-            "serve",
+            "serve-read-only",
             "--location",
             str(self.location),
             "--bind",
@@ -691,8 +703,8 @@ def report(results, options, wall):
                 ),
             ),
             (
-                "`oxigraph serve` RSS; `policykg load` into it",
-                cells(lambda r: f"{mb(r['oxigraph_rss']['rss'])}; {r['load_seconds']:.1f} s"),
+                "`oxigraph serve-read-only` RSS (same store)",
+                cells(lambda r: mb(r["oxigraph_rss"]["rss"])),
             ),
         ],
     )
@@ -732,6 +744,8 @@ def unique(items):
 
 
 def finished(build):
+    if build.get("reused"):
+        return f"kept build ({build['seconds']:.1f} s to check it; stages as it was built)"
     if build["finished"]:
         return f"{build['seconds']:.1f} s"
     if build["timed_out"]:

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from policykg import ask, cli, config, errors, queries, store
+from policykg import ask, cli, config, errors, fulltext, queries, store
 from policykg.app import close, create_app
 from policykg.views import ask as ask_view
 
@@ -151,7 +151,7 @@ def test_superlatives_below_are_not_mapped_to_at_least(words):
 
 def test_the_tokenizer_writes_nothing_and_prints_nothing(embedded, built_cfg, tmp_path, monkeypatch, capfd):
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    ask.STOCK_DICTIONARY.clear()
+    fulltext._stock.clear()
     ask.LEXICONS.clear()
     built = ask.lexicon(embedded, built_cfg)
     assert built.tokenizer.lcut("好品山东的联系电话")[0] == "好品山东"

@@ -1,5 +1,6 @@
 import hashlib
 import json
+import os
 import re
 import shutil
 import time
@@ -11,7 +12,7 @@ import pyoxigraph
 import pytest
 from rdflib import OWL, RDF, RDFS, XSD, Graph, Literal, URIRef
 
-from policykg import artifact, build, config, fulltext, inference, precompute, shacl
+from policykg import artifact, build, config, filehash, fulltext, inference, precompute, shacl
 from policykg.errors import BuildError
 
 FIXTURES = Path(__file__).parent / "fixtures/build"
@@ -104,6 +105,7 @@ def test_good_build_writes_the_artifact(cfg, project):
         "files",
         "handbooks",
         "seconds",
+        "precomputed",
     }
     assert re.fullmatch(r"[0-9a-f]{16}", manifest["data_version"])
     assert datetime.fromisoformat(manifest["built_at"]).utcoffset().total_seconds() == 0
@@ -704,3 +706,24 @@ def test_an_edit_of_few_handbooks_updates_the_store_as_a_fresh_load_would(
     assert quad(("id/org/office-2", "def/partOf", "id/org/province-2"), pyoxigraph.DefaultGraph()) in quads(
         updated
     )
+
+
+def test_an_unchanged_build_reads_none_of_its_files_again(cfg, tmp_path, monkeypatch):
+    """Once hashed, inputs and artifact files whose stat is unchanged are not read again, so an
+    unchanged build (and `policykg serve`'s check) costs no reading of the data (filehash)."""
+    build.build(cfg)
+    past = time.time() - 60
+    for path in [*build.input_files(cfg), *Path(cfg["BUILD_DIR"]).rglob("*.nt")]:
+        if path.resolve().is_relative_to(tmp_path.resolve()):
+            os.utime(path, (past, past))  # as files written a while ago
+    build.build(cfg)  # hashes and remembers them
+    seen = []
+    real = filehash.read
+    monkeypatch.setattr(filehash, "read", lambda path: seen.append(path) or real(path))
+    manifest = build.build(cfg)
+    assert seen == []
+    assert manifest["data_version"] == build._fingerprint(cfg, filehash.Hashes())[1]
+    data = next(Path(cfg["ROOT"]).glob("data/*.ttl"))
+    data.write_text(data.read_text("utf-8") + "\n", encoding="utf-8")  # changed: read again
+    assert build.is_stale(cfg)
+    assert data in seen

@@ -2,6 +2,7 @@
 highlights, that its filters and counts agree with the policy list's SPARQL, paging, bad input,
 escaping, determinism."""
 
+import marshal
 import re
 import subprocess
 import sys
@@ -358,3 +359,18 @@ def test_two_handbooks_the_source_facets_agree_with_the_sparql_counts(handbooks_
         assert found == sparql_policies(store, **{facet: value}), (facet, value)
     both = policies(everything(index, "专利", {"year": "2024"}))
     assert both and all(policy.endswith("-c1") for policy in both)
+
+
+def test_the_stock_dictionary_memo_is_read_only_when_it_is_of_this_dictionary(tmp_path, monkeypatch):
+    """serve's master keeps jieba's parsed dictionary in a memo file: the memo gives the same
+    dictionary as parsing it; a memo of another dictionary, or damaged, is parsed over."""
+    memo = tmp_path / "jieba.marshal"
+    monkeypatch.setattr(fulltext, "_stock", {})
+    parsed = fulltext.stock_dictionary(memo)
+    assert memo.exists()
+    monkeypatch.setattr(fulltext, "_stock", {})
+    assert fulltext.stock_dictionary(memo) == parsed  # from the memo
+    for damage in (marshal.dumps([["another", "key"], {"假": 1}, 1]), b"\x00garbage"):
+        memo.write_bytes(damage)
+        monkeypatch.setattr(fulltext, "_stock", {})
+        assert fulltext.stock_dictionary(memo) == parsed

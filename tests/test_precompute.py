@@ -55,7 +55,8 @@ def test_the_build_stores_each_marked_query_s_rows_for_its_data_version(built_cf
         assert record["query"] == name and record["data_version"] == version
         ran = embedded.query(queries.internal(built_cfg, name).bind(), row_cap=queries.INTERNAL_HARD_CAP)
         assert record["variables"] == ran.variables
-        assert record["rows"] == ran.rows and len(ran.rows) > 0
+        assert record["rows"] == precompute.settled(queries.internal(built_cfg, name), ran.rows)
+        assert len(ran.rows) > 0
 
 
 def test_internal_rows_come_from_the_artifact_without_a_query(built_cfg, embedded):
@@ -102,3 +103,66 @@ def test_rows_of_an_edited_query_are_not_used(built_cfg, embedded, tmp_path):
     cfg = dict(built_cfg, ROOT=str(project))
     with pytest.raises(AssertionError, match="queried"):
         queries.internal_rows(Unqueryable(embedded.data_version()), cfg, "ask-lexicon")
+
+
+def whole_store_rows(cfg, name):
+    opened = store.open_store(cfg)
+    try:
+        return opened.query(queries.internal(cfg, name).bind(), row_cap=queries.INTERNAL_HARD_CAP)
+    finally:
+        opened.close()
+
+
+def canonical(rows):
+    return sorted(json.dumps(row, ensure_ascii=False, sort_keys=True) for row in rows)
+
+
+@pytest.mark.parametrize("fixture", ["built_cfg", "handbooks_cfg", "two_handbooks"])
+def test_rows_merged_from_the_handbooks_are_the_whole_store_s(fixture, request):
+    """Queries marked per-handbook are merged from each handbook's own rows when the handbooks do
+    not depend on each other, else read from the whole store: either way the whole store's rows,
+    in the order of the query's ORDER BY."""
+    cfg = request.getfixturevalue(fixture)
+    folder = Path(cfg["BUILD_DIR"])
+    manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+    merged = set()
+    for query in precompute.marked(cfg["ROOT"], cfg["BASE_IRI"]):
+        record = json.loads((folder / precompute.FOLDER / f"{query.name}.json").read_text("utf-8"))
+        ran = whole_store_rows(cfg, query.name)
+        assert record["variables"] == ran.variables, query.name
+        assert canonical(record["rows"]) == canonical(precompute.settled(query, ran.rows)), query.name
+        order = precompute.order_variables(query.text)
+        if order:
+            keys = [tuple(precompute._order_key(row.get(name)) for name in order) for row in record["rows"]]
+            assert keys == sorted(keys), query.name
+        if manifest["precomputed"][query.name]["from"] == "handbooks":
+            merged.add(query.name)
+    per_handbook = {query.name for query in precompute.marked(cfg["ROOT"], cfg["BASE_IRI"])}
+    per_handbook = {name for name in per_handbook if queries.internal(cfg, name).precompute == "per-handbook"}
+    if fixture == "handbooks_cfg":  # a copy under fresh IRIs depends on nothing of the seed's
+        assert merged == per_handbook
+    assert merged <= per_handbook
+
+
+def test_a_handbook_that_names_another_s_resource_is_not_merged(handbooks_cfg, tmp_path):
+    """If one handbook names a resource another describes, its rows may join the two: read from
+    the whole store instead (and still the whole store's rows)."""
+    from policykg import build
+
+    root = tmp_path / "project"
+    shutil.copytree(handbooks_cfg["ROOT"], root, symlinks=True)
+    copy = next(path for path in (root / "data").glob("*.ttl") if path.stem != "handbook")
+    policy = "<https://w3id.org/policykg/id/policy/taishan-quality>"
+    copy.write_text(
+        copy.read_text("utf-8")
+        + f"\n{policy.replace('>', '-c1>')} <http://www.w3.org/2000/01/rdf-schema#seeAlso> {policy} .\n",
+        encoding="utf-8",
+    )
+    cfg = config.settings({"ROOT": str(root), "BUILD_DIR": str(tmp_path / "build")})
+    manifest = build.build(cfg)
+    assert {entry["from"] for entry in manifest["precomputed"].values()} == {"store"}
+    record = json.loads((tmp_path / "build" / precompute.FOLDER / "ask-lexicon.json").read_text("utf-8"))
+    lexicon = queries.internal(cfg, "ask-lexicon")
+    assert canonical(record["rows"]) == canonical(
+        precompute.settled(lexicon, whole_store_rows(cfg, "ask-lexicon").rows)
+    )

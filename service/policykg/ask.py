@@ -39,7 +39,7 @@ import ahocorasick
 from rapidfuzz import fuzz, process
 
 from policykg import artifact, docnumber, errors, fulltext, queries, render, wording
-from policykg.cache import LRU, PerVersion
+from policykg.cache import PerVersion
 from policykg.names import clean, short_name
 
 with warnings.catch_warnings():
@@ -251,7 +251,9 @@ class Lexicon:
                 self.documents.setdefault(value["code"], entity)
                 if numbered := DATED_NUMBER.match(value["code"]):
                     self.yearless.setdefault(numbered.group(1, 2), set()).add(value["code"])
-        self.tokenizer = _tokenizer(name for name in self.names if not name.isascii())
+        self.tokenizer = fulltext.tokenizer(
+            (name for name in self.names if not name.isascii()), NAME_FREQUENCY
+        )
         self.linker = Linker(rows)
 
     def entities(self, text, tokens):
@@ -319,31 +321,8 @@ def _contains(text, name):
     return re.search(rf"(?<![a-z]){re.escape(name)}", text) is not None
 
 
-# jieba's stock dictionary (word → frequency, total), read once per process.
-STOCK_DICTIONARY: LRU[tuple] = LRU(1)
 # The lexicon of each data version (a tokenizer holds ~15 MB).
 LEXICONS: PerVersion["Lexicon"] = PerVersion("ask.lexicons")
-
-
-def _stock_dictionary():
-    found = STOCK_DICTIONARY.get("stock")
-    if found is None:
-        stock = jieba.Tokenizer()
-        found = stock.gen_pfdict(stock.get_dict_file())
-        STOCK_DICTIONARY.put("stock", found)
-    return found
-
-
-def _tokenizer(words):
-    """A jieba tokenizer: its stock dictionary, read once per process and never cached on disk
-    (jieba would write `jieba.cache` in the temporary folder), plus `words`."""
-    freq, total = _stock_dictionary()
-    tokenizer = jieba.Tokenizer()
-    tokenizer.FREQ, tokenizer.total = dict(freq), total
-    tokenizer.initialized = True
-    for word in sorted(words):
-        tokenizer.add_word(word, NAME_FREQUENCY)
-    return tokenizer
 
 
 def lexicon(store: Any, cfg: queries.Settings) -> Lexicon:

@@ -21,6 +21,7 @@ import shutil
 import tempfile
 import time
 import warnings
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,7 +33,7 @@ from rdflib import OWL, RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.exceptions import ParserError
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
-from . import artifact, config, fulltext, inference, precompute, shacl
+from . import artifact, config, filehash, fulltext, inference, precompute, shacl
 from .errors import BuildError
 
 CANONICAL_BASE = config.CANONICAL_BASE
@@ -73,7 +74,7 @@ def is_graph_file(path):
 
 def is_stale(cfg):
     manifest = _previous(cfg)
-    return manifest is None or manifest.get("data_version") != _fingerprint(cfg)[1]
+    return manifest is None or manifest.get("data_version") != _fingerprint(cfg, _hashes(cfg))[1]
 
 
 class Progress:
@@ -118,15 +119,24 @@ def build(cfg, force=False, allow_shrink=False, progress=None):
     target = Path(cfg["BUILD_DIR"]).resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     with _locked(target.parent):
-        inputs, version = _fingerprint(cfg)
-        manifest = _previous(cfg)
-        if manifest and manifest.get("data_version") == version and not force:
-            progress("inputs unchanged: verifying the artifact")
-            if is_intact(target, manifest):
-                progress("up to date")
-                return manifest
-            progress("the artifact does not match its manifest: rebuilding")
+        hashes = _hashes(cfg)
+        try:
+            inputs, version = _fingerprint(cfg, hashes)
+            manifest = _previous(cfg)
+            if manifest and manifest.get("data_version") == version and not force:
+                progress("inputs unchanged: verifying the artifact")
+                if is_intact(target, manifest, hashes):
+                    progress("up to date")
+                    return manifest
+                progress("the artifact does not match its manifest: rebuilding")
+        finally:
+            hashes.save()
         return _build(cfg, target, inputs, version, None if allow_shrink else manifest, progress)
+
+
+def _hashes(cfg):
+    """The hashes of inputs and artifact files, remembered beside the build (filehash)."""
+    return filehash.Hashes(cache_root(cfg) / "hashes.json")
 
 
 def _previous(cfg):
@@ -137,9 +147,11 @@ def _previous(cfg):
         return None
 
 
-def is_intact(folder, manifest):
+def is_intact(folder, manifest, hashes=None):
     """Whether the artifact in `folder` is the one `manifest` describes: each N-Triples file
-    has the hash and line count recorded, and the store opens read-only with every graph."""
+    has the hash and line count recorded, and the store opens read-only with every graph.
+    `hashes` (a filehash.Hashes) spares reading files whose stat it remembers."""
+    hashes = hashes or filehash.Hashes()
     files, handbooks = manifest.get("files"), manifest.get("handbooks")
     if not isinstance(files, dict) or not isinstance(handbooks, list):
         return False  # written before artifacts were verified: nothing to compare with
@@ -155,7 +167,7 @@ def is_intact(folder, manifest):
         return False
     for name, recorded in records:
         try:
-            if recorded != _file_record(Path(folder) / name):
+            if recorded != hashes.record(Path(folder) / name):
                 return False
         except OSError:
             return False
@@ -169,12 +181,7 @@ def is_intact(folder, manifest):
 
 def _file_record(path):
     """{"sha256", "triples"} of an N-Triples file written by `_write` (one triple a line)."""
-    digest, lines = hashlib.sha256(), 0
-    with open(path, "rb") as stream:
-        while chunk := stream.read(1 << 20):
-            digest.update(chunk)
-            lines += chunk.count(b"\n")
-    return {"sha256": digest.hexdigest(), "triples": lines}
+    return filehash.read(path)
 
 
 def refuse_shrink(previous, counts):
@@ -241,7 +248,15 @@ def _build(cfg, target, inputs, version, previous, progress):
         # Rows of the internal queries marked `#+ precompute: true` (ask's lexicon, match's rules),
         # run once per build so that no web worker reads the whole graph (policykg.precompute).
         with _timed(seconds, "precompute", progress):
-            precompute.write(staging / "store", staging / precompute.FOLDER, cfg, version)
+            independent = not shared and not _refer_to_each_other(results)
+            precomputed = precompute.write(
+                staging / "store",
+                staging / precompute.FOLDER,
+                cfg,
+                version,
+                per_handbook=[result.get("rows") or {} for result in results] if independent else None,
+                ontology=_closure_text(schema),
+            )
         manifest = {
             "data_version": version,
             "built_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -251,6 +266,9 @@ def _build(cfg, target, inputs, version, previous, progress):
             "files": {name: _file_record(staging / name) for name in (*PARTS_FILES, ONTOLOGY_FILE)},
             "handbooks": handbooks,
             "seconds": {step: round(value, 3) for step, value in seconds.items()},
+            # Per precomputed query: its rows, seconds, and whether they were merged from the
+            # handbooks' own ("handbooks") or read from the whole store ("store").
+            "precomputed": precomputed,
         }
         (staging / artifact.MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), "utf-8")
         _swap(staging, target)
@@ -501,6 +519,8 @@ def _one_handbook(schema, path):
         run_checks(store, root)
     except BuildError as error:
         failure = str(error)
+    # The rows of the internal queries marked per-handbook, on this handbook's store alone.
+    rows = precompute.handbook_rows(store, root) if failure is None else {}
     subjects = {t.subject.value for t in own if isinstance(t.subject, pyoxigraph.NamedNode)}
     described = {t.subject.value for t in asserted} - schema.described
     into = {
@@ -536,6 +556,23 @@ def _one_handbook(schema, path):
             {t.subject for t in own if t.predicate.value == rdf_type and t.object.value == policy}
         ),
         "subjects": sorted(subjects - schema.described),
+        # The resources it names but does not describe (nor does the ontology): another
+        # handbook's, maybe, which a query could join it with.
+        "refers": sorted(
+            {t.object.value for t in asserted if isinstance(t.object, pyoxigraph.NamedNode)}
+            - subjects
+            - schema.described
+        ),
+        "rows": rows,
+        # Digests of what it states or infers about resources it does not describe: two
+        # handbooks that say the same about one would count it twice if their rows were added.
+        "foreign": sorted(
+            {
+                hashlib.sha1(str(t).encode()).hexdigest()[:16]
+                for t in own
+                if t.subject.value not in subjects or t.subject.value in schema.described
+            }
+        ),
         "into": sorted(into),
         "out_of": sorted(out_of),
         "axioms": any(
@@ -571,6 +608,20 @@ def _shared(schema, results):
             if others:
                 return f"<{node}> joins {result['file']} and {min(others)}"
     return ""
+
+
+def _refer_to_each_other(results):
+    """Whether a handbook names a resource another handbook describes (so that a query may join
+    the two): then rows per handbook are not the whole graph's (policykg.precompute)."""
+    owner = {subject: result["file"] for result in results for subject in result["subjects"]}
+    if any(
+        owner.get(iri, result["file"]) != result["file"]
+        for result in results
+        for iri in result.get("refers", [])
+    ):
+        return True
+    said = Counter(digest for result in results for digest in result.get("foreign", []))
+    return any(count > 1 for count in said.values())
 
 
 def _together(results):
@@ -624,10 +675,15 @@ def _rdflib(triples):
     return graph
 
 
+def cache_root(cfg):
+    """What is kept between builds, beside the build: `<BUILD_DIR>.cache/`."""
+    target = Path(cfg["BUILD_DIR"]).resolve()
+    return target.parent / f"{target.name}.cache"
+
+
 def _cache_folder(cfg):
     """Per-handbook results, beside the build: `<BUILD_DIR>.cache/handbooks`."""
-    target = Path(cfg["BUILD_DIR"]).resolve()
-    return target.parent / f"{target.name}.cache" / "handbooks"
+    return cache_root(cfg) / "handbooks"
 
 
 def parse(paths, root, progress=None):
@@ -1004,10 +1060,10 @@ def _timed(seconds, step, progress):
     progress(f"{step} done in {seconds[step]:.1f} s")
 
 
-def _fingerprint(cfg):
+def _fingerprint(cfg, hashes):
     """({relative path: sha256}, data_version) of the inputs and the base IRI."""
     root = Path(cfg["ROOT"])
-    inputs = {_label(path, root): hashlib.sha256(path.read_bytes()).hexdigest() for path in input_files(cfg)}
+    inputs = {_label(path, root): hashes.sha256(path) for path in input_files(cfg)}
     digest = hashlib.sha256(json.dumps([inputs, cfg["BASE_IRI"]], sort_keys=True).encode())
     return inputs, digest.hexdigest()[:16]
 

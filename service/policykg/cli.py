@@ -215,6 +215,13 @@ def serve(cfg, args):
 
             return create_app()
 
+    # Read once here, in gunicorn's master, so that every worker forks with it rather than
+    # reading it again on its first search or question (about a second each); kept beside the
+    # build's cache, read from there next time.
+    from policykg import fulltext
+
+    fulltext.stock_dictionary(build.cache_root(cfg) / "jieba-dictionary.marshal")
+
     Server().run()
 
 

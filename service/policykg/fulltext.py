@@ -26,11 +26,14 @@ more), each with its best clause highlighted; `clauses` ranks the clauses themse
 policy list's order (first page, then IRI), then the clauses in IRI order.
 """
 
+import contextlib
 import functools
 import hashlib
 import html
 import json
 import logging
+import marshal
+import os
 import re
 import shutil
 import threading
@@ -117,23 +120,55 @@ def fold(text):
     return text.translate(_fold_table())
 
 
-_stock = {}
+_stock: dict = {}
 _stock_lock = threading.Lock()
 
 
-def _segmenter(names):
-    """A jieba tokenizer of its own (the global one is left alone) whose dictionary holds `names`;
-    the stock dictionary is read once per process and never cached on disk."""
+def stock_dictionary(memo=None):
+    """jieba's stock dictionary, (word → frequency, total): read once per process (ask and the
+    index share it; `policykg serve` reads it in gunicorn's master, before the workers fork) and
+    never written where jieba would (`jieba.cache` in the temporary folder). With `memo` (a file
+    path), it is read from there when that file was made from this very dictionary (~5× faster
+    than parsing it), and otherwise parsed and written there for the next time."""
     with _stock_lock:
         if not _stock:
-            stock = jieba.Tokenizer()
-            _stock["freq"], _stock["total"] = stock.gen_pfdict(stock.get_dict_file())
-    tokenizer = jieba.Tokenizer()
-    tokenizer.FREQ, tokenizer.total = dict(_stock["freq"]), _stock["total"]
-    tokenizer.initialized = True
+            _stock["freq"], _stock["total"] = _read_stock(Path(memo) if memo else None)
+        return _stock["freq"], _stock["total"]
+
+
+def _read_stock(memo):
+    stock = jieba.Tokenizer()
+    with stock.get_dict_file() as opened:
+        source = Path(opened.name)
+    stat = source.stat()
+    key = [jieba.__version__, str(source), stat.st_size, stat.st_mtime_ns]
+    if memo is not None:
+        try:
+            kept_key, freq, total = marshal.loads(memo.read_bytes())
+            if kept_key == key and isinstance(freq, dict):
+                return freq, total
+        except (OSError, ValueError, EOFError, TypeError):
+            pass
+    freq, total = stock.gen_pfdict(stock.get_dict_file())
+    if memo is not None:
+        with contextlib.suppress(OSError):
+            memo.parent.mkdir(parents=True, exist_ok=True)
+            partial = memo.with_name(f"{memo.name}.{os.getpid()}.partial")
+            partial.write_bytes(marshal.dumps([key, freq, total]))
+            os.replace(partial, memo)
+    return freq, total
+
+
+def tokenizer(names, frequency):
+    """A jieba tokenizer of its own (the global one is left alone): the stock dictionary, plus
+    each of `names` at `frequency`."""
+    freq, total = stock_dictionary()
+    made = jieba.Tokenizer()
+    made.FREQ, made.total = dict(freq), total
+    made.initialized = True
     for name in sorted(names):
-        tokenizer.add_word(name, NAME_FREQUENCY)
-    return tokenizer
+        made.add_word(name, frequency)
+    return made
 
 
 def names(titles):
@@ -152,7 +187,7 @@ class Analyzer:
 
     def __init__(self, names):
         self.names = sorted(names)
-        self._jieba = _segmenter(self.names)
+        self._jieba = tokenizer(self.names, NAME_FREQUENCY)
         self._lock = threading.Lock()  # jieba's tokenizer is not safe across threads
 
     def words(self, text):

@@ -158,8 +158,10 @@ class CannedQuery:
     # Where the opening VALUES block sits in `text` (start, end); None when there are no params.
     values_span: tuple | None = field(repr=False)
     page: Page | None = field(default=None, repr=False)
-    # `#+ precompute: true`: its rows are stored in the artifact once per build.
-    precompute: bool = False
+    # `#+ precompute: true` ("whole"): its rows are stored in the artifact once per build, from
+    # the whole store; `#+ precompute: per-handbook`: from each handbook's own store, cached
+    # with the handbook and merged (policykg.precompute); False: run when asked.
+    precompute: str | bool = False
 
     def bind(
         self, values: Mapping[str, str] | None = None, *, limit: int | None = None, offset: int | None = None
@@ -397,9 +399,9 @@ def _header(path, text):
                 )
             page = (key_name.lstrip("?$"), about)
         elif key == "precompute":
-            if value not in ("true", "false"):
-                raise errors.BuildError(f"{path}:{lineno}: precompute 应为 true 或 false")
-            precompute = value == "true"
+            if value not in ("true", "per-handbook", "false"):
+                raise errors.BuildError(f"{path}:{lineno}: precompute 应为 true、per-handbook 或 false")
+            precompute = {"true": "whole", "per-handbook": "per-handbook", "false": False}[value]
         else:
             raise errors.BuildError(f"{path}:{lineno}: 未知的头部字段 {key} (unknown header key)")
     if not title:
