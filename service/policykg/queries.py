@@ -374,7 +374,8 @@ def _values_block(tokens, index):
 def _header(path, text):
     """title, description, params, page ((key, description) or None) and precompute from the
     leading `#+` lines."""
-    title, description, params, page, precompute = None, [], [], None, False
+    title, description, params, page = None, [], [], None
+    precompute: str | bool = False
     for lineno, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
         if stripped and not stripped.startswith("#"):
@@ -401,7 +402,7 @@ def _header(path, text):
         elif key == "precompute":
             if value not in ("true", "per-handbook", "false"):
                 raise errors.BuildError(f"{path}:{lineno}: precompute 应为 true、per-handbook 或 false")
-            precompute = {"true": "whole", "per-handbook": "per-handbook", "false": False}[value]
+            precompute = False if value == "false" else "whole" if value == "true" else value
         else:
             raise errors.BuildError(f"{path}:{lineno}: 未知的头部字段 {key} (unknown header key)")
     if not title:
