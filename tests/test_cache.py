@@ -1,5 +1,9 @@
 """The bounded caches: least recently used goes first, a weight can bound by bytes, a
-per-version cache keeps only the newest versions and nothing when the version is unknown."""
+per-version cache keeps only the newest versions and nothing when the version is unknown; a
+kept copy on disk is read back only for the same cache, key, version and code."""
+
+import gc
+import threading
 
 from policykg.cache import LRU, PerVersion
 
@@ -75,3 +79,74 @@ def test_per_version_keeps_nothing_for_an_unknown_version():
     cache.get("root", "v1", lambda: "kept")
     cache.clear()
     assert len(cache) == 0
+
+
+def _maker(made, value):
+    return lambda: made.append(value) or {"rows": [value] * 3}
+
+
+def test_a_kept_copy_is_read_by_another_process_instead_of_made(tmp_path):
+    kept, code = tmp_path / "derived" / "thing.pickle", tmp_path / "code.py"
+    code.write_text("x = 1\n")
+    made = []
+    first = PerVersion("thing", code=[code]).get("root", "v1", _maker(made, "a"), kept=kept)
+    assert kept.is_file() and made == ["a"]
+    # A fresh cache (another worker, a later start) reads the copy: make is not called.
+    again = PerVersion("thing", code=[code]).get("root", "v1", _maker(made, "b"), kept=kept)
+    assert again == first == {"rows": ["a"] * 3} and made == ["a"]
+    assert not list(kept.parent.glob("*.partial"))
+
+
+def test_a_kept_copy_of_another_version_key_name_or_code_is_made_again(tmp_path):
+    kept, code = tmp_path / "thing.pickle", tmp_path / "code.py"
+    code.write_text("x = 1\n")
+    made = []
+    PerVersion("thing", code=[code]).get("root", "v1", _maker(made, "v1"), kept=kept)
+    assert (
+        PerVersion("thing", code=[code]).get("root", "v2", _maker(made, "v2"), kept=kept)["rows"][0] == "v2"
+    )
+    assert (
+        PerVersion("thing", code=[code]).get("other", "v2", _maker(made, "key"), kept=kept)["rows"][0]
+        == "key"
+    )
+    assert (
+        PerVersion("other", code=[code]).get("other", "v2", _maker(made, "name"), kept=kept)["rows"][0]
+        == "name"
+    )
+    code.write_text("x = 2\n")  # the classes changed: a copy of the old ones is not read
+    assert (
+        PerVersion("other", code=[code]).get("other", "v2", _maker(made, "code"), kept=kept)["rows"][0]
+        == "code"
+    )
+    assert made == ["v1", "v2", "key", "name", "code"]
+
+
+def test_a_damaged_kept_copy_is_made_again_and_replaced(tmp_path):
+    kept = tmp_path / "thing.pickle"
+    made = []
+    PerVersion("thing").get("root", "v1", _maker(made, "a"), kept=kept)
+    for damage in (b"", kept.read_bytes()[: kept.stat().st_size // 2], b"not a pickle"):
+        kept.write_bytes(damage)
+        assert PerVersion("thing").get("root", "v1", _maker(made, "b"), kept=kept) == {"rows": ["b"] * 3}
+        assert PerVersion("thing").get("root", "v1", _maker(made, "c"), kept=kept) == {"rows": ["b"] * 3}
+    assert made == ["a", "b", "b", "b"]
+
+
+def test_a_copy_that_cannot_be_kept_still_answers(tmp_path):
+    blocked = tmp_path / "a file"
+    blocked.write_text("")
+    kept = blocked / "thing.pickle"  # its folder is a file: cannot be written
+    made = []
+    assert PerVersion("thing").get("root", "v1", _maker(made, "a"), kept=kept) == {"rows": ["a"] * 3}
+    unpicklable = PerVersion("thing").get(
+        "root", "v1", lambda: made.append(1) or threading.Lock(), kept=tmp_path / "x"
+    )
+    assert unpicklable is not None and made == ["a", 1]
+    assert not (tmp_path / "x").exists() and not list(tmp_path.glob("*.partial"))
+
+
+def test_making_pauses_the_garbage_collector_and_restores_it():
+    seen = []
+    assert gc.isenabled()
+    PerVersion("thing").get("root", "v1", lambda: seen.append(gc.isenabled()) or 1)
+    assert seen == [False] and gc.isenabled()

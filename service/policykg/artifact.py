@@ -11,6 +11,8 @@ from typing import Any
 from . import errors
 
 MANIFEST = "manifest.json"
+# What the service derives from a build and keeps beside it (`cache.PerVersion`'s kept copies).
+DERIVED = "derived"
 
 Manifest = dict[str, Any]
 Settings = Mapping[str, Any]
@@ -19,6 +21,11 @@ Settings = Mapping[str, Any]
 def folder(cfg: Settings) -> Path:
     """The artifact's folder (`BUILD_DIR`)."""
     return Path(cfg["BUILD_DIR"])
+
+
+def derived(cfg: Settings, name: str) -> Path:
+    """Where the value `name` derived from this build is kept (`cache.PerVersion`)."""
+    return folder(cfg) / DERIVED / f"{name}.pickle"
 
 
 def manifest_path(cfg: Settings) -> Path:

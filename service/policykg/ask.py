@@ -251,10 +251,19 @@ class Lexicon:
                 self.documents.setdefault(value["code"], entity)
                 if numbered := DATED_NUMBER.match(value["code"]):
                     self.yearless.setdefault(numbered.group(1, 2), set()).add(value["code"])
-        self.tokenizer = fulltext.tokenizer(
-            (name for name in self.names if not name.isascii()), NAME_FREQUENCY
-        )
+        self.tokenizer = self._tokenizer()
         self.linker = Linker(rows)
+
+    def _tokenizer(self):
+        return fulltext.tokenizer((name for name in self.names if not name.isascii()), NAME_FREQUENCY)
+
+    # Pickled without its tokenizer (jieba's holds a lock), which is made again from the names.
+    def __getstate__(self):
+        return {key: value for key, value in self.__dict__.items() if key != "tokenizer"}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self.tokenizer = self._tokenizer()
 
     def entities(self, text, tokens):
         """Every entity named in `text`: whole tokens, longer names anywhere, close policy names."""
@@ -322,15 +331,17 @@ def _contains(text, name):
 
 
 # The lexicon of each data version (a tokenizer holds ~15 MB).
-LEXICONS: PerVersion["Lexicon"] = PerVersion("ask.lexicons")
+LEXICONS: PerVersion["Lexicon"] = PerVersion("ask.lexicons", code=[__file__, fulltext.__file__])
 
 
 def lexicon(store: Any, cfg: queries.Settings) -> Lexicon:
-    """The lexicon for the store's data, built once per data version (every time when unknown)."""
+    """The lexicon for the store's data, built once per data version (every time when unknown)
+    and kept beside the build for every process that serves it."""
     return LEXICONS.get(
         (cfg["ROOT"], cfg["BASE_IRI"]),
         store.data_version(),
         lambda: Lexicon(queries.internal_rows(store, cfg, LEXICON_QUERY)),
+        kept=artifact.derived(cfg, "ask-lexicon"),
     )
 
 

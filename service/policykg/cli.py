@@ -8,15 +8,17 @@ exits with 1. Never a traceback.
 """
 
 import argparse
+import gc
 import json
 import os
 import re
 import sys
+import time
 import unicodedata
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 
-from policykg import ask, build, config, errors, linked, match, queries, render, store
+from policykg import ask, build, config, errors, fulltext, linked, match, queries, render, store
 
 FORMATS = ("table", "json", "csv")
 DUMP_FORMATS = ("ttl", "nt", "jsonld")
@@ -179,17 +181,47 @@ def build_command(cfg, args):
     shown = args.progress or sys.stderr.isatty()
     progress = build.Progress(sys.stderr if shown else None)
     manifest = build.build(cfg, force=args.force, allow_shrink=args.allow_shrink, progress=progress)
+    progress("deriving match's eligibility and ask's lexicon")
+    derived = derive(cfg)
     counts = manifest["counts"]
     steps = ", ".join(f"{step} {seconds:.2f}" for step, seconds in manifest["seconds"].items())
     print(f"data version  {manifest['data_version']}  (built {manifest['built_at']})")
     print(f"triples       {counts['asserted']} asserted + {counts['inferred']} inferred = {counts['total']}")
     print(f"handbooks     {len(manifest.get('handbooks', []))} ({counts['policies']} policies)")
     print(f"seconds       {steps}")
+    if derived is not None:
+        print(f"derived       match eligibility, ask lexicon ({derived:.2f} s, kept in the artifact)")
     print(f"artifact      {cfg['BUILD_DIR']}")
+
+
+def derive(cfg):
+    """Make what the service derives from the build once per data version — match's
+    eligibility and ask's lexicon — or read it from the copies kept in the artifact
+    (`artifact.derived`), into this process's caches, with jieba's stock dictionary (kept beside
+    the build's cache); seconds taken, or None (with a warning) when the store cannot say its
+    data version or cannot be read."""
+    started = time.perf_counter()
+    fulltext.stock_dictionary(build.cache_root(cfg) / "jieba-dictionary.marshal")
+    try:
+        with closing(store.open_store(dict(cfg, QUERY_WORKERS=1))) as opened:
+            if opened.data_version() is None:
+                return None
+            match.eligibility(opened, cfg)
+            ask.lexicon(opened, cfg)
+    except errors.ServiceError as error:
+        print(f"policykg: 未能预先生成 (not derived; each web worker makes it): {error}", file=sys.stderr)
+        return None
+    return time.perf_counter() - started
 
 
 def serve(cfg, args):
     build.build(cfg)
+    # Made or read once here (in gunicorn's master), so that every worker forks with them rather
+    # than making them on its first search, question or check (a minute at 10 000 policies, and
+    # ~0.2 GB per 1 000 policies in each worker); frozen, so that the workers' garbage collector
+    # leaves their pages shared.
+    derive(cfg)
+    gc.freeze()
     if args.dev:
         from policykg.app import create_app
 
@@ -214,13 +246,6 @@ def serve(cfg, args):
             from policykg.app import create_app
 
             return create_app()
-
-    # Read once here, in gunicorn's master, so that every worker forks with it rather than
-    # reading it again on its first search or question (about a second each); kept beside the
-    # build's cache, read from there next time.
-    from policykg import fulltext
-
-    fulltext.stock_dictionary(build.cache_root(cfg) / "jieba-dictionary.marshal")
 
     Server().run()
 

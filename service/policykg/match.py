@@ -32,7 +32,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from policykg import errors, queries, render, wording
+from policykg import artifact, errors, queries, render, wording
 from policykg.cache import PerVersion
 from policykg.names import clean, short_name
 from policykg.namespaces import XSD
@@ -371,11 +371,12 @@ def _amount(row, constraints):
 
 
 # The Eligibility of each data version.
-ELIGIBILITY: PerVersion[Eligibility] = PerVersion("match.eligibility")
+ELIGIBILITY: PerVersion[Eligibility] = PerVersion("match.eligibility", code=[__file__])
 
 
 def eligibility(store: Any, cfg: queries.Settings) -> Eligibility:
-    """The Eligibility of the store's data, read once per data version (every time when unknown)."""
+    """The Eligibility of the store's data, made once per data version (every time when
+    unknown) and kept beside the build for every process that serves it."""
 
     def read():
         rows = {
@@ -387,7 +388,12 @@ def eligibility(store: Any, cfg: queries.Settings) -> Eligibility:
         }
         return Eligibility(rows, cfg["BASE_IRI"])
 
-    return ELIGIBILITY.get((cfg["ROOT"], cfg["BASE_IRI"]), store.data_version(), read)
+    return ELIGIBILITY.get(
+        (cfg["ROOT"], cfg["BASE_IRI"]),
+        store.data_version(),
+        read,
+        kept=artifact.derived(cfg, "match-eligibility"),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
