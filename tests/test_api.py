@@ -471,3 +471,7 @@ def test_too_many_labels_at_once(client):
     many = [("iri", f"{BASE}id/x/{n}") for n in range(browse.MAX_LABELS + 1)]
     answer = client.get("/api/labels", query_string=many)
     assert answer.status_code == 400 and answer.get_json()["limit"] == browse.MAX_LABELS
+
+
+def test_vocabulary_prefixes_include_those_of_its_own_query(client):
+    assert client.get("/api/vocabulary").get_json()["prefixes"]["owl"] == "http://www.w3.org/2002/07/owl#"

@@ -7,11 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from policykg import config, errors, precompute, queries, store
+from policykg import browse, config, errors, precompute, queries, store
 
 ROOT = Path(__file__).resolve().parents[1]
 # The whole-graph reads that ask and match would otherwise make per web worker.
-EXPECTED = {"ask-lexicon", *(f"match-{name}" for name in ("amounts", "benefits", "concepts", "constraints"))}
+EXPECTED = {
+    "ask-lexicon",
+    "editor-vocabulary",
+    *(f"match-{name}" for name in ("amounts", "benefits", "concepts", "constraints")),
+}
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +45,8 @@ def marked_names():
 def test_ask_and_match_whole_graph_queries_are_marked():
     names = marked_names()
     assert names >= EXPECTED
-    # (and the VoID description's whole-graph counts, views/linked.py)
-    assert all(name.startswith(("ask-", "match-", "void-")) for name in names)
+    # (and the VoID description's whole-graph counts, views/linked.py; the editor's vocabulary)
+    assert all(name.startswith(("ask-", "match-", "void-", "editor-")) for name in names)
 
 
 def test_the_build_stores_each_marked_query_s_rows_for_its_data_version(built_cfg, embedded):
@@ -166,3 +170,10 @@ def test_a_handbook_that_names_another_s_resource_is_not_merged(handbooks_cfg, t
     assert canonical(record["rows"]) == canonical(
         precompute.settled(lexicon, whole_store_rows(cfg, "ask-lexicon").rows)
     )
+
+
+def test_the_editor_vocabulary_is_read_from_the_artifact_without_a_query(built_cfg, embedded):
+    found = browse.vocabulary(browse.source(Unqueryable(embedded.data_version()), built_cfg), built_cfg, {})
+    classes = {term["iri"]: term["label"] for term in found["classes"]}
+    assert classes[f"{config.CANONICAL_BASE}def/Policy"] == "惠企政策"
+    assert f"{config.CANONICAL_BASE}def/hasBenefit" in {term["iri"] for term in found["properties"]}

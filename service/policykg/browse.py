@@ -846,12 +846,14 @@ def hotlines(src: Source, paging: Paging) -> dict[str, Any]:
 # --- The SPARQL editor -------------------------------------------------------------------------
 
 
-def vocabulary(src: Source, prefixes: dict[str, str]) -> dict[str, Any]:
+def vocabulary(src: Source, cfg: queries.Settings, prefixes: dict[str, str]) -> dict[str, Any]:
     """What the editor completes: `prefixes` (name → namespace) and the graph's classes and
-    properties with their labels."""
+    properties with their labels (`internal/editor-vocabulary.rq`: a scan of the whole graph, so
+    precomputed by the build)."""
     terms: dict = {"class": [], "property": []}
-    for row in src.rows("vocabulary"):
-        terms[row["kind"]].append({"iri": row["term"], "label": row.get("label")})
+    for row in queries.internal_rows(src.store, cfg, "editor-vocabulary"):
+        label = row.get("label")
+        terms[row["kind"]["value"]].append({"iri": row["term"]["value"], "label": label and label["value"]})
     return {"prefixes": prefixes, "classes": terms["class"], "properties": terms["property"]}
 
 

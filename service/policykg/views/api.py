@@ -118,7 +118,10 @@ def hotlines():
 
 @bp.get("/vocabulary")
 def vocabulary():
-    return reply(lambda: browse.vocabulary(data_source(), prefixes()), [(root("/editor"), "text/html")])
+    return reply(
+        lambda: browse.vocabulary(data_source(), current_app.config, prefixes()),
+        [(root("/editor"), "text/html")],
+    )
 
 
 @bp.get("/labels")
@@ -127,9 +130,9 @@ def labels():
 
 
 def prefixes():
-    """The namespace prefixes our own queries declare (canned and API), by name."""
+    """The namespace prefixes our own queries declare (canned, API and the vocabulary's), by name."""
     cfg = current_app.config
     found = {}
-    for query in (*get_catalog(), *queries.api(cfg)):
+    for query in (*get_catalog(), *queries.api(cfg), queries.internal(cfg, "editor-vocabulary")):
         found.update(guard.check(query.text, cfg).prefixes)
     return dict(sorted(found.items()))
