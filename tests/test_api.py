@@ -306,7 +306,7 @@ def test_the_store_path_filters_by_source_as_the_index_does(handbooks_app):
         from policykg.views import data_source
 
         src = data_source()
-        bare = browse.Source(src.store, src.catalog, src.base, src.timeout)
+        bare = browse.Source(src.store, src.catalog, src.base, src.timeout, settings=src.settings)
         for args in (
             {"year": "2024"},
             {"city": "linyi"},

@@ -142,15 +142,15 @@ def test_clauses_rank_the_clauses_of_a_question(index):
 
 
 def filter_values(store):
-    """(facet, value, policies) of every filter value: filter-options.rq, and the handbook,
-    city and year values from filter-sources.rq's rows per handbook (summed by city, by year)."""
-    query = queries.load(ROOT / "queries/api/filter-options.rq", BASE)
+    """(facet, value, policies) of every filter value: browse-filter-options.rq, and the handbook,
+    city and year values from browse-filter-sources.rq's rows per handbook (summed by city, by year)."""
+    query = queries.load(ROOT / "queries/internal/browse-filter-options.rq", BASE)
     values = [
         (row["facet"].value, row["value"].value, int(row["policies"].value))
         for row in store.query(query.bind())
     ]
     sums: dict = {}
-    for row in store.query(queries.load(ROOT / "queries/api/filter-sources.rq", BASE).bind()):
+    for row in store.query(queries.load(ROOT / "queries/internal/browse-filter-sources.rq", BASE).bind()):
         used = int(row["policies"].value)
         values.append(("handbook", row["handbook"].value, used))
         for key in (("city", row["place"].value), ("year", row["issued"].value[:4])):

@@ -183,7 +183,7 @@ def test_the_store_path_gives_the_index_path_s_list(embedded_app):
 
         src = data_source()
         assert src.searcher is not None
-        bare = browse.Source(src.store, src.catalog, src.base, src.timeout)
+        bare = browse.Source(src.store, src.catalog, src.base, src.timeout, settings=src.settings)
         for args in (
             {},
             {"applicant": "individual"},

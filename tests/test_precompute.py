@@ -45,8 +45,8 @@ def marked_names():
 def test_ask_and_match_whole_graph_queries_are_marked():
     names = marked_names()
     assert names >= EXPECTED
-    # (and the VoID description's whole-graph counts, views/linked.py; the editor's vocabulary)
-    assert all(name.startswith(("ask-", "match-", "void-", "editor-")) for name in names)
+    # (and the VoID counts, views/linked.py; the editor's vocabulary; the filters' options)
+    assert all(name.startswith(("ask-", "match-", "void-", "editor-", "browse-")) for name in names)
 
 
 def test_the_build_stores_each_marked_query_s_rows_for_its_data_version(built_cfg, embedded):
@@ -173,7 +173,17 @@ def test_a_handbook_that_names_another_s_resource_is_not_merged(handbooks_cfg, t
 
 
 def test_the_editor_vocabulary_is_read_from_the_artifact_without_a_query(built_cfg, embedded):
-    found = browse.vocabulary(browse.source(Unqueryable(embedded.data_version()), built_cfg), built_cfg, {})
+    found = browse.vocabulary(browse.source(Unqueryable(embedded.data_version()), built_cfg), {})
     classes = {term["iri"]: term["label"] for term in found["classes"]}
     assert classes[f"{config.CANONICAL_BASE}def/Policy"] == "惠企政策"
     assert f"{config.CANONICAL_BASE}def/hasBenefit" in {term["iri"] for term in found["properties"]}
+
+
+def test_the_filters_options_are_read_from_the_artifact_without_a_query(built_cfg, embedded):
+    browse.OPTIONS.clear()  # made here, from the artifact, not taken from another test's cache
+    options = browse.filter_options(browse.source(Unqueryable(embedded.data_version()), built_cfg))
+    assert {"level", "kind", "applicant", "body", "handbook", "city", "year"} <= set(options)
+    policies = json.loads((Path(built_cfg["BUILD_DIR"]) / "manifest.json").read_text("utf-8"))["counts"][
+        "policies"
+    ]
+    assert sum(option["policies"] for option in options["handbook"]) == policies

@@ -94,6 +94,7 @@ class Source:
     base: str
     timeout: float
     searcher: fulltext.Searcher | None = field(default=None, repr=False)
+    settings: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
     def rows(self, name: str, **params: str) -> Rows:
         """Rows of query `name` with `params` bound, as {variable: plain value}: all of them, or
@@ -108,6 +109,15 @@ class Source:
                 query=name,
             )
         return rows
+
+    def built_rows(self, name: str) -> Rows:
+        """Rows of internal query `name` (`queries/internal/`), as {variable: plain value}: those
+        the build precomputed for the data version served (`queries.internal_rows`), for the
+        aggregates over the whole graph that no request may wait for."""
+        return Rows(
+            {key: term["value"] for key, term in row.items()}
+            for row in queries.internal_rows(self.store, self.settings, name)
+        )
 
     def page_rows(self, name: str, paging: "Paging", **params: str) -> tuple[Rows, int]:
         """One page of query `name`'s rows (in its ORDER BY) and how many rows it has in all."""
@@ -126,7 +136,12 @@ def source(store: queries.Queryable, cfg: queries.Settings) -> Source:
     """The browse functions' source: `store` through the API queries of these settings, with
     the full-text index of the data version it serves."""
     return Source(
-        store, queries.api(cfg), cfg["BASE_IRI"], cfg["QUERY_TIMEOUT"], searcher(cfg, store.data_version())
+        store,
+        queries.api(cfg),
+        cfg["BASE_IRI"],
+        cfg["QUERY_TIMEOUT"],
+        searcher(cfg, store.data_version()),
+        cfg,
     )
 
 
@@ -396,10 +411,13 @@ def check_known(src: Source, filters: Filters) -> None:
 
 def _option_rows(src):
     """Every filter value with its label and count, as rows of (facet, value, valueLabel,
-    extra, policies): `filter-options.rq` (one aggregate) and the handbook, city and year
-    values from `filter-sources.rq` (one row per handbook); run once per data version."""
+    extra, policies): `browse-filter-options.rq` (one aggregate) and the handbook, city and
+    year values from `browse-filter-sources.rq` (one row per handbook), both precomputed by the
+    build (15 s each on the whole graph at 10 000 policies); read once per data version."""
     return OPTIONS.get(
-        src.base, src.store.data_version(), lambda: [*src.rows("filter-options"), *_source_rows(src)]
+        src.base,
+        src.store.data_version(),
+        lambda: [*src.built_rows("browse-filter-options"), *_source_rows(src)],
     )
 
 
@@ -409,7 +427,7 @@ def _source_rows(src):
     rows: list[dict] = []
     cities: dict[str, dict] = {}
     years: dict[str, dict] = {}
-    for row in src.rows("filter-sources"):
+    for row in src.built_rows("browse-filter-sources"):
         used = int(row["policies"])
         rows.append(
             {
@@ -846,14 +864,13 @@ def hotlines(src: Source, paging: Paging) -> dict[str, Any]:
 # --- The SPARQL editor -------------------------------------------------------------------------
 
 
-def vocabulary(src: Source, cfg: queries.Settings, prefixes: dict[str, str]) -> dict[str, Any]:
+def vocabulary(src: Source, prefixes: dict[str, str]) -> dict[str, Any]:
     """What the editor completes: `prefixes` (name → namespace) and the graph's classes and
     properties with their labels (`internal/editor-vocabulary.rq`: a scan of the whole graph, so
     precomputed by the build)."""
     terms: dict = {"class": [], "property": []}
-    for row in queries.internal_rows(src.store, cfg, "editor-vocabulary"):
-        label = row.get("label")
-        terms[row["kind"]["value"]].append({"iri": row["term"]["value"], "label": label and label["value"]})
+    for row in src.built_rows("editor-vocabulary"):
+        terms[row["kind"]].append({"iri": row["term"], "label": row.get("label")})
     return {"prefixes": prefixes, "classes": terms["class"], "properties": terms["property"]}
 
 

@@ -119,7 +119,7 @@ def hotlines():
 @bp.get("/vocabulary")
 def vocabulary():
     return reply(
-        lambda: browse.vocabulary(data_source(), current_app.config, prefixes()),
+        lambda: browse.vocabulary(data_source(), prefixes()),
         [(root("/editor"), "text/html")],
     )
 
