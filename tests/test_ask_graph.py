@@ -261,3 +261,15 @@ def test_a_document_number_typed_without_its_year(embedded, built_cfg, question)
     result = asked(question, embedded, built_cfg)
     assert result["sure"] and result["type"] == "documents"
     assert "临沂市标准化创新激励办法" in result["summary"]
+
+
+def test_a_long_list_names_the_first_policies_and_counts_the_rest(embedded, built_cfg, monkeypatch):
+    whole = asked("给个人的奖励有哪些", embedded, built_cfg)
+    policies = list(dict.fromkeys(row["policyLabel"] for row in whole["rows"]))
+    assert whole["type"] == "list" and len(policies) > 2 and "列出前" not in whole["summary"]
+    monkeypatch.setattr(ask, "POLICIES_LISTED", 2)
+    cut = asked("给个人的奖励有哪些", embedded, built_cfg)
+    assert f"出自 {len(policies)} 项政策（列出前 2 项）" in cut["summary"] and cut["summary"].endswith("等。")
+    assert f"有 {len(whole['rows'])} 项" in cut["summary"]
+    assert list(dict.fromkeys(row["policyLabel"] for row in cut["rows"])) == policies[:2]
+    assert len(cut["clauses"]) == len(cut["rows"]) and policies[2] not in cut["summary"]

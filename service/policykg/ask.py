@@ -59,6 +59,8 @@ PARAM_BONUS = 3
 MIN_SCORE = 3
 FEN = Decimal("0.01")
 ITEMS_SHOWN = 5
+# The policies a list answer names (and whose rows and clauses it returns); the rest are counted.
+POLICIES_LISTED = 20
 FULLTEXT_TERMS = 3
 FULLTEXT_ROWS = 10
 SUGGESTIONS = 3
@@ -1751,18 +1753,24 @@ def answer_list(store, cfg, reading, text, things):
     policies: dict = {}
     for row in rows:
         policies.setdefault(row["policyLabel"], []).append(row)
+    found, total = len(rows), len(policies)
+    if total > POLICIES_LISTED:  # thousands of policies: name the first ones, count the rest
+        policies = dict(list(policies.items())[:POLICIES_LISTED])
+        rows = [row for members in policies.values() for row in members]
+    more = f"（列出前 {len(policies)} 项）" if total > len(policies) else ""
+    ending = "等。" if more else "。"
     if said:
         parts = [
             f"{label}（{'、'.join(row['benefitLabel'] for row in members)}）"
             for label, members in policies.items()
         ]
         summary = (
-            f"{'、'.join(said)}的惠企内容有 {len(rows)} 项，出自 {len(policies)} 项政策："
+            f"{'、'.join(said)}的惠企内容有 {found} 项，出自 {total} 项政策{more}："
             + "；".join(parts)
-            + "。"
+            + ending
         )
     else:
-        summary = f"手册中的政策有 {len(policies)} 项：" + "、".join(policies) + "。"
+        summary = f"手册中的政策有 {total} 项{more}：" + "、".join(policies) + ending
     clauses = [
         {
             "policy": row["policy"],
