@@ -30,13 +30,18 @@ def settled(path, text):
     os.utime(path, (past, past))
 
 
+def remembered(tmp_path, text):
+    """A settled file `a.nt` holding `text`, hashed and saved in a memo: (file, memo, record)."""
+    data, memo = tmp_path / "a.nt", tmp_path / "memo.json"
+    settled(data, text)
+    hashes = filehash.Hashes(memo)
+    record = hashes.record(data)
+    hashes.save()
+    return data, memo, record
+
+
 def test_a_settled_file_is_read_once_across_runs(tmp_path, reads):
-    data = tmp_path / "a.nt"
-    settled(data, "<a> <b> <c> .\n<a> <b> <d> .\n")
-    memo = tmp_path / "memo.json"
-    first = filehash.Hashes(memo)
-    record = first.record(data)
-    first.save()
+    data, memo, record = remembered(tmp_path, "<a> <b> <c> .\n<a> <b> <d> .\n")
     again = filehash.Hashes(memo).record(data)
     assert record == again == filehash.read(data)
     assert record["triples"] == 2
@@ -44,12 +49,7 @@ def test_a_settled_file_is_read_once_across_runs(tmp_path, reads):
 
 
 def test_a_changed_file_is_read_again(tmp_path, reads):
-    data = tmp_path / "a.nt"
-    settled(data, "<a> <b> <c> .\n")
-    memo = tmp_path / "memo.json"
-    hashes = filehash.Hashes(memo)
-    before = hashes.record(data)
-    hashes.save()
+    data, memo, before = remembered(tmp_path, "<a> <b> <c> .\n")
     settled(data, "<a> <b> <x> .\n")  # same size, another content and time
     after = filehash.Hashes(memo).record(data)
     assert after != before and after == filehash.read(data)
