@@ -228,6 +228,6 @@ def test_a_page_query_reads_a_bounded_number_of_rows(built_cfg):
     store = pyoxigraph.Store.read_only(str(Path(built_cfg["BUILD_DIR"]) / "store"))
     from policykg import queries
 
-    sparql = queries.api(built_cfg).get("hotline-list").bind()
+    sparql = queries.internal(built_cfg, "browse-hotlines").bind()
     assert len(list(store.query(queries.paged(sparql, 2, 0)))) == 2
     assert int(next(iter(store.query(queries.counted(sparql))))["count"].value) > 2

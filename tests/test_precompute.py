@@ -187,3 +187,31 @@ def test_the_filters_options_are_read_from_the_artifact_without_a_query(built_cf
         "policies"
     ]
     assert sum(option["policies"] for option in options["handbook"]) == policies
+
+
+class Recording:
+    """A store that answers as `store` does and keeps the text of every query asked."""
+
+    def __init__(self, store):
+        self.store, self.asked = store, []
+
+    def data_version(self):
+        return self.store.data_version()
+
+    def query(self, sparql, **limits):
+        self.asked.append(sparql)
+        return self.store.query(sparql, **limits)
+
+
+def test_the_hotline_directory_pages_from_the_artifact(built_cfg, embedded):
+    browse.HOTLINES.clear()
+    recording = Recording(embedded)
+    page = browse.hotlines(browse.source(recording, built_cfg), browse.Paging(offset=1, limit=2))
+    every = queries.precomputed_rows(
+        built_cfg, queries.internal(built_cfg, "browse-hotlines"), embedded.data_version()
+    )
+    assert page["count"] == len(every) > 3 and [item["iri"] for item in page["items"]] == [
+        row["hotline"]["value"] for row in every[1:3]
+    ]
+    assert len(recording.asked) == 2  # one per hotline of the page (its policies), none for the list
+    assert all(item["policies"] for item in page["items"])

@@ -51,6 +51,8 @@ INDEX = "fulltext"
 SEARCHERS: cache.PerVersion = cache.PerVersion("fulltext")
 # The filter values with their labels and counts in all: one aggregate per data version.
 OPTIONS: cache.PerVersion = cache.PerVersion("filter-options")
+# Every hotline's row, for the directory's pages.
+HOTLINES: cache.PerVersion = cache.PerVersion("hotlines")
 # IRIs one labels request may ask about.
 MAX_LABELS = 200
 # The order people expect, where the code lists have one (others sort by IRI).
@@ -840,9 +842,12 @@ def organisation(src: Source, slug: str, paging: Paging | None = None) -> dict[s
 
 def hotlines(src: Source, paging: Paging) -> dict[str, Any]:
     """One page of the hotlines (`paged`), in order of number, each with the policies it
-    answers for."""
-    lines, total = src.page_rows("hotline-list", paging)
-    items, truncated = [], lines.truncated
+    answers for: the page cut from every hotline's row (`browse-hotlines.rq`, precomputed by the
+    build and read once per data version; sorting them in a query took 1.4 s at 10 000
+    policies), then one query per hotline of the page."""
+    every = HOTLINES.get(src.base, src.store.data_version(), lambda: src.built_rows("browse-hotlines"))
+    lines, total = every[paging.offset : paging.offset + paging.limit], len(every)
+    items, truncated = [], False
     for row in lines:
         answered = src.rows("hotline-policies", hotline=row["hotline"])
         truncated = truncated or answered.truncated
