@@ -184,7 +184,7 @@ def test_required_examples_answer_on_both_stores(any_store, app_cfg):
     assert "0539-5977828" in result["summary"] and result["hotline"] == "0539-5977828"
 
     result = ask.answer("面向个人的政策有哪些", any_store, app_cfg)
-    assert result["type"] == "list" and result["sure"] and result["query"] == "list"
+    assert result["type"] == "list" and result["sure"] and result["query"] == "ask-list"
     assert all("个人" in row["applicants"] for row in result["rows"])
     assert set(plain_values(result, "policyLabel")) == {
         "中国、省质量奖奖励",

@@ -12,8 +12,13 @@ from policykg import artifact, ask, cli, config, match, store
 PROFILE = json.loads(
     (Path(__file__).parent / "fixtures" / "match" / "shandong-6-years.json").read_text("utf-8")
 )
-QUESTIONS = ("泰山品质认证能拿多少钱", "我们公司成立6年了，能申请什么质量奖", "质量沂站的网址是什么")
-KEPT = ("match-eligibility", "ask-lexicon")
+QUESTIONS = (
+    "泰山品质认证能拿多少钱",
+    "我们公司成立6年了，能申请什么质量奖",
+    "质量沂站的网址是什么",
+    "给个人的奖励有哪些",
+)
+KEPT = ("match-eligibility", "ask-lexicon", "ask-list")
 
 
 @pytest.fixture
@@ -24,10 +29,15 @@ def opened(built_cfg):
 
 
 def _forget(cfg):
-    match.ELIGIBILITY.clear()
-    ask.LEXICONS.clear()
+    _clear()
     for name in KEPT:
         artifact.derived(cfg, name).unlink(missing_ok=True)
+
+
+def _clear():
+    match.ELIGIBILITY.clear()
+    ask.LEXICONS.clear()
+    ask.BENEFIT_ROWS.clear()
 
 
 def _answers(opened, cfg):
@@ -39,7 +49,7 @@ def test_the_build_command_keeps_what_is_derived(built_cfg, monkeypatch, capsys)
     _forget(built_cfg)
     monkeypatch.setenv("POLICYKG_BUILD_DIR", built_cfg["BUILD_DIR"])
     assert cli.main(["build"]) == 0
-    assert "derived       match eligibility, ask lexicon" in capsys.readouterr().out
+    assert "derived       match eligibility, ask lexicon and benefits" in capsys.readouterr().out
     for name in KEPT:
         assert artifact.derived(built_cfg, name).stat().st_size > 10_000
 
@@ -48,8 +58,7 @@ def test_a_process_that_serves_the_build_reads_what_is_kept(built_cfg, opened, m
     _forget(built_cfg)
     made = _answers(opened, built_cfg)
     assert all(artifact.derived(built_cfg, name).is_file() for name in KEPT)
-    match.ELIGIBILITY.clear()
-    ask.LEXICONS.clear()
+    _clear()
 
     def never(*args, **kwargs):
         raise AssertionError("made again, though kept in the artifact")
@@ -66,11 +75,10 @@ def test_a_process_that_serves_the_build_reads_what_is_kept(built_cfg, opened, m
 def test_derive_in_the_serving_process_reads_or_makes_it(built_cfg, opened):
     _forget(built_cfg)
     assert cli.derive(built_cfg) is not None  # made and kept
-    assert len(match.ELIGIBILITY) == 1 and len(ask.LEXICONS) == 1
-    match.ELIGIBILITY.clear()
-    ask.LEXICONS.clear()
+    assert len(match.ELIGIBILITY) == 1 and len(ask.LEXICONS) == 1 and len(ask.BENEFIT_ROWS) == 1
+    _clear()
     assert cli.derive(built_cfg) is not None  # read
-    assert len(match.ELIGIBILITY) == 1 and len(ask.LEXICONS) == 1
+    assert len(match.ELIGIBILITY) == 1 and len(ask.LEXICONS) == 1 and len(ask.BENEFIT_ROWS) == 1
 
 
 def test_derive_without_a_build_warns_and_goes_on(tmp_path, capsys):

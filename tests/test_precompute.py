@@ -3,6 +3,7 @@ stored in the artifact and read back by `queries.internal_rows` for the data ver
 
 import json
 import shutil
+import types
 from pathlib import Path
 
 import pytest
@@ -215,3 +216,13 @@ def test_the_hotline_directory_pages_from_the_artifact(built_cfg, embedded):
     ]
     assert len(recording.asked) == 2  # one per hotline of the page (its policies), none for the list
     assert all(item["policies"] for item in page["items"])
+
+
+def test_settled_sorts_the_parts_of_both_forms_of_a_list():
+    text = """SELECT ?a (GROUP_CONCAT(?x; separator=" ") AS ?spaced)
+    (SUBSTR(GROUP_CONCAT(DISTINCT CONCAT("、"@zh, ?y); separator=""), 2) AS ?listed) WHERE {}"""
+    query = types.SimpleNamespace(text=text)
+    rows = [{"a": {"value": "z b a"}, "spaced": {"value": "b c a"}, "listed": {"value": "省级、国家、市级"}}]
+    (row,) = precompute.settled(query, rows)
+    assert row["spaced"]["value"] == "a b c" and row["listed"]["value"] == "国家、市级、省级"
+    assert row["a"]["value"] == "z b a" and rows[0]["listed"]["value"] == "省级、国家、市级"  # left as given

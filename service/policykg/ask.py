@@ -52,6 +52,7 @@ MAX_QUESTION = 500
 # The question set the parser is scored on (`policykg ask --evaluate`); ships with the package.
 QUESTIONS = Path(__file__).parent / "evaluation" / "questions.tsv"
 LEXICON_QUERY = "ask-lexicon"
+LIST_QUERY = "ask-list"
 # A name the user dictionary gets: frequent enough that jieba keeps it whole.
 NAME_FREQUENCY = 100000
 CUE_WEIGHTS = {"strong": 3, "weak": 1}
@@ -1725,10 +1726,31 @@ ALL_POLICIES = re.compile(r"一共|总共|所有|全部|都有|list all|all (the
 LEVEL_OF = {"国家": "国家", "省": "省", "市": "市"}
 
 
+# Every benefit's row (queries/internal/ask-list.rq) for each data version.
+BENEFIT_ROWS: PerVersion[list] = PerVersion("ask.benefit-rows", code=[__file__])
+
+
+def every_benefit(store, cfg):
+    """(every benefit's row, as plain values; (name, SPARQL) of the query they are the answer
+    of): the rows the build precomputed, read once per data version and kept beside the build."""
+    query = queries.internal(cfg, LIST_QUERY)
+    rows = BENEFIT_ROWS.get(
+        (cfg["ROOT"], cfg["BASE_IRI"]),
+        store.data_version(),
+        lambda: [
+            {key: render.plain(term) for key, term in row.items()}
+            for row in queries.internal_rows(store, cfg, LIST_QUERY)
+        ],
+        kept=artifact.derived(cfg, LIST_QUERY),
+    )
+    return rows, (LIST_QUERY, query.bind())
+
+
 def answer_list(store, cfg, reading, text, things):
-    """A list question answered from every benefit (queries/ask/list.rq), filtered by what the
-    question says; sure only when at least one filter applies (or it asks for all policies)."""
-    rows, ran = _run(store, cfg, "list", {})
+    """A list question answered from every benefit (queries/internal/ask-list.rq), filtered by
+    what the question says; sure only when at least one filter applies (or it asks for all
+    policies)."""
+    rows, ran = every_benefit(store, cfg)
     said = []
     for pattern, column, value in LIST_FILTERS:
         if pattern.search(text):
@@ -1750,9 +1772,9 @@ def answer_list(store, cfg, reading, text, things):
         return None
     if not rows:
         return Answer("list", "手册中没有这样的惠企内容。", [], [], 0.5, [ran])
-    policies: dict = {}
+    policies: dict = {}  # by IRI: two handbooks' policies may share a name
     for row in rows:
-        policies.setdefault(row["policyLabel"], []).append(row)
+        policies.setdefault(row["policy"], []).append(row)
     found, total = len(rows), len(policies)
     if total > POLICIES_LISTED:  # thousands of policies: name the first ones, count the rest
         policies = dict(list(policies.items())[:POLICIES_LISTED])
@@ -1761,8 +1783,8 @@ def answer_list(store, cfg, reading, text, things):
     ending = "等。" if more else "。"
     if said:
         parts = [
-            f"{label}（{'、'.join(row['benefitLabel'] for row in members)}）"
-            for label, members in policies.items()
+            f"{members[0]['policyLabel']}（{'、'.join(row['benefitLabel'] for row in members)}）"
+            for members in policies.values()
         ]
         summary = (
             f"{'、'.join(said)}的惠企内容有 {found} 项，出自 {total} 项政策{more}："
@@ -1770,7 +1792,11 @@ def answer_list(store, cfg, reading, text, things):
             + ending
         )
     else:
-        summary = f"手册中的政策有 {total} 项{more}：" + "、".join(policies) + ending
+        summary = (
+            f"手册中的政策有 {total} 项{more}："
+            + "、".join(members[0]["policyLabel"] for members in policies.values())
+            + ending
+        )
     clauses = [
         {
             "policy": row["policy"],
@@ -1793,7 +1819,7 @@ def answer_hotlines(store, cfg, reading, text, linker):
     if listed is None or not listed.rows:
         if not LIST_CUE.search(text):
             return None
-        rows, ran = _run(store, cfg, "list", {})
+        rows, ran = every_benefit(store, cfg)
     else:
         rows, ran = listed.rows, listed.sparql[0]
     policies = list(dict.fromkeys(row["policy"] for row in rows))

@@ -190,13 +190,15 @@ def build_command(cfg, args):
     print(f"handbooks     {len(manifest.get('handbooks', []))} ({counts['policies']} policies)")
     print(f"seconds       {steps}")
     if derived is not None:
-        print(f"derived       match eligibility, ask lexicon ({derived:.2f} s, kept in the artifact)")
+        print(
+            f"derived       match eligibility, ask lexicon and benefits ({derived:.2f} s, kept in the artifact)"
+        )
     print(f"artifact      {cfg['BUILD_DIR']}")
 
 
 def derive(cfg):
     """Make what the service derives from the build once per data version — match's
-    eligibility and ask's lexicon — or read it from the copies kept in the artifact
+    eligibility, ask's lexicon and list of every benefit — or read it from the copies kept in the artifact
     (`artifact.derived`), into this process's caches, with jieba's stock dictionary (kept beside
     the build's cache); seconds taken, or None (with a warning) when the store cannot say its
     data version or cannot be read."""
@@ -208,6 +210,7 @@ def derive(cfg):
                 return None
             match.eligibility(opened, cfg)
             ask.lexicon(opened, cfg)
+            ask.every_benefit(opened, cfg)
     except errors.ServiceError as error:
         print(f"policykg: 未能预先生成 (not derived; each web worker makes it): {error}", file=sys.stderr)
         return None

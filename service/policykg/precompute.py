@@ -171,10 +171,20 @@ GROUP_CONCAT = re.compile(
 )
 
 
+# The portable form of a list (docs/stores.md): SUBSTR(GROUP_CONCAT(CONCAT("、", ?x); separator=""), 2).
+PREFIXED_CONCAT = re.compile(
+    r"SUBSTR\s*\(\s*GROUP_CONCAT\s*\(\s*(?:DISTINCT\s+)?CONCAT\s*\(\s*\"([^\"]+)\"(?:@[\w-]+)?\s*,"
+    r"[^;]*;\s*separator\s*=\s*\"\"\s*\)\s*,\s*2\s*\)\s+AS\s+\?(\w+)",
+    re.IGNORECASE,
+)
+
+
 def settled(query, rows):
     """`rows` with the parts of each GROUP_CONCAT column sorted: the order SPARQL leaves to the
-    engine (and which differs between a handbook's store and the whole one) made one."""
+    engine (and which differs between a handbook's store and the whole one) made one; a list
+    written in the portable form (`PREFIXED_CONCAT`) is split on the text put before each part."""
     joined = {name: separator for separator, name in GROUP_CONCAT.findall(query.text)}
+    joined.update({name: separator for separator, name in PREFIXED_CONCAT.findall(query.text)})
     if not joined:
         return rows
     rows = [dict(row) for row in rows]  # the given rows are left as they are
