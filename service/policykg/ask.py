@@ -1653,12 +1653,7 @@ def answer_eligibility(store, cfg, stated, reading, matcher):
         return None
     rules = matcher.eligibility(store, cfg)
     profile = matcher.read_profile({notation: float(value)}, rules)
-    criteria = {
-        criterion.iri: criterion
-        for policy in rules.policies.values()
-        for group in policy.groups
-        for criterion in group.criteria
-    }
+    criteria = rules.criteria
     words = [
         t for t in reading.tokens if len(t) >= 2 and t not in FILLERS and t not in GENERIC and not t.isdigit()
     ]

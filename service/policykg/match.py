@@ -280,6 +280,13 @@ class Eligibility:
                 groups[row["group"]].criteria.append(criterion)
             if row.get("constraint") in constraints:
                 criterion.constraints.append(constraints[row["constraint"]])
+        # Every criterion of a policy's groups, by IRI (ask checks one attribute against them).
+        self.criteria = {
+            criterion.iri: criterion
+            for policy in self.policies.values()
+            for group in policy.groups
+            for criterion in group.criteria
+        }
         self.by_applicant: dict = {}
         for policy in self.policies.values():
             for code in {code for benefit in policy.benefits for code in benefit.applicants}:
