@@ -124,10 +124,14 @@ class PerVersion(Generic[Value]):
             if kept is None:
                 return make()
             label = self._label(key, version)
-            unreadable = (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError)
-            with contextlib.suppress(*unreadable), open(kept, "rb") as opened:
-                if pickle.load(opened) == label:
-                    return pickle.load(opened)
+            try:
+                with open(kept, "rb") as opened:
+                    if pickle.load(opened) == label:
+                        return pickle.load(opened)
+            except FileNotFoundError:
+                pass
+            except Exception as error:  # a damaged copy (any unpickling error): made again
+                LOG.warning("%s: kept copy %s unreadable (%s); made again", self.name, kept, error)
             value = make()
             partial = kept.with_name(f"{kept.name}.{os.getpid()}.{threading.get_ident()}.partial")
             try:
