@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from policykg import build, config
+from policykg import browse, build, config
 from policykg.app import close, create_app
 from policykg.views import pages
 
@@ -346,3 +346,21 @@ def test_editor_refuses_an_oversized_linked_query(client):
         "/editor", query_string={"query": "#" * 40000}, headers={"Accept": "application/json"}
     )
     assert response.status_code == 413 and response.get_json()["limit"] == 32768
+
+
+def test_a_filter_with_many_values_lists_the_most_used_and_the_chosen(client, monkeypatch):
+    def select_values(html, name):
+        select = re.search(rf'<select name="{name}">(.*?)</select>', html, re.DOTALL)[1]
+        return re.findall(r'<option value="([^"]*)"', select)
+
+    whole = client.get("/policies", headers=HTML).get_data(as_text=True)
+    documents = select_values(whole, "document")[1:]  # after 不限
+    assert len(documents) > 3 and "可在检索词中输入名称或文号查找" not in whole
+    monkeypatch.setattr(browse, "OPTIONS_SHOWN", 2)
+    cut = client.get("/policies", headers=HTML).get_data(as_text=True)
+    assert len(select_values(cut, "document")) == 1 + 2
+    assert f"另有 {len(documents) - 2} 项，可在检索词中输入名称或文号查找" in cut
+    assert len(select_values(cut, "handbook")) == len(select_values(whole, "handbook"))  # all listed
+    chosen = next(value for value in documents if value not in select_values(cut, "document"))
+    picked = client.get(f"/policies?document={chosen}", headers=HTML).get_data(as_text=True)
+    assert chosen in select_values(picked, "document") and f'value="{chosen}" selected' in picked

@@ -182,6 +182,7 @@ def test_the_editor_vocabulary_is_read_from_the_artifact_without_a_query(built_c
 
 def test_the_filters_options_are_read_from_the_artifact_without_a_query(built_cfg, embedded):
     browse.OPTIONS.clear()  # made here, from the artifact, not taken from another test's cache
+    browse.ORDERED_OPTIONS.clear()
     options = browse.filter_options(browse.source(Unqueryable(embedded.data_version()), built_cfg))
     assert {"level", "kind", "applicant", "body", "handbook", "city", "year"} <= set(options)
     policies = json.loads((Path(built_cfg["BUILD_DIR"]) / "manifest.json").read_text("utf-8"))["counts"][
@@ -226,3 +227,16 @@ def test_settled_sorts_the_parts_of_both_forms_of_a_list():
     (row,) = precompute.settled(query, rows)
     assert row["spaced"]["value"] == "a b c" and row["listed"]["value"] == "国家、市级、省级"
     assert row["a"]["value"] == "z b a" and rows[0]["listed"]["value"] == "省级、国家、市级"  # left as given
+
+
+def test_the_filters_options_are_made_once_and_handed_out_as_copies(built_cfg, embedded):
+    src = browse.source(embedded, built_cfg)
+    first = browse.filter_options(src)
+    first["theme"][0]["policies"] = -1  # a caller marking or changing its copy
+    again = browse.filter_options(src)
+    assert again["theme"][0]["policies"] > 0 and again["theme"][0]["iri"] == first["theme"][0]["iri"]
+    drilled = browse.filter_options(src, browse.read_filters({"q": "专利"}, src.base))
+    assert [item["iri"] for item in drilled["theme"]] == [item["iri"] for item in again["theme"]]
+    assert sum(item["policies"] for item in drilled["theme"]) < sum(
+        item["policies"] for item in again["theme"]
+    )

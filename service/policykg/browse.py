@@ -51,6 +51,8 @@ INDEX = "fulltext"
 SEARCHERS: cache.PerVersion = cache.PerVersion("fulltext")
 # The filter values with their labels and counts in all: one aggregate per data version.
 OPTIONS: cache.PerVersion = cache.PerVersion("filter-options")
+# The same options made into what the filters show, in their order.
+ORDERED_OPTIONS: cache.PerVersion = cache.PerVersion("filter-options-ordered")
 # Every hotline's row, for the directory's pages.
 HOTLINES: cache.PerVersion = cache.PerVersion("hotlines")
 # IRIs one labels request may ask about.
@@ -102,7 +104,15 @@ class Source:
         """Rows of query `name` with `params` bound, as {variable: plain value}: all of them, or
         an error when the store's row cap cut them (a list that long is read a page at a time,
         `page_rows`; a page or a fact built from a cut list would be wrong without a word)."""
-        rows = self._rows(self.catalog.get(name).bind(params))
+        return self._whole(name, self._rows(self.catalog.get(name).bind(params)))
+
+    def rows_for_each(self, name: str, values: list[Mapping[str, str]]) -> Rows:
+        """Rows of query `name` for several bindings at once (one query, `bind_rows`): a page's
+        policies asked about together rather than one query each."""
+        return self._whole(name, self._rows(self.catalog.get(name).bind_rows(values)))
+
+    @staticmethod
+    def _whole(name: str, rows: Rows) -> Rows:
         if rows.truncated:
             raise errors.ServiceError(
                 f"{name}.rq 的结果超过了行数上限 ROW_CAP，应分页读取 (the answer exceeds ROW_CAP; "
@@ -382,9 +392,12 @@ def policies(src: Source, filters: Filters, paging: Paging) -> dict[str, Any]:
     except ValueError as error:
         raise errors.BadRequest(f"检索条件无效：{error}", param="q") from None
     items, truncated = [], False
+    asked: list[Mapping[str, str]] = [{"policy": hit.policy} for hit in found.hits]
+    summaries: dict = {}
+    for row in src.rows_for_each("policy-summary", asked) if asked else []:
+        summaries.setdefault(row["policy"], []).append(row)
     for hit in found.hits:
-        rows = src.rows("policy-summary", policy=hit.policy)
-        truncated = truncated or rows.truncated
+        rows = summaries.get(hit.policy)
         if rows:
             item = _policy_item(src, rows)
             item["snippet"] = hit.snippet if filters.params["q"] else None
@@ -504,11 +517,45 @@ def filter_options(src: Source, filters: Filters | None = None) -> dict[str, lis
             counts = src.searcher.facet_counts(filters.params["q"], index_filters(filters))
         except ValueError as error:
             raise errors.BadRequest(f"检索条件无效：{error}", param="q") from None
+    ordered = ORDERED_OPTIONS.get(src.base, src.store.data_version(), lambda: _ordered_options(src))
+    if counts is None:
+        return {facet: [dict(item) for item in items] for facet, items in ordered.items()}
+    return {
+        facet: [dict(item, policies=counts.get(facet, {}).get(item["iri"], 0)) for item in items]
+        for facet, items in ordered.items()
+    }
+
+
+# The most values a filter's <select> on the page lists (handbooks, cities and years are all
+# listed); past it, those used by the most matching policies, and the one chosen.
+OPTIONS_SHOWN = 200
+ALL_SHOWN = ("handbook", "city", "year")
+
+
+def shown_options(options: dict, chosen: Mapping[str, str]) -> tuple[dict, dict]:
+    """(`options` as a page's selects list them, {facet: how many values were left out}): a
+    facet with more than OPTIONS_SHOWN values (10 000 legal bases at 10 000 policies made a
+    2.8 MB page) keeps the OPTIONS_SHOWN used by the most policies, in their order, and the
+    chosen value."""
+    shown, left_out = {}, {}
+    for facet, items in options.items():
+        if facet in ALL_SHOWN or len(items) <= OPTIONS_SHOWN:
+            shown[facet] = items
+            continue
+        ranked = sorted(range(len(items)), key=lambda at: -items[at]["policies"])
+        kept = set(ranked[:OPTIONS_SHOWN])
+        kept.update(at for at, item in enumerate(items) if item["code"] == chosen.get(facet))
+        shown[facet] = [item for at, item in enumerate(items) if at in kept]
+        left_out[facet] = len(items) - len(shown[facet])
+    return shown, left_out
+
+
+def _ordered_options(src):
+    """Every filter option with its count in all, in the order the filters show them (made once
+    per data version: at 10 000 policies, 19 000 options took 0.7 s to make and sort)."""
     options: dict = {}
     for row in _option_rows(src):
         used = int(row["policies"])
-        if counts is not None:
-            used = counts.get(row["facet"], {}).get(row["value"], 0)
         option = ref(src.base, row["value"], row["valueLabel"], code=code(row["value"]), policies=used)
         if row["facet"] == "document":
             option["number"] = row.get("extra")

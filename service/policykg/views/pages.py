@@ -80,13 +80,15 @@ def policies():
     given = filters.given.get("minAmount")
     if given and given not in dict(steps):
         steps.append((given, wording.yuan(given)))
+    options, left_out = browse.shown_options(browse.filter_options(src, filters), filters.given)
     return page(
         "policies.html",
         {
             "title": "政策检索",
             "filters": filters.given,
             "results": results,
-            "options": browse.filter_options(src, filters),
+            "options": options,
+            "left_out": left_out,
             "amounts": steps,
         },
         [(root(f"/api/policies{query}"), "application/json")],
