@@ -391,7 +391,7 @@ def policies(src: Source, filters: Filters, paging: Paging) -> dict[str, Any]:
         found = src.searcher.search(filters.params["q"], index_filters(filters), paging.offset, paging.limit)
     except ValueError as error:
         raise errors.BadRequest(f"检索条件无效：{error}", param="q") from None
-    items, truncated = [], False
+    items = []
     asked: list[Mapping[str, str]] = [{"policy": hit.policy} for hit in found.hits]
     summaries: dict = {}
     for row in src.rows_for_each("policy-summary", asked) if asked else []:
@@ -403,7 +403,7 @@ def policies(src: Source, filters: Filters, paging: Paging) -> dict[str, Any]:
             item["snippet"] = hit.snippet if filters.params["q"] else None
             item["clause"] = hit.clause if filters.params["q"] else None
             items.append(item)
-    return paged(items, found.total, paging, truncated)
+    return paged(items, found.total, paging)  # (a cut summary raises)
 
 
 def check_known(src: Source, filters: Filters) -> None:
@@ -894,10 +894,9 @@ def hotlines(src: Source, paging: Paging) -> dict[str, Any]:
     policies), then one query per hotline of the page."""
     every = HOTLINES.get(src.base, src.store.data_version(), lambda: src.built_rows("browse-hotlines"))
     lines, total = every[paging.offset : paging.offset + paging.limit], len(every)
-    items, truncated = [], False
+    items = []
     for row in lines:
-        answered = src.rows("hotline-policies", hotline=row["hotline"])
-        truncated = truncated or answered.truncated
+        answered = src.rows("hotline-policies", hotline=row["hotline"])  # (a cut answer raises)
         found: dict = {}
         for item in answered:
             body = ref(src.base, item["body"], item["bodyLabel"]) if "body" in item else None
@@ -910,7 +909,7 @@ def hotlines(src: Source, paging: Paging) -> dict[str, Any]:
                 "policies": list(found.values()),
             }
         )
-    return paged(items, total, paging, truncated)
+    return paged(items, total, paging)
 
 
 # --- The SPARQL editor -------------------------------------------------------------------------

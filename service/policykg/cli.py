@@ -181,7 +181,7 @@ def build_command(cfg, args):
     shown = args.progress or sys.stderr.isatty()
     progress = build.Progress(sys.stderr if shown else None)
     manifest = build.build(cfg, force=args.force, allow_shrink=args.allow_shrink, progress=progress)
-    progress("deriving match's eligibility and ask's lexicon")
+    progress("deriving match's eligibility, ask's lexicon and benefits")
     derived = derive(cfg)
     counts = manifest["counts"]
     steps = ", ".join(f"{step} {seconds:.2f}" for step, seconds in manifest["seconds"].items())
