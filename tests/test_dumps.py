@@ -3,8 +3,11 @@ N-Triples and JSON-LD; a round trip (dump → parse → isomorphic with the stor
 stores; gzip as a `.gz` file or as a content coding; caching per data version."""
 
 import gzip
+import os
+import tempfile
 import time
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -19,6 +22,14 @@ FORMATS = {
     "nt": ("application/n-triples", "nt"),
     "jsonld": ("application/ld+json", "json-ld"),
 }
+
+
+def get(client, path, **kwargs):
+    """The answer to GET `path`, read and closed (a dump is sent as a file, closed with its answer)."""
+    response = client.get(path, **kwargs)
+    response.get_data()
+    response.close()
+    return response
 
 
 def parse(body, fmt):
@@ -40,7 +51,7 @@ def store_graph(app, part):
 @pytest.mark.parametrize("part", linked.PARTS)
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
 def test_round_trip(app, part, fmt):
-    response = app.test_client().get(f"/dumps/{part}.{fmt}")
+    response = get(app.test_client(), f"/dumps/{part}.{fmt}")
     assert response.status_code == 200
     assert response.mimetype == FORMATS[fmt][0]
     dumped = parse(response.data, fmt)
@@ -51,18 +62,18 @@ def test_round_trip(app, part, fmt):
 
 def test_jsonld_dump_is_compact_and_turtle_uses_the_prefixes(app):
     client = app.test_client()
-    body = client.get("/dumps/asserted.jsonld").get_json()
+    body = get(client, "/dumps/asserted.jsonld").get_json()
     assert body["@context"] == client.get("/context.jsonld").get_json()["@context"]
     assert any(node.get("@id") == "policy:quality-awards" for node in body["@graph"])
-    turtle = client.get("/dumps/asserted.ttl").get_data(as_text=True)
+    turtle = get(client, "/dumps/asserted.ttl").get_data(as_text=True)
     assert "@prefix pkg: <https://w3id.org/policykg/def/> ." in turtle
     assert "policy:quality-awards" in turtle
 
 
 def test_gz_suffix_is_a_gzip_file(app):
     client = app.test_client()
-    plain = client.get("/dumps/closure.nt")
-    packed = client.get("/dumps/closure.nt.gz", headers={"Accept-Encoding": "gzip"})
+    plain = get(client, "/dumps/closure.nt")
+    packed = get(client, "/dumps/closure.nt.gz", headers={"Accept-Encoding": "gzip"})
     assert packed.status_code == 200 and packed.mimetype == "application/gzip"
     assert "Content-Encoding" not in packed.headers  # the file is gzip; no coding on top
     assert gzip.decompress(packed.data) == plain.data
@@ -71,8 +82,8 @@ def test_gz_suffix_is_a_gzip_file(app):
 
 def test_gzip_content_coding_when_accepted(app):
     client = app.test_client()
-    plain = client.get("/dumps/inferred.ttl", headers={"Accept-Encoding": "identity"})
-    coded = client.get("/dumps/inferred.ttl", headers={"Accept-Encoding": "gzip, deflate"})
+    plain = get(client, "/dumps/inferred.ttl", headers={"Accept-Encoding": "identity"})
+    coded = get(client, "/dumps/inferred.ttl", headers={"Accept-Encoding": "gzip, deflate"})
     assert "Content-Encoding" not in plain.headers
     assert coded.headers["Content-Encoding"] == "gzip" and coded.mimetype == "text/turtle"
     assert gzip.decompress(coded.data) == plain.data
@@ -84,29 +95,56 @@ def test_gzip_content_coding_when_accepted(app):
 
 def test_revalidation_ranges_and_cors(app):
     client = app.test_client()
-    first = client.get("/dumps/asserted.nt")
+    first = get(client, "/dumps/asserted.nt")
     assert first.headers["Access-Control-Allow-Origin"] == "*"
     assert first.headers["Last-Modified"] and first.cache_control.max_age == app.config["CACHE_SECONDS"]
-    again = client.get("/dumps/asserted.nt", headers={"If-None-Match": first.headers["ETag"]})
+    again = get(client, "/dumps/asserted.nt", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
-    part = client.get("/dumps/asserted.nt", headers={"Range": "bytes=0-99"})
+    part = get(client, "/dumps/asserted.nt", headers={"Range": "bytes=0-99"})
     assert part.status_code == 206 and part.data == first.data[:100]
 
 
-def test_bytes_are_cached_per_data_version(built_cfg):
-    started = time.perf_counter()
+def test_a_dump_is_made_once_per_data_version_as_a_file_in_the_artifact(built_cfg):
     first = linked.dump(built_cfg, "version-a", "inferred", "jsonld")
-    cold = time.perf_counter() - started
-    started = time.perf_counter()
+    assert first == Path(built_cfg["BUILD_DIR"]) / "dumps" / "version-a" / "inferred.jsonld"
+    made = first.stat().st_mtime_ns
     again = linked.dump(built_cfg, "version-a", "inferred", "jsonld")
-    warm = time.perf_counter() - started
-    assert again is first and warm < cold / 10
-    assert linked.dump(built_cfg, "version-b", "inferred", "jsonld") is not first
+    assert again == first and again.stat().st_mtime_ns == made  # served, not made again
+    other = linked.dump(built_cfg, "version-b", "inferred", "jsonld")
+    assert other != first and other.read_bytes() == first.read_bytes()
+    assert not list(first.parent.glob(".*.part"))  # nothing half-written left behind
+
+
+def test_concurrent_requests_make_a_dump_once(built_cfg, monkeypatch):
+    made = []
+    write = linked._write_dump
+
+    def counted(*args):
+        made.append(args)
+        time.sleep(0.2)  # long enough for the other threads to find no file yet
+        write(*args)
+
+    monkeypatch.setattr(linked, "_write_dump", counted)
+    with ThreadPoolExecutor(4) as pool:
+        paths = list(pool.map(lambda _: linked.dump(built_cfg, "version-c", "asserted", "nt"), range(4)))
+    assert len(made) == 1 and len(set(paths)) == 1 and paths[0].stat().st_size > 0
+
+
+def test_a_read_only_artifact_keeps_its_dumps_in_the_temp_folder(built_cfg, tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    real = os.access
+    monkeypatch.setattr(
+        os,
+        "access",
+        lambda path, mode: False if str(path).startswith(built_cfg["BUILD_DIR"]) else real(path, mode),
+    )
+    path = linked.dump(built_cfg, "version-d", "asserted", "nt")
+    assert path.is_relative_to(tmp_path) and path.stat().st_size > 0
 
 
 @pytest.mark.parametrize("name", ["everything.nt", "asserted.csv", "asserted", "asserted.nt.zip", "..nt"])
 def test_unknown_dumps_are_404_naming_the_offer(app, name):
-    response = app.test_client().get(f"/dumps/{name}")
+    response = get(app.test_client(), f"/dumps/{name}")
     assert response.status_code == 404
     assert "closure.ttl" in response.get_json()["offered"]
 
@@ -116,7 +154,7 @@ def test_no_build_no_dumps(tmp_path, oxigraph_server):
         {"BUILD_DIR": str(tmp_path), "STORE": "remote", "ENDPOINT": f"{oxigraph_server}/query"}
     )
     app = create_app(dict(cfg, TESTING=True))
-    response = app.test_client().get("/dumps/asserted.nt")
+    response = get(app.test_client(), "/dumps/asserted.nt")
     assert response.status_code == 503 and "no build" in response.get_json()["error"]
     close(app)
 
@@ -165,7 +203,7 @@ def test_the_handbook_dumps_are_the_handbooks_own_triples(handbooks_client, hand
     handbook = rdflib.URIRef(config.CANONICAL_BASE + "id/handbook/linyi-amr-2023")
     assert (handbook, None, None) in seed and (handbook, None, None) not in copy
     assert (rdflib.URIRef(str(handbook) + "-c1"), None, None) in copy
-    asserted = parse(handbooks_client.get("/dumps/asserted.nt").get_data(as_text=True), "nt")
+    asserted = parse(get(handbooks_client, "/dumps/asserted.nt").get_data(as_text=True), "nt")
     assert len(seed + copy) < len(asserted) and not set(seed + copy) - set(asserted)
 
 

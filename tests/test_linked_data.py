@@ -188,7 +188,8 @@ def test_vary_link_and_content_location(web):
 
 def test_cors(web):
     for path in [DOC, "/def/", "/context.jsonld", "/.well-known/void", "/dumps/asserted.nt"]:
-        assert web.get(path).headers["Access-Control-Allow-Origin"] == "*", path
+        with web.get(path) as response:  # (a dump is a file: closed with the response)
+            assert response.headers["Access-Control-Allow-Origin"] == "*", path
     preflight = web.options(
         DOC, headers={"Origin": "https://agency.example", "Access-Control-Request-Method": "GET"}
     )
@@ -490,7 +491,8 @@ def test_void_addresses_work_on_an_allowed_host(web):
     assert len(downloads) == 18
     for url in dumps + downloads:
         assert url.startswith(host + "/dumps/")
-        assert web.get(url[len(host) :], base_url=host).status_code == 200, url
+        with web.get(url[len(host) :], base_url=host) as response:  # (a file: closed with it)
+            assert response.status_code == 200, url
     gzipped = [d for d in whole if (d, DCAT.compressFormat, None) in g]
     assert len(gzipped) == 9
 

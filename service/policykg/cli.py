@@ -12,6 +12,7 @@ import gc
 import json
 import os
 import re
+import shutil
 import sys
 import time
 import unicodedata
@@ -326,13 +327,15 @@ def dump(cfg, args):
     """The same bytes as the service's /dumps/ (canonical literals, our prefixes)."""
     manifest = build.build(cfg)
     part = "closure" if args.inferred else "asserted"
-    body = linked.dump(cfg, manifest["data_version"], part, args.format)
-    if args.output:
-        args.output.write_bytes(body)
-    else:
-        sys.stdout.flush()
-        sys.stdout.buffer.write(body)
-        sys.stdout.buffer.flush()
+    path = linked.dump(cfg, manifest["data_version"], part, args.format)
+    with open(path, "rb") as made:
+        if args.output:
+            with open(args.output, "wb") as output:
+                shutil.copyfileobj(made, output)
+        else:
+            sys.stdout.flush()
+            shutil.copyfileobj(made, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
 
 
 # --- policykg ask ------------------------------------------------------------------------------

@@ -11,9 +11,13 @@ Everything that depends only on the data is cached per data version (the data is
 the `version` arguments are those cache keys.
 """
 
+import fcntl
 import gzip
 import json
+import os
 import re
+import shutil
+import tempfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -53,6 +57,10 @@ DESCRIPTION_PREFIXES = {"void": VOID, "sd": SD, "formats": FORMATS, "dcat": DCAT
 # The dumps: parts of the build, and the formats each is offered in.
 PARTS = ("asserted", "inferred", "closure")
 DUMP_FORMATS = ("nt", "ttl", "jsonld")
+# Where they are kept: `<BUILD_DIR>/dumps/<data version>/<part>.<format>[.gz]`.
+DUMPS_FOLDER = "dumps"
+# The formats Oxigraph writes straight from the store.
+STREAMED = {"nt": pyoxigraph.RdfFormat.N_TRIPLES, "ttl": pyoxigraph.RdfFormat.TURTLE}
 
 # Where the dataset description lives, relative to the base and to the host.
 VOID_PATH = ".well-known/void"
@@ -111,11 +119,10 @@ PREFIXES: PerVersion[dict] = PerVersion("linked.prefixes", 4)
 ONTOLOGIES: PerVersion[rdflib.Graph] = PerVersion("linked.ontology", 4)
 ONTOLOGY_TRIPLES: PerVersion[tuple] = PerVersion("linked.ontology-triples", 4)
 TERM_LABELS: PerVersion[dict] = PerVersion("linked.term-labels", 4)
-DUMPS: PerVersion[bytes] = PerVersion("linked.dumps", 2 * len(PARTS) * len(DUMP_FORMATS) * 2)
 # The VoID counts (whole-graph scans) and the handbook data sets: once per data version.
 STATISTICS: PerVersion = PerVersion("linked.statistics")
 HANDBOOK_DATASETS: PerVersion[list] = PerVersion("linked.handbook-datasets")
-CACHES = (PREFIXES, ONTOLOGIES, ONTOLOGY_TRIPLES, TERM_LABELS, DUMPS, STATISTICS, HANDBOOK_DATASETS)
+CACHES = (PREFIXES, ONTOLOGIES, ONTOLOGY_TRIPLES, TERM_LABELS, STATISTICS, HANDBOOK_DATASETS)
 
 
 def _prefixes(root, base):
@@ -438,30 +445,72 @@ def parse_dump_name(name):
     return part, fmt, compressed
 
 
-def dump(cfg, version, part, fmt, compressed=False):
-    """The bytes of one dump; cached per data version, since they never change within one."""
-    build_dir, root, base = cfg["BUILD_DIR"], cfg["ROOT"], cfg["BASE_IRI"]
-    key = (build_dir, root, base, part, fmt, compressed)
-    return DUMPS.get(key, version, lambda: _dump(build_dir, root, base, version, part, fmt, compressed))
+def dump(cfg, version, part, fmt, compressed=False) -> Path:
+    """The file of one dump, made once per data version and kept in the artifact
+    (`<BUILD_DIR>/dumps/<version>/<name>`; a folder in the system's temp when the artifact is
+    read-only), so that every web worker serves the same file and none holds a dump in memory.
+    The triples come from the build's own store (its `graph/asserted`, `graph/inferred` and
+    default graph), so a dump says exactly what SPARQL answers say: literals in the forms the
+    store holds ("2000000.0"^^xsd:decimal is "2000000"). One maker at a time (a file lock); a
+    file is complete once it has its name (written under another, then renamed)."""
+    name = dump_name(part, fmt, compressed)
+    folder = _dumps_folder(cfg, version)
+    path = folder / name
+    if path.is_file():
+        return path
+    with open(folder / ".lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.is_file():
+            if compressed:
+                made = lambda target: _gzip_file(dump(cfg, version, part, fmt), target)  # noqa: E731
+            else:
+                made = lambda target: _write_dump(cfg, version, part, fmt, target)  # noqa: E731
+            unfinished = folder / f".{name}.{os.getpid()}.part"
+            try:
+                made(unfinished)
+                os.replace(unfinished, path)
+            finally:
+                unfinished.unlink(missing_ok=True)
+    return path
 
 
-def _dump(build_dir, root, base, version, part, fmt, compressed):
-    if compressed:
-        cfg = {"ROOT": root, "BASE_IRI": base, "BUILD_DIR": build_dir}
-        return gzip.compress(dump(cfg, version, part, fmt, False), mtime=0)
-    files = ["asserted", "inferred"] if part == "closure" else [part]
-    folder = Path(build_dir)
-    if not all((folder / f"{name}.nt").is_file() for name in files):
+def _dumps_folder(cfg, version):
+    """Where the dumps of data version `version` are kept (made when missing)."""
+    for parent in (artifact.folder(cfg) / DUMPS_FOLDER, Path(tempfile.gettempdir()) / "policykg-dumps"):
+        folder = parent / version
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            continue
+        if os.access(folder, os.W_OK):
+            return folder
+    raise errors.StoreUnavailable("无处写入数据下载文件 (no writable folder for the dumps)")
+
+
+def _write_dump(cfg, version, part, fmt, target):
+    """Write one dump of the build's store to `target`: N-Triples and Turtle streamed by Oxigraph
+    itself; JSON-LD compacted with the published context (`jsonld`)."""
+    folder = artifact.folder(cfg) / "store"
+    if not folder.is_dir():
         raise errors.StoreUnavailable("还没有构建结果，无法提供数据下载 (no build)")
-    # Loaded into Oxigraph, literals take the canonical forms the store holds ("2000000.0"^^
-    # xsd:decimal becomes "2000000"), so a dump says exactly what SPARQL answers say.
-    canonical = pyoxigraph.Store()
-    for name in files:
-        canonical.bulk_load(path=str(folder / f"{name}.nt"), format=pyoxigraph.RdfFormat.N_TRIPLES)
-    triples = [quad.triple for quad in canonical]
-    cfg = {"ROOT": root, "BASE_IRI": base, "BUILD_DIR": build_dir}
-    body = serialize(negotiate.by_name(fmt, ("graph",)), triples, cfg, version)
-    return body.encode("utf-8") if isinstance(body, str) else body
+    store = pyoxigraph.Store.read_only(str(folder))
+    graph = pyoxigraph.DefaultGraph() if part == "closure" else NamedNode(f"{cfg['BASE_IRI']}graph/{part}")
+    if fmt == "jsonld":
+        triples = [quad.triple for quad in store.quads_for_pattern(None, None, None, graph)]
+        target.write_text(jsonld(triples, cfg, version), encoding="utf-8")
+    else:
+        store.dump(str(target), STREAMED[fmt], from_graph=graph, prefixes=prefixes(cfg, version))
+
+
+def _gzip_file(source, target):
+    """`source` gzip-compressed into `target` (no name or timestamp in the header, so equal
+    inputs give equal bytes)."""
+    with (
+        open(source, "rb") as plain,
+        open(target, "wb") as raw,
+        gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as packed,
+    ):
+        shutil.copyfileobj(plain, packed, CHUNK)
 
 
 # ---------------------------------------------------------------------------------------------

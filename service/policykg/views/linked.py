@@ -15,7 +15,6 @@ revalidation); CORS, `Vary: Accept` and gzip come from the app. The work is in `
 """
 
 import functools
-import io
 import json
 import re
 from datetime import UTC, datetime
@@ -160,10 +159,10 @@ def dump(name):
     if data_version is None:
         raise errors.StoreUnavailable("还没有构建结果，无法提供数据下载 (no build)")
     encoded = not compressed and request.accept_encodings.quality("gzip") > 0
-    body = linked.dump(cfg, data_version, part, fmt_name, compressed or encoded)
+    path = linked.dump(cfg, data_version, part, fmt_name, compressed or encoded)
     mimetype = "application/gzip" if compressed else negotiate.by_name(fmt_name, ("graph",)).media_type
     response = send_file(
-        io.BytesIO(body),
+        path,
         mimetype=mimetype,
         download_name=name,
         etag=f"{data_version}-{name}" + ("-gzip" if encoded else ""),
