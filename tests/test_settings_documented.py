@@ -26,7 +26,7 @@ RULES = {
         " (`~/.cache/policykg/build` when unset)",
         str(CHECKOUT / "build"),
     ),
-    "SERVE_WORKERS": ("2 × cores + 1", 2 * (os.cpu_count() or 1) + 1),
+    "SERVE_WORKERS": ("cores, at least 2", max(2, os.cpu_count() or 1)),
 }
 
 

@@ -62,8 +62,11 @@ DEFAULTS: dict[str, str | int | float] = {
     # Answers kept per data version (least recently used go first), and their size in bytes.
     "CACHE_SIZE": 512,
     "CACHE_BYTES": 64 << 20,
-    # `policykg serve`: gunicorn worker processes (2 × cores + 1) and threads in each.
-    "SERVE_WORKERS": 2 * (os.cpu_count() or 1) + 1,
+    # `policykg serve`: gunicorn worker processes (one per core, at least 2) and threads in each.
+    # Not gunicorn's usual 2 × cores + 1: each web worker has its own QUERY_WORKERS + ADHOC_WORKERS
+    # query processes (where the CPU goes), each holding its own caches of the store, so workers
+    # beyond the cores only multiply memory (docs/performance.md, "Web workers").
+    "SERVE_WORKERS": max(2, os.cpu_count() or 1),
     "SERVE_THREADS": 4,
     # Host names (comma-separated, any port) whose requests see their own address in the VoID
     # description and the SPARQL service description; any other Host header sees BASE_IRI.
