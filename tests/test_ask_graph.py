@@ -273,3 +273,27 @@ def test_a_long_list_names_the_first_policies_and_counts_the_rest(embedded, buil
     assert f"有 {len(whole['rows'])} 项" in cut["summary"]
     assert list(dict.fromkeys(row["policyLabel"] for row in cut["rows"])) == policies[:2]
     assert len(cut["clauses"]) == len(cut["rows"]) and policies[2] not in cut["summary"]
+
+
+# --- issue 12, the second round: readings written afresh, not from the evaluation set ----------
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["市长质量奖几年评一次", "市长质量奖隔几年办一届", "How often is Linyi Mayor's Quality Award held?"],
+)
+def test_how_often_is_the_one_sentence_of_the_thing_that_says_so(embedded, built_cfg, question):
+    result = asked(question, embedded, built_cfg)
+    assert result["sure"] and "每两年1届" in flat(result["summary"])
+
+
+def test_naming_one_of_the_things_a_tier_lists_picks_that_tier(embedded, built_cfg):
+    result = asked("买了专利执行险，每年最多补多少", embedded, built_cfg)
+    assert result["sure"] and result["type"] == "amount"
+    assert "20万元" in flat(result["summary"]) and "40万元" not in flat(result["summary"])
+
+
+def test_a_legal_basis_needs_only_the_policy_of_a_loose_name(embedded, built_cfg):
+    result = asked("专利保险扶持是依据什么文件出台的", embedded, built_cfg)
+    assert result["sure"] and result["type"] == "documents"
+    assert "鲁市监知保字〔2021〕195号" in flat(result["summary"])

@@ -1206,7 +1206,7 @@ QUESTION_TYPES = (
     ("url", r"网址|网站|链接|网页|域名|url|website|web address|\blink\b|在哪注册|哪里注册|登录|登陆"),
     (
         "fact",
-        r"多久|多长时间|几次|多少次|频率|收费|免费|费用|要钱|花钱|付费|收钱|退保|提前|有效期|期限|几家|多少家|"
+        r"多久|多长时间|几次|多少次|频率|几年[^，。？?]{0,2}(?:一次|一届|一评|评|办|举办)|每几年|隔几年|收费|免费|费用|要钱|花钱|付费|收钱|退保|提前|有效期|期限|几家|多少家|"
         r"(交|缴|付|收)[^，。？?]{0,6}费|谁出|谁承担|谁负担|"
         r"how often|free|cost|fee|surrender|how many",
     ),
@@ -1340,6 +1340,7 @@ class Answer:
     confirmed: bool = False  # the question names what the answer picked (a tier's label)
     share: float = 0.0  # a sentence's answer: the share of the question's words it states
     lead: float = 0.0  # and by how much it leads the best sentence saying something else
+    named: bool = False  # a sentence's answer: it names the thing asked about (or only a policy is)
 
 
 def _run(store, cfg, name, params):
@@ -1401,6 +1402,21 @@ EACH = re.compile(r"分别|各(?:档|级|等|是|有|给|奖|多少)|每档|每�
 COUNT = re.compile(r"(?P<num>\d+|[一二两三四五六七八九十百]+)\s*(?:件|项)")
 
 
+TIER_ALTERNATIVES = re.compile(r"[、，,/]|和|及|或")
+
+
+def _tier_named(label, text):
+    """Whether folded `text` names the tier of `label`: the whole label, or one of the things
+    it lists (专利被侵权损失险 names the tier 专利执行险、专利被侵权损失险)."""
+    if not label:
+        return False
+    bare = fold(BRACKETED.sub("", label))
+    if bare and bare in text:
+        return True
+    parts = [part for part in TIER_ALTERNATIVES.split(bare) if len(part) >= MIN_PART]
+    return len(parts) > 1 and any(part in text for part in parts)
+
+
 def _select_tiers(found, text):
     """The amounts of one benefit the question picks: the tier whose label it names (the longest
     such label), the tier a stated count falls in, the tier of the level it names. Second value:
@@ -1409,11 +1425,7 @@ def _select_tiers(found, text):
     tiered = [row for row in found if row.get("amountLabel") or row.get("levelLabel") or row.get("tierMin")]
     if len(tiered) < 2:
         return found, True
-    named = [
-        row
-        for row in tiered
-        if row.get("amountLabel") and fold(BRACKETED.sub("", row["amountLabel"])) in text
-    ]
+    named = [row for row in tiered if _tier_named(row.get("amountLabel"), text)]
     if not named and not LEVEL_ASKED.search(text) and not TIER_WORDS.search(text):
         scored = [
             (fuzz.partial_ratio(fold(BRACKETED.sub("", row["amountLabel"])), text), index)
@@ -1508,10 +1520,7 @@ def answer_amount(store, cfg, things, text, every=False):
         return None
     summary = "；".join(dict.fromkeys(lines)) + f"。（{rows[0]['policyLabel']}，{_pages(rows[0])}）"
     confidence = 0.9 if figures else 0.75
-    confirmed = any(
-        row.get("amountLabel") and len(rows) < 3 and fold(BRACKETED.sub("", row["amountLabel"])) in text
-        for row in rows
-    )
+    confirmed = any(_tier_named(row.get("amountLabel"), text) and len(rows) < 3 for row in rows)
     if not known_level:
         confidence = 0.4
         summary = "手册未载明所问级别的金额；载明的有：" + summary
@@ -1907,7 +1916,7 @@ FACT_KINDS = tuple(
     (re.compile(asked), re.compile(said))
     for asked, said in (
         (
-            r"多久|多长时间|几次|多少次|频率|how often",
+            r"多久|多长时间|几次|多少次|频率|几年[^，。？?]{0,2}(?:一次|一届|一评|评|办|举办)|每几年|隔几年|how often",
             r"每两年|每(?:年|季|月|半年)[^，。；]{0,6}(?:一次|1次|一届|1届)|一次(?!性)|周期",
         ),
         (r"谁出|谁承担|谁负担|谁付|谁支付|谁掏|谁拿钱|who pays", r"承担|负担|出资|预算安排|支付"),
@@ -1917,6 +1926,11 @@ FACT_KINDS = tuple(
         (r"有效期|期限", r"有效期|期限|年内"),
     )
 )
+
+
+def fact_kind(text):
+    """The words of a clause that state the kind of fact `text` asks (how often, who pays…)."""
+    return next((said for asked, said in FACT_KINDS if asked.search(text)), None)
 
 
 def answer_fact(store, cfg, things, reading, linker):
@@ -2052,7 +2066,13 @@ def answer_sentence(store, cfg, things, text, tokenizer, stating=None, only=None
         for term in terms
     }
     total = sum(weights.values())
-    names = [m.entity.name for m in things if m.end > m.start and m.entity.kind != "policy"]
+    # the name as typed, and its Chinese label (Mayor's Quality Award names 临沂市市长质量奖)
+    names = [
+        name
+        for m in things
+        if m.end > m.start and m.entity.kind != "policy"
+        for name in (m.entity.name, fold(m.entity.label))
+    ]
     shares = [
         sum(weight * _stated(term, hay) for term, weight in weights.items()) / total for _, _, hay in units
     ]
@@ -2076,7 +2096,17 @@ def answer_sentence(store, cfg, things, text, tokenizer, stating=None, only=None
             clauses.append(_clause(units[i][0], text_key="text"))
     label = row.get("label") or row["policyLabel"]
     summary = f"{label}：{sentence}（{row['policyLabel']}，{_pages(row)}）"
-    return Answer("fact", summary, [], clauses, 0.85 if sure else 0.45, sparql, share=share, lead=lead)
+    return Answer(
+        "fact",
+        summary,
+        [],
+        clauses,
+        0.85 if sure else 0.45,
+        sparql,
+        share=share,
+        lead=lead,
+        named=bool(named[index]) or not names,
+    )
 
 
 def answer_clauses(store, cfg, reading, policies):
@@ -2173,6 +2203,13 @@ def answer(
         if stated is not None and (result is None or stated.confidence >= result.confidence):
             result = stated
             quality = _stated_quality(stated, things, quality)
+        if result is None or result.confidence < THRESHOLD:
+            # 多久评一次: the one sentence of the thing asked about that states that kind of fact
+            kinds = fact_kind(_outside(text, things))
+            of_kind = kinds and answer_sentence(store, cfg, things, text, words.tokenizer, kinds)
+            if of_kind and of_kind.lead >= SENTENCE_LEAD and of_kind.named:
+                of_kind.confidence = 0.85
+                result, quality = of_kind, _stated_quality(of_kind, things, quality)
     elif things and kind is None:
         kind = "about"
         result = answer_about(store, cfg, things, text, kind)
@@ -2308,6 +2345,7 @@ def _outside(text, things):
 
 LIST_CUE = re.compile(r"哪些|有哪些|哪几|列一下|列出|所有|全部|各项|\bwhich\b|\blist\b|\ball\b")
 RETRIEVED_QUALITY = 0.75
+POLICY_FACTS = ("documents", "hotline")  # question types whose answer is the policy's, not a benefit's
 AGREED_QUALITY = 0.85
 MIN_AGREED = 0.7  # a fuzzy link is too loose for agreement with a clause to make it sure
 CLEAR_LEAD = 1.3
@@ -2329,11 +2367,15 @@ def _retrieved_focus(store, cfg, reading, things, linker, kind):
     entity = linker.things.get(thing)
     if entity is None:
         return things
+    # a hotline or a legal basis is the policy's: a benefit of the best clause's policy agrees
+    whole = kind in POLICY_FACTS
     agreed = {m.entity.thing for m in things} | {
-        m.entity.policy for m in things if m.entity.kind in ("recognition", "policy") and m.entity.policy
+        m.entity.policy
+        for m in things
+        if (whole or m.entity.kind in ("recognition", "policy")) and m.entity.policy
     }
     if best.thing in agreed or (
-        best.policy in agreed and not any(m.entity.kind == "benefit" for m in things)
+        best.policy in agreed and (whole or not any(m.entity.kind == "benefit" for m in things))
     ):
         # the name and the best clause agree: the link is as good as a whole label
         return [
@@ -2342,7 +2384,9 @@ def _retrieved_focus(store, cfg, reading, things, linker, kind):
                 m.start,
                 m.end,
                 max(m.quality, AGREED_QUALITY)
-                if m.quality >= MIN_AGREED or best.thing == m.entity.thing
+                if m.quality >= MIN_AGREED
+                or best.thing == m.entity.thing
+                or (whole and best.policy in (m.entity.thing, m.entity.policy))
                 else m.quality,
             )
             for m in things
