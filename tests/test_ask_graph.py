@@ -297,3 +297,25 @@ def test_a_legal_basis_needs_only_the_policy_of_a_loose_name(embedded, built_cfg
     result = asked("专利保险扶持是依据什么文件出台的", embedded, built_cfg)
     assert result["sure"] and result["type"] == "documents"
     assert "鲁市监知保字〔2021〕195号" in flat(result["summary"])
+
+
+@pytest.mark.parametrize("question", ["标准化创新激励一共分几类", "标准化创新激励包括哪些项目"])
+def test_what_a_named_policy_consists_of_by_clause(embedded, built_cfg, question):
+    result = asked(question, embedded, built_cfg)
+    assert result["sure"] and result["type"] == "components"
+    summary = flat(result["summary"])
+    assert (
+        "13项" in summary
+        and "标准化试点示范项目激励" in summary
+        and "（七）标准化良好行为企业激励" in summary
+    )
+
+
+def test_a_clause_heading_groups_its_benefits(embedded, built_cfg):
+    summary = flat(asked("知识产权奖补资助都包含哪些内容", embedded, built_cfg)["summary"])
+    assert "（一）知识产权创造资助：高价值发明专利授权资助、国外授权发明专利资助" in summary
+
+
+def test_a_topic_before_the_list_cue_is_not_a_policy_named(embedded, built_cfg):
+    result = asked("知识产权方面都有哪些政策", embedded, built_cfg)
+    assert result["type"] == "list" and not result["sure"]  # a theme is a loose filter

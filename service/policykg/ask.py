@@ -1249,6 +1249,7 @@ TYPE_TITLES = {
     "amount": "金额",
     "about": "是什么",
     "eligibility": "符合条件的奖项",
+    "components": "包括的惠企内容",
     "list": "列表",
     "clauses": "手册原文",
 }
@@ -1716,6 +1717,66 @@ def answer_eligibility(store, cfg, stated, reading, matcher):
     return Answer("eligibility", summary, shown, clauses, 0.85 if met else 0.7, [ran])
 
 
+# --- what a policy is made of ------------------------------------------------------------------
+
+# 包括哪些方面, 有哪些项目, 有几种: what a named policy consists of
+COMPONENTS = re.compile(
+    r"包括哪|包含哪|包括什么|包含什么|包括啥|由哪些|有哪些(?:项目|方面|内容|类|种|奖|支持|措施|政策)|"
+    r"哪几(?:项|种|类|个|方面)|有几(?:种|类|项|个方面)|分几|分哪|分为哪|"
+    r"what does .+ (?:include|cover|consist)|which (?:kinds|types|parts)"
+)
+NATURAL = re.compile(r"(\d+)")
+TOPIC_AFTER = re.compile(r"(?:方面|领域|相关|有关|类的|这块|这一块|这方面)")
+
+
+def _whole_policy(things, outside, text, linker):
+    """The policy a question asks the parts of (知识产权奖补资助包括哪些方面; a loosely named
+    benefit stands for its policy), when it asks so and filters nothing; else None."""
+    if not things or not COMPONENTS.search(outside) or NOT_MONEY.search(text):
+        return None
+    if any(pattern.search(text) for pattern, _, _ in LIST_FILTERS):
+        return None
+    if any(TOPIC_AFTER.match(text[m.end :]) for m in things if m.end > m.start):
+        return None  # 知识产权方面有哪些政策: a topic, not the policy named so
+    chosen = [m for m in things if m.entity.kind == "policy" or m.quality < SURE_LINK]
+    policies = {m.entity.thing if m.entity.kind == "policy" else m.entity.policy for m in chosen}
+    if len(chosen) != len(things) or len(policies) != 1 or None in policies:
+        return None
+    mention = max(chosen, key=lambda m: (m.entity.kind == "policy", m.quality))
+    if mention.entity.kind == "policy":
+        return mention
+    entity = linker.things.get(mention.entity.policy)
+    return None if entity is None else Mention(entity, mention.start, mention.end, mention.quality)
+
+
+def _natural(iri):
+    return [int(part) if part.isdigit() else part for part in NATURAL.split(iri or "")]
+
+
+def answer_components(store, cfg, mention):
+    """The benefits of one policy, grouped by the clause that states them, with the clause's
+    heading where it has one (（一）知识产权创造资助：高价值发明专利授权资助、国外授权发明专利资助)."""
+    rows, ran = _run(store, cfg, "amount", {"focus": mention.entity.thing})
+    if not rows:
+        return None
+    by_clause: dict = {}
+    for row in sorted(rows, key=lambda row: _natural(row["benefit"])):
+        by_clause.setdefault(row.get("clause") or "", {}).setdefault(row["benefit"], row)
+    parts, clauses = [], []
+    for clause, benefits in by_clause.items():
+        first = next(iter(benefits.values()))
+        opening = SENTENCE_END.split(first.get("sourceText") or "")[0]
+        heading = opening.rstrip("。") if 2 < len(opening) <= 20 else ""
+        labels = "、".join(row["benefitLabel"] for row in benefits.values())
+        parts.append(f"{clause}{heading}：{labels}" if heading else f"{clause}{labels}")
+        clauses += [_clause(row, thing_key="benefit") for row in benefits.values()]
+    count = sum(len(benefits) for benefits in by_clause.values())
+    summary = (
+        f"{rows[0]['policyLabel']}包括 {count} 项惠企内容：" + "；".join(parts) + f"（{_pages(rows[0])}）"
+    )
+    return Answer("components", summary, rows, clauses, 0.85, [ran])
+
+
 # --- lists by topic, level, applicant type, one-off or recurring, body, money or not -------
 
 LIST_FILTERS = (
@@ -1814,6 +1875,13 @@ def answer_list(store, cfg, reading, text, things):
     ]
     # a topic alone is a loose filter (质量 is more than the policies themed so): not sure
     confidence = 0.75 if set(said) - set(asked) or not said else 0.55
+    if (
+        confidence < 0.75
+        and total == 1
+        and LIST_CUE.search(text)
+        and any(theme in fold(rows[0]["policyLabel"]) for theme in asked)
+    ):
+        confidence = 0.75  # 有哪些服务平台: the one policy of the topic, named after it
     return Answer("list", summary, rows, clauses, confidence, [ran])
 
 
@@ -2159,8 +2227,20 @@ def answer(
         and not asked_words(_outside(text, things), words.tokenizer)
     ):
         kind = "amount"  # 馳名商標獎勵: a benefit named alone asks what it gives
-    listing = LIST_CUE.search(text) and min((m.quality for m in things), default=0.0) < SURE_LINK
-    if listing:
+    whole = _whole_policy(things, _outside(text, things), text, words.linker)
+    if whole is not None:
+        # 知识产权奖补资助包括哪些方面: the benefits of the policy, by clause
+        kind, things = "components", [whole]
+        if whole.quality < SURE_LINK:
+            things = _retrieved_focus(store, cfg, reading, things, words.linker, kind)
+    listing = (
+        kind != "components"
+        and LIST_CUE.search(text)
+        and min((m.quality for m in things), default=0.0) < SURE_LINK
+    )
+    if kind == "components":
+        pass
+    elif listing:
         things = []  # 有哪些一次性奖励: a list, not a question about a half-named thing
     elif (kind in ("amount", "conditions") or (things and kind)) and min(
         (m.quality for m in things), default=0.0
@@ -2191,6 +2271,8 @@ def answer(
         kind = "eligibility"
         result = answer_eligibility(store, cfg, stated, reading, matcher)
         quality = 1.0
+    elif things and kind == "components":
+        result = answer_components(store, cfg, things[0])
     elif things and kind in ANSWERERS:
         result = ANSWERERS[kind](store, cfg, things, text)
         if result is not None and kind == "amount" and WHETHER.search(text) and not HOW_MUCH.search(text):
@@ -2216,7 +2298,7 @@ def answer(
         quality *= 0.7
     if (
         things
-        and kind not in ("amount", "hotline", "documents", "eligibility", "fact")
+        and kind not in ("amount", "hotline", "documents", "eligibility", "fact", "components")
         and (result is None or result.confidence * quality < THRESHOLD)
     ):
         stated = answer_sentence(store, cfg, things, text, words.tokenizer)
@@ -2345,7 +2427,11 @@ def _outside(text, things):
 
 LIST_CUE = re.compile(r"哪些|有哪些|哪几|列一下|列出|所有|全部|各项|\bwhich\b|\blist\b|\ball\b")
 RETRIEVED_QUALITY = 0.75
-POLICY_FACTS = ("documents", "hotline")  # question types whose answer is the policy's, not a benefit's
+POLICY_FACTS = (
+    "documents",
+    "hotline",
+    "components",
+)  # question types whose answer is the policy's, not a benefit's
 AGREED_QUALITY = 0.85
 MIN_AGREED = 0.7  # a fuzzy link is too loose for agreement with a clause to make it sure
 CLEAR_LEAD = 1.3
