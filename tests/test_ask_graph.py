@@ -319,3 +319,23 @@ def test_a_clause_heading_groups_its_benefits(embedded, built_cfg):
 def test_a_topic_before_the_list_cue_is_not_a_policy_named(embedded, built_cfg):
     result = asked("知识产权方面都有哪些政策", embedded, built_cfg)
     assert result["type"] == "list" and not result["sure"]  # a theme is a loose filter
+
+
+def test_what_a_named_benefit_brings_is_its_whole_clause(embedded, built_cfg):
+    result = asked("新设立专利代理机构有什么扶持", embedded, built_cfg)
+    assert result["sure"] and result["type"] == "support"
+    summary = flat(result["summary"])
+    assert "8万元的资助" in summary and "分支机构最高给予5万元" in summary
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "实行了首席质量官制度、发挥示范引领作用的企业，有什么好处",
+        "建立首席质量官制度，还起到示范引领作用的公司有什么优惠",
+    ],
+)
+def test_what_a_shared_matter_brings_is_unsure(embedded, built_cfg, question):
+    # 首席质量官制度 ends a benefit's name but other clauses state it too: not that benefit named
+    result = asked(question, embedded, built_cfg)
+    assert not result["sure"]

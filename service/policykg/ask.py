@@ -1250,6 +1250,7 @@ TYPE_TITLES = {
     "about": "是什么",
     "eligibility": "符合条件的奖项",
     "components": "包括的惠企内容",
+    "support": "惠企内容",
     "list": "列表",
     "clauses": "手册原文",
 }
@@ -1265,6 +1266,11 @@ STATED_YEARS = {
 BRINGS = re.compile(
     r"(享受|得到|获得|拿|有)(什么|哪些|啥)(政策|支持|好处|奖励|优惠|待遇|扶持)?|什么(政策|支持|好处|优惠|待遇|扶持)"
     r"|what (can|do) (we|i) get|what benefits"
+)
+# 主要发明人有什么好处, 有什么和一带一路有关的政策: what a named benefit (or policy) brings
+SUPPORT_ASKED = re.compile(
+    r"(什么|哪些|啥)(政策|支持|好处|优惠|待遇|扶持|帮助|帮扶|实惠)|(有关|相关)的?(政策|支持|扶持)"
+    r"|what (benefits|support)|what do (we|i) get"
 )
 # A yes/no question of whether one may (能…吗), and words asking how much.
 WHETHER = re.compile(r"(能|可以|可不可以|能不能)[^，。？?]*吗[？?]?$")
@@ -1777,6 +1783,52 @@ def answer_components(store, cfg, mention):
     return Answer("components", summary, rows, clauses, 0.85, [ran])
 
 
+def _said_elsewhere(store, cfg, things, text, own):
+    """Whether a part of a name the question links (not a whole label) is stated in the text of a
+    benefit outside `own` too: then it names a matter several benefits share, not one of them."""
+    for mention in things:
+        if mention.quality >= 1.0 or mention.end <= mention.start or not mention.entity.policy:
+            continue
+        said = text[mention.start : mention.end]
+        found, _ = _run(store, cfg, "amount", {"focus": mention.entity.policy})
+        if any(
+            row["benefit"] not in own and said in fold(f"{row['benefitLabel']}{row.get('sourceText') or ''}")
+            for row in found
+        ):
+            return True
+    return False
+
+
+def answer_support(store, cfg, things):
+    """What a named benefit brings: every benefit of the clause that states it (高价值专利交易 and
+    作价入股或创办企业 share their clause, and their lead-in), each with its text verbatim."""
+    rows, sparql, seen = [], [], set()
+    for mention in things:
+        policy = mention.entity.policy
+        if not policy:
+            continue
+        found, ran = _run(store, cfg, "amount", {"focus": policy})
+        sparql.append(ran)
+        clause = next((row.get("clause") for row in found if row["benefit"] == mention.entity.thing), None)
+        for row in sorted(found, key=lambda row: _natural(row["benefit"])):
+            same = row["benefit"] == mention.entity.thing or (clause and row.get("clause") == clause)
+            if same and (row["benefit"], row.get("amount")) not in seen:
+                seen.add((row["benefit"], row.get("amount")))
+                rows.append(row)
+    if not rows:
+        return None
+    texts = {row["benefit"]: row for row in rows}
+    summary = (
+        "；".join(
+            f"{row['benefitLabel']}：{(row.get('sourceText') or '').rstrip('；;。')}"
+            for row in texts.values()
+        )
+        + f"。（{rows[0]['policyLabel']}，{_pages(rows[0])}）"
+    )
+    clauses = [_clause(row, thing_key="benefit") for row in texts.values()]
+    return Answer("support", summary, rows, clauses, 0.85, sparql)
+
+
 # --- lists by topic, level, applicant type, one-off or recurring, body, money or not -------
 
 LIST_FILTERS = (
@@ -2227,6 +2279,15 @@ def answer(
         and not asked_words(_outside(text, things), words.tokenizer)
     ):
         kind = "amount"  # 馳名商標獎勵: a benefit named alone asks what it gives
+    if (
+        kind in (None, "about", "amount")
+        and things
+        and SUPPORT_ASKED.search(_outside(text, things))
+        and not any(m.entity.kind == "recognition" for m in things)
+        and all(m.entity.kind == "benefit" for m in things)
+        and not _stated_years(text, reading)
+    ):
+        kind = "support"  # 主要发明人有什么好处: the clause of the benefit named, verbatim
     whole = _whole_policy(things, _outside(text, things), text, words.linker)
     if whole is not None:
         # 知识产权奖补资助包括哪些方面: the benefits of the policy, by clause
@@ -2273,6 +2334,15 @@ def answer(
         quality = 1.0
     elif things and kind == "components":
         result = answer_components(store, cfg, things[0])
+    elif things and kind == "support":
+        result = answer_support(store, cfg, things)
+        stated = answer_sentence(store, cfg, things, text, words.tokenizer)
+        own = {row["benefit"] for row in result.rows} if result else set()
+        if result and stated and stated.share >= AGREED_SHARE and stated.clauses[0]["thing"] not in own:
+            # 实行首席质量官制度的企业有什么好处: another benefit's sentence states the question
+            result.confidence = 0.45
+        elif result and _said_elsewhere(store, cfg, things, text, own):
+            result.confidence = 0.45  # 首席质量官制度: words other clauses state too, not a name
     elif things and kind in ANSWERERS:
         result = ANSWERERS[kind](store, cfg, things, text)
         if result is not None and kind == "amount" and WHETHER.search(text) and not HOW_MUCH.search(text):
@@ -2298,7 +2368,7 @@ def answer(
         quality *= 0.7
     if (
         things
-        and kind not in ("amount", "hotline", "documents", "eligibility", "fact", "components")
+        and kind not in ("amount", "hotline", "documents", "eligibility", "fact", "components", "support")
         and (result is None or result.confidence * quality < THRESHOLD)
     ):
         stated = answer_sentence(store, cfg, things, text, words.tokenizer)
