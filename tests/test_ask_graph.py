@@ -339,3 +339,12 @@ def test_what_a_shared_matter_brings_is_unsure(embedded, built_cfg, question):
     # 首席质量官制度 ends a benefit's name but other clauses state it too: not that benefit named
     result = asked(question, embedded, built_cfg)
     assert not result["sure"]
+
+
+def test_an_amount_stated_in_a_yes_no_question_is_checked(embedded, built_cfg):
+    right = asked("驰名商标奖五十万吗", embedded, built_cfg)
+    assert right["sure"] and right["type"] == "amount"
+    assert flat(right["summary"]).startswith("手册载明所问的50万元")
+    other = asked("泰山品质认证给二十万吗", embedded, built_cfg)
+    assert other["sure"] and flat(other["summary"]).startswith("手册未载明所问的20万元；载明的有：")
+    assert "10万元" in flat(other["summary"])

@@ -1547,6 +1547,24 @@ def answer_amount(store, cfg, things, text, every=False):
     return Answer("amount", summary, rows, clauses, confidence, sparql, figure, confirmed=confirmed)
 
 
+def _checked(result, reading):
+    """The verdict on an amount or rate the question states (给十万吗): whether the handbook
+    states it among the amounts found."""
+    stated = [(bound.value, wording.yuan(bound.value)) for bound in reading.amounts]
+    stated += [(value, f"{wording.plain(value * 100)}%") for value in reading.percentages]
+    values = set()
+    for row in result.rows:
+        for key in ("value", "maxValue", "rate"):
+            try:
+                values.add(Decimal(str(row.get(key))))
+            except ArithmeticError:
+                continue
+    agreed = [said for value, said in stated if value in values]
+    if agreed:
+        return f"手册载明所问的{'、'.join(agreed)}："
+    return f"手册未载明所问的{'、'.join(said for _, said in stated)}；载明的有："
+
+
 def answer_conditions(store, cfg, things, text):
     rows, sparql, clauses = [], [], []
     groups: dict = {}
@@ -2288,6 +2306,17 @@ def answer(
         and not _stated_years(text, reading)
     ):
         kind = "support"  # 主要发明人有什么好处: the clause of the benefit named, verbatim
+    if (
+        kind in (None, "about")
+        and things
+        and (reading.amounts or reading.percentages)
+        and not reading.years
+        and any(m.entity.kind in ("recognition", "benefit", "policy") for m in things)
+    ):
+        kind = "amount"  # 泰山认证给十万吗, 保费补百分之六十对吗: the amount stated, checked
+        checking = True
+    else:
+        checking = False
     whole = _whole_policy(things, _outside(text, things), text, words.linker)
     if whole is not None:
         # 知识产权奖补资助包括哪些方面: the benefits of the policy, by clause
@@ -2408,6 +2437,8 @@ def answer(
             other = answer_amount(store, cfg, [Mention(picked, 0, 0, RETRIEVED_QUALITY)], text)
             if other is not None:
                 result, quality = other, max(quality, RETRIEVED_QUALITY)
+    if checking and result is not None and result.kind == "amount":
+        result.summary = _checked(result, reading) + result.summary
     if result is None and not things and kind == "hotline":
         result = answer_hotlines(store, cfg, reading, text, words.linker)
         quality = 1.0
