@@ -348,3 +348,16 @@ def test_an_amount_stated_in_a_yes_no_question_is_checked(embedded, built_cfg):
     other = asked("泰山品质认证给二十万吗", embedded, built_cfg)
     assert other["sure"] and flat(other["summary"]).startswith("手册未载明所问的20万元；载明的有：")
     assert "10万元" in flat(other["summary"])
+
+
+def test_a_thing_the_handbook_never_states_is_unsure(embedded, built_cfg):
+    # 高新技术: neither the word nor its first two characters occur in the handbook
+    result = asked("高新技术企业认定给多少钱", embedded, built_cfg)
+    assert not result["sure"] and result["rows"] == []
+    # 安全事故 is stated as 安全 and 事故: still a word of the handbook
+    assert asked("泰山品质认证对安全事故有什么要求", embedded, built_cfg)["sure"]
+
+
+def test_the_index_says_whether_characters_are_stated_in_a_row(embedded, built_cfg):
+    index = ask.searcher(embedded, built_cfg)
+    assert index.stated("事故") > 0 and index.stated("高新") == 0

@@ -1348,6 +1348,7 @@ class Answer:
     share: float = 0.0  # a sentence's answer: the share of the question's words it states
     lead: float = 0.0  # and by how much it leads the best sentence saying something else
     named: bool = False  # a sentence's answer: it names the thing asked about (or only a policy is)
+    unknown: list = field(default_factory=list)  # words of the question the handbook never states
 
 
 def _run(store, cfg, name, params):
@@ -2144,6 +2145,31 @@ SINGLE_WEIGHT = 0.5  # a word of one character says less than a longer one
 PARTIAL_CREDIT = 0.5  # a word not stated whole counts by its characters, at most this much
 
 
+UNSTATED_LENGTH = 4  # the shortest word whose absence from the handbook says it asks of something else
+NUMERAL = re.compile(r"[\d零〇一二两三四五六七八九十百千万亿几]")
+
+
+def unstated_words(store, cfg, text, tokenizer):
+    """The words of `text` (outside the names found, not cue words) of four or more characters
+    that the handbook states nowhere, nor their first or last two characters: 高新技术, 营业执照
+    (安全事故 is stated as 安全 and 事故).
+    Such a word names what is asked about, and the handbook does not have it."""
+    index = searcher(store, cfg)
+    if index is None:
+        return []
+    found = []
+    for word in asked_words(text, tokenizer):
+        if len(word) < UNSTATED_LENGTH or word.isascii() or NUMERAL.search(word):
+            continue
+        if any(pattern.search(word) for _, pattern in TYPE_PATTERNS) or LIST_CUE.search(word):
+            continue
+        if COMPONENTS.search(word) or index.stated(word):
+            continue
+        if not (index.stated(word[:2]) and index.stated(word[-2:])):
+            found.append(word)
+    return found
+
+
 def asked_words(text, tokenizer):
     """The words of `text` that say what is asked about (not how it is asked)."""
     return [
@@ -2437,6 +2463,12 @@ def answer(
             other = answer_amount(store, cfg, [Mention(picked, 0, 0, RETRIEVED_QUALITY)], text)
             if other is not None:
                 result, quality = other, max(quality, RETRIEVED_QUALITY)
+    if result is not None and (
+        unknown := unstated_words(store, cfg, _outside(text, things), words.tokenizer)
+    ):
+        # 高新技术企业认定有奖励吗: what is asked about is a thing the handbook never states
+        result.confidence = min(result.confidence, 0.5)
+        result.unknown = unknown
     if checking and result is not None and result.kind == "amount":
         result.summary = _checked(result, reading) + result.summary
     if result is None and not things and kind == "hotline":
