@@ -361,3 +361,21 @@ def test_a_thing_the_handbook_never_states_is_unsure(embedded, built_cfg):
 def test_the_index_says_whether_characters_are_stated_in_a_row(embedded, built_cfg):
     index = ask.searcher(embedded, built_cfg)
     assert index.stated("事故") > 0 and index.stated("高新") == 0
+
+
+def test_a_homophone_of_a_hotline_cue_is_still_a_hotline(embedded, built_cfg):
+    result = asked("标准化创新激励咨询电活多少", embedded, built_cfg)
+    assert result["sure"] and result["type"] == "hotline" and "0539-5977826" in result["summary"]
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("科研人员带高价值专利来临沂办企业，补助怎么给", "20万元"),
+        ("高价值专利来临沂作价入股补多少", "20万元"),
+    ],
+)
+def test_a_part_two_names_share_goes_to_the_name_the_rest_says(embedded, built_cfg, question, expected):
+    # 高价值专利 starts two benefits' names; 办企业 / 作价入股 say which, not the clause's lead-in
+    result = asked(question, embedded, built_cfg)
+    assert not result["sure"] or (expected in flat(result["summary"]) and "50%" not in result["summary"])

@@ -1155,11 +1155,12 @@ def _ascii_word(text, start, end):
     return (start == 0 or not text[start - 1].isalnum()) and (end >= len(text) or not text[end].isalnum())
 
 
-def focus(mentions, prefer=FOCUS_KINDS):
+def focus(mentions, prefer=FOCUS_KINDS, text=None):
     """The things the question is about: per place in the question, the most specific kind;
     the longest mentions first; at most MAX_FOCUS."""
     rank = {kind: index for index, kind in enumerate(prefer)}
     by_span: dict = {}
+    rivals: dict = {}
     for mention in mentions:
         if mention.entity.kind not in rank:
             continue
@@ -1167,6 +1168,10 @@ def focus(mentions, prefer=FOCUS_KINDS):
         current = by_span.get(span)
         if current is None or rank[mention.entity.kind] < rank[current.entity.kind]:
             by_span[span] = mention
+        rivals.setdefault(span, []).append(mention)
+    if text is not None:
+        for span, current in list(by_span.items()):
+            by_span[span] = _disambiguated(current, rivals[span], text)
     chosen = sorted(by_span.values(), key=lambda m: (-(m.end - m.start), -m.quality, m.start))
     things, seen = [], set()
     for mention in chosen:
@@ -1177,6 +1182,35 @@ def focus(mentions, prefer=FOCUS_KINDS):
 
 
 MAX_FOCUS = 3
+RIVAL_MARGIN = 0.05  # parts of two names linked about as well are rivals
+AMBIGUOUS = 0.75  # a part naming two things alike, which the question's other words do not tell apart
+
+
+def _disambiguated(current, rivals, text):
+    """At one place in the question, the mention of `current`'s kind among rivals linked about as
+    well (高价值专利: the start of two benefits' names) whose name holds most of the question's
+    other characters (办企业 → 高价值专利作价入股或创办企业补助); less sure when none holds more."""
+    close = [
+        m
+        for m in rivals
+        if m.entity.kind == current.entity.kind
+        and m.entity.thing != current.entity.thing
+        and abs(m.quality - current.quality) <= RIVAL_MARGIN
+        and m.quality < 1.0
+    ]
+    if not close or current.end <= current.start:
+        return current
+    rest = text[: current.start] + text[current.end :]
+    said = sorted(
+        ((_said_of_name(m.entity.label, rest), m.quality, m) for m in [current, *close]),
+        key=lambda t: (-t[0], -t[1]),
+    )
+    best = said[0]
+    if best[0] > said[1][0]:
+        return best[2]
+    return Mention(current.entity, current.start, current.end, current.quality * AMBIGUOUS)
+
+
 # One question per question type, shown on the empty ask page.
 EXAMPLES = (
     "泰山品质认证能拿多少钱",
@@ -1201,7 +1235,7 @@ CLAUSES_SHOWN = 5
 QUESTION_TYPES = (
     (
         "hotline",
-        r"电话|热线|联系方式|号码|打哪|咨询哪|联系谁|找谁|问谁|咨询谁|找哪|phone|hotline|telephone|contact|\bcall\b",
+        r"电话|电化|电活|点话|店话|热线|联系方式|号码|打哪|咨询哪|联系谁|找谁|问谁|咨询谁|找哪|phone|hotline|telephone|contact|\bcall\b",
     ),
     ("url", r"网址|网站|链接|网页|域名|url|website|web address|\blink\b|在哪注册|哪里注册|登录|登陆"),
     (
@@ -2314,7 +2348,7 @@ def answer(
     reading = read(question, words)
     text = fold(reading.text)
     mentions = words.linker.mentions(text)
-    things = focus(mentions)
+    things = focus(mentions, text=text)
     kind, cue = question_type(_outside(text, things))
     if (
         kind is None
@@ -2457,6 +2491,9 @@ def answer(
                 (mine := answer_sentence(store, cfg, things, text, words.tokenizer, stating, own)) is None
                 or stated.share - mine.share >= SENTENCE_LEAD
             )
+            # 带专利来临沂创办企业怎么补: the name the question half says (创办企业) is not given up for
+            # a benefit whose name it says less of, though that one's clause holds the lead-in
+            and _said_of_name(picked.label, text) >= max(_said_of_name(m.entity.label, text) for m in things)
         ):
             # the loose name is another benefit of the same policy than the one whose text
             # states the question's words: that benefit's amount, as sure as a retrieved focus
@@ -2540,6 +2577,11 @@ def answer(
 
 
 SURE_LINK = 0.9
+
+
+def _said_of_name(label, text):
+    """How many of the characters of folded `text` the name `label` holds."""
+    return len(set(fold(label)) & set(text))
 
 
 def _stated_quality(stated, things, quality):
