@@ -379,3 +379,10 @@ def test_a_part_two_names_share_goes_to_the_name_the_rest_says(embedded, built_c
     # 高价值专利 starts two benefits' names; 办企业 / 作价入股 say which, not the clause's lead-in
     result = asked(question, embedded, built_cfg)
     assert not result["sure"] or (expected in flat(result["summary"]) and "50%" not in result["summary"])
+
+
+def test_whether_one_may_get_money_gives_the_conditions_and_the_amount(embedded, built_cfg):
+    result = asked("企业在临沂注册，投保了专利执行险，可以申请保费补贴吗", embedded, built_cfg)
+    assert result["sure"] and result["type"] == "conditions"
+    summary = flat(result["summary"])
+    assert "不含青岛市" in summary and "符合条件可得" in summary and "20万元" in summary

@@ -1306,6 +1306,7 @@ SUPPORT_ASKED = re.compile(
     r"(什么|哪些|啥)(政策|支持|好处|优惠|待遇|扶持|帮助|帮扶|实惠)|(有关|相关)的?(政策|支持|扶持)"
     r"|what (benefits|support)|what do (we|i) get"
 )
+MONEY_ASKED = re.compile(r"补贴|补助|奖励|资助|奖金|钱|激励|subsid|grant|reward")
 # A yes/no question of whether one may (能…吗), and words asking how much.
 WHETHER = re.compile(r"(能|可以|可不可以|能不能)[^，。？?]*吗[？?]?$")
 HOW_MUCH = re.compile(r"多少|几|how much")
@@ -2436,6 +2437,18 @@ def answer(
         result = ANSWERERS[kind](store, cfg, things, text)
         if result is not None and kind == "amount" and WHETHER.search(text) and not HOW_MUCH.search(text):
             result.confidence *= 0.6  # 我们是被许可人，能补贴吗: whether it applies, not how much
+        if (
+            result is not None
+            and kind == "conditions"
+            and WHETHER.search(text)
+            and MONEY_ASKED.search(cue or "")
+        ):
+            # 在济南注册，能享受补贴吗: the conditions, and what meeting them brings
+            gives = answer_amount(store, cfg, things, text)
+            if gives is not None and gives.figure:
+                result.summary += "。符合条件可得：" + gives.summary
+                result.rows = result.rows + gives.rows
+                result.sparql = result.sparql + gives.sparql
     elif things and kind in ("url", "apply", "about"):
         result = answer_about(store, cfg, things, text, kind)
     elif things and kind == "fact":
