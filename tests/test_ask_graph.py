@@ -386,3 +386,12 @@ def test_whether_one_may_get_money_gives_the_conditions_and_the_amount(embedded,
     assert result["sure"] and result["type"] == "conditions"
     summary = flat(result["summary"])
     assert "不含青岛市" in summary and "符合条件可得" in summary and "20万元" in summary
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["谁可以申请临沂市市长质量奖", "什么样的企业能申报市长质量奖", "泰山品质认证企业近几年不能出重大事故吧"],
+)
+def test_who_may_apply_and_a_rule_stated_are_conditions(embedded, built_cfg, question):
+    result = asked(question, embedded, built_cfg)
+    assert result["sure"] and result["type"] == "conditions"

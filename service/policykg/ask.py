@@ -1251,7 +1251,9 @@ QUESTION_TYPES = (
     (
         "conditions",
         r"条件|要求|资格|门槛|需要满足|需要什么|具备|符合什么|怎么才能|才能|criteria|requirement|qualif|eligib|"
-        r"(可以|能|还能|能不能|可不可以)(申请|申报|报|享受|拿)[^？?]{0,12}吗|can (i|we) (apply|get)",
+        r"(可以|能|还能|能不能|可不可以)(申请|申报|报|享受|拿)[^？?]{0,12}吗|can (i|we) (apply|get)|"
+        r"(哪些|哪类|什么样的?|什么|谁)(单位|企业|公司|个人|人|主体)?(可以|能|才能|有资格)(申请|申报|报|参评|参加)|"
+        r"谁能申|who (can|may) apply|who is eligible",
     ),
     (
         "apply",
@@ -1306,6 +1308,8 @@ SUPPORT_ASKED = re.compile(
     r"(什么|哪些|啥)(政策|支持|好处|优惠|待遇|扶持|帮助|帮扶|实惠)|(有关|相关)的?(政策|支持|扶持)"
     r"|what (benefits|support)|what do (we|i) get"
 )
+# 不能亏损, 必须有…: a rule stated, to be checked against the conditions
+NEGATIVE_RULE = re.compile(r"不能有?|不得|不许|不可以|必须|一定要|要不要|是否要求|有没有要求")
 MONEY_ASKED = re.compile(r"补贴|补助|奖励|资助|奖金|钱|激励|subsid|grant|reward")
 # A yes/no question of whether one may (能…吗), and words asking how much.
 WHETHER = re.compile(r"(能|可以|可不可以|能不能)[^，。？?]*吗[？?]?$")
@@ -2378,6 +2382,13 @@ def answer(
         checking = True
     else:
         checking = False
+    if (
+        kind is None
+        and things
+        and (reading.lookback or NEGATIVE_RULE.search(_outside(text, things)))
+        and any(m.entity.kind in ("recognition", "policy") for m in things)
+    ):
+        kind = "conditions"  # 好品山东企业近几年不能亏损: a requirement asked about
     whole = _whole_policy(things, _outside(text, things), text, words.linker)
     if whole is not None:
         # 知识产权奖补资助包括哪些方面: the benefits of the policy, by clause
