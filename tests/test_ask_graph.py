@@ -395,3 +395,10 @@ def test_whether_one_may_get_money_gives_the_conditions_and_the_amount(embedded,
 def test_who_may_apply_and_a_rule_stated_are_conditions(embedded, built_cfg, question):
     result = asked(question, embedded, built_cfg)
     assert result["sure"] and result["type"] == "conditions"
+
+
+def test_english_words_of_a_name_find_its_policy_for_a_policy_fact(embedded, built_cfg):
+    result = asked("patent award hotline", embedded, built_cfg)
+    assert result["sure"] and result["type"] == "hotline" and "0539-5977838" in result["summary"]
+    # loose English words do not pick a thing for an amount
+    assert "english" not in str(asked("patent award bonus amount", embedded, built_cfg)["entities"])

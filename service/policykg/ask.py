@@ -1015,6 +1015,17 @@ BRACKETED = re.compile(r"[（(][^）)]*[）)]")
 MIN_PART = 4  # the shortest distinctive part of a longer name
 FUZZY_CUTOFF = 80  # rapidfuzz partial_ratio, 0–100
 FUZZY_QUALITY = 0.8
+ENGLISH_CUTOFF = 60  # the share (%) of an English name's words that the question must have
+ENGLISH_WORD = re.compile(r"[a-z][a-z\-]+")
+ENGLISH_STOP = {"the", "of", "for", "and", "to", "a", "an", "in", "linyi", "shandong", "s"}
+
+
+def _english_words(text):
+    """The words of English `text` that say something, without a plural's or possessive's s."""
+    words = {
+        word[:-1] if len(word) > 3 and word.endswith("s") else word for word in ENGLISH_WORD.findall(text)
+    }
+    return {word for word in words if word not in ENGLISH_STOP}
 
 
 def fold(text):
@@ -1029,6 +1040,7 @@ class Mention:
     start: int
     end: int
     quality: float  # 1.0: a whole label; less: a part of one, or a fuzzy match
+    english: bool = False  # matched by the words of an English name, loosely
 
 
 def _variants(name, kind):
@@ -1118,7 +1130,20 @@ class Linker:
                 and any(entity.kind in FOCUS_KINDS for entity, _ in entities.values())
             }
         )
+        self.english = sorted(
+            key
+            for key in self.fuzzy_candidates(keys)
+            if key.isascii() and len(key.split()) >= 2 and any(char.isalpha() for char in key)
+        )
         self.keys = keys
+
+    @staticmethod
+    def fuzzy_candidates(keys):
+        return [
+            key
+            for key, entities in keys.items()
+            if any(entity.kind in FOCUS_KINDS for entity, _ in entities.values())
+        ]
 
     def mentions(self, text):
         """Mentions in folded `text`: the longest names found (a name inside a longer one found
@@ -1148,6 +1173,19 @@ class Linker:
                 key = best[0]
                 for entity, quality in self.keys[key].values():
                     found.append(Mention(entity, 0, 0, quality * FUZZY_QUALITY * best[1] / 100))
+        asked = _english_words(text)
+        if not any(m.entity.kind in FOCUS_KINDS for m in found) and len(asked) >= 2 and self.english:
+            # patent award hotline: the English name most of whose words the question has
+            scored = []
+            for key in self.english:
+                words = _english_words(key)
+                common = len(words & asked)
+                if common >= 2 and common * 100 >= ENGLISH_CUTOFF * len(words):
+                    scored.append((common / len(words), common, key))
+            if scored:
+                share, _, key = max(scored)
+                for entity, quality in self.keys[key].values():
+                    found.append(Mention(entity, 0, 0, quality * FUZZY_QUALITY * share, True))
         return found
 
 
@@ -2355,6 +2393,8 @@ def answer(
     mentions = words.linker.mentions(text)
     things = focus(mentions, text=text)
     kind, cue = question_type(_outside(text, things))
+    if any(m.english for m in things) and kind not in POLICY_FACTS:
+        things = [m for m in things if not m.english]  # loose English words: only for a policy's facts
     if (
         kind is None
         and things
