@@ -400,5 +400,37 @@ def test_who_may_apply_and_a_rule_stated_are_conditions(embedded, built_cfg, que
 def test_english_words_of_a_name_find_its_policy_for_a_policy_fact(embedded, built_cfg):
     result = asked("patent award hotline", embedded, built_cfg)
     assert result["sure"] and result["type"] == "hotline" and "0539-5977838" in result["summary"]
-    # loose English words do not pick a thing for an amount
-    assert "english" not in str(asked("patent award bonus amount", embedded, built_cfg)["entities"])
+
+
+def _closest_by_difflib(lexicon, text, kind):
+    """The reference: every name aligned by difflib, the first with the longest run kept."""
+    from difflib import SequenceMatcher
+
+    best, best_length = None, 0
+    for name, entities in lexicon.names.items():
+        if name.isascii() or not any(entity.kind == kind for entity in entities):
+            continue
+        size = (
+            SequenceMatcher(None, text, name, autojunk=False)
+            .find_longest_match(0, len(text), 0, len(name))
+            .size
+        )
+        if size >= 4 and size * 2 >= len(name) and size > best_length:
+            best, best_length = next(entity for entity in entities if entity.kind == kind), size
+    return best
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "知识产权保险扶持怎么申请",
+        "我们想问问泰山品质的事",
+        "市长质量奖和专利奖励哪个钱多",
+        "标准化创新的依据",
+        "随便问问",
+    ],
+)
+def test_the_closest_name_by_rapidfuzz_is_the_one_difflib_finds(embedded, built_cfg, text):
+    lexicon = ask.lexicon(embedded, built_cfg)
+    for kind in ("policy", "recognition"):
+        assert lexicon._closest(text, kind) == _closest_by_difflib(lexicon, text, kind)

@@ -37,6 +37,7 @@ from typing import Any
 
 import ahocorasick
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import LCSseq
 
 from policykg import artifact, docnumber, errors, fulltext, queries, render, wording
 from policykg.cache import PerVersion
@@ -49,6 +50,7 @@ with warnings.catch_warnings():
 jieba.setLogLevel(logging.WARNING)
 
 MAX_QUESTION = 500
+MIN_RUN = 4  # the shortest run of characters a question shares with the closest name
 # The question set the parser is scored on (`policykg ask --evaluate`); ships with the package.
 QUESTIONS = Path(__file__).parent / "evaluation" / "questions.tsv"
 LEXICON_QUERY = "ask-lexicon"
@@ -282,18 +284,48 @@ class Lexicon:
         return entities
 
     def _closest(self, text, kind):
-        """The name of this kind sharing the longest run (≥ 4 characters, ≥ half of it) with `text`."""
-        best, best_length = None, 0
-        for name, entities in self.names.items():
-            if name.isascii() or not any(entity.kind == kind for entity in entities):
+        """The name of this kind sharing the longest run (≥ 4 characters, ≥ half of it) with `text`
+        (the first such name when several share as long a run).
+
+        rapidfuzz's longest common subsequence, computed in C over every name at once, bounds the
+        longest common run from above: only the names it lets through are aligned, best bound first,
+        until no bound can beat the run found."""
+        names = self._kinds().get(kind)
+        if not names:
+            return None
+        bounds = process.extract(text, names, scorer=LCSseq.similarity, score_cutoff=MIN_RUN, limit=None)
+        best, best_length, best_index = None, 0, len(names)
+        for name, bound, index in sorted(bounds, key=lambda found: (-found[1], found[2])):
+            if bound < best_length or (bound == best_length and index > best_index):
+                break
+            if bound * 2 < len(name):
                 continue
             match = SequenceMatcher(None, text, name, autojunk=False).find_longest_match(
                 0, len(text), 0, len(name)
             )
-            if match.size >= 4 and match.size * 2 >= len(name) and match.size > best_length:
-                best = next(entity for entity in entities if entity.kind == kind)
-                best_length = match.size
-        return best
+            size = match.size
+            if (
+                size >= MIN_RUN
+                and size * 2 >= len(name)
+                and (size > best_length or (size == best_length and index < best_index))
+            ):
+                best, best_length, best_index = name, size, index
+        if best is None:
+            return None
+        return next(entity for entity in self.names[best] if entity.kind == kind)
+
+    def _kinds(self):
+        """The non-English names of each kind, in the order of `names`, made once."""
+        kinds = self.__dict__.get("_by_kind")
+        if kinds is None:
+            kinds = {}
+            for name, entities in self.names.items():
+                if name.isascii():
+                    continue
+                for kind in dict.fromkeys(entity.kind for entity in entities):
+                    kinds.setdefault(kind, []).append(name)
+            self._by_kind = kinds
+        return kinds
 
     def yearless_documents(self, text):
         """The documents a number typed without its year names (鲁市监知保字195号), when only
