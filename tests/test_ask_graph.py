@@ -434,3 +434,10 @@ def test_the_closest_name_by_rapidfuzz_is_the_one_difflib_finds(embedded, built_
     lexicon = ask.lexicon(embedded, built_cfg)
     for kind in ("policy", "recognition"):
         assert lexicon._closest(text, kind) == _closest_by_difflib(lexicon, text, kind)
+
+
+def test_a_list_filter_the_text_disagrees_with_is_unsure(embedded, built_cfg):
+    # 专利导航: its basis is per item, but its clause says 每年补贴不超过一项
+    result = asked("每年都可以拿的补贴有哪些", embedded, built_cfg)
+    assert not result["sure"] and "专利导航项目奖励" in result["summary"]
+    assert asked("一次性给的奖励有哪些", embedded, built_cfg)["sure"]

@@ -1996,11 +1996,14 @@ def answer_list(store, cfg, reading, text, things):
     what the question says; sure only when at least one filter applies (or it asks for all
     policies)."""
     rows, ran = every_benefit(store, cfg)
+    labels = {row["benefit"]: row["benefitLabel"] for row in rows}
     said = []
     for pattern, column, value in LIST_FILTERS:
         if pattern.search(text):
             rows = [row for row in rows if value in (row.get(column) or "")]
             said.append(value)
+    # 每年: a benefit whose own text says 每年 (a yearly cap) though its basis is not yearly
+    unfiltered = _stated_elsewhere(store, cfg, said, {row["benefit"] for row in rows})
     if NOT_MONEY.search(text):
         rows = [row for row in rows if row.get("monetary") == "false"]
         said.append("非资金")
@@ -2055,6 +2058,10 @@ def answer_list(store, cfg, reading, text, things):
     ]
     # a topic alone is a loose filter (质量 is more than the policies themed so): not sure
     confidence = 0.75 if set(said) - set(asked) or not said else 0.55
+    if unfiltered:
+        confidence = min(confidence, 0.55)
+        named = "、".join(labels.get(thing, thing) for thing in unfiltered[:ITEMS_SHOWN])
+        summary += f"另有{named}的原文也写到“{'、'.join(said)}”给予，请核对。"
     if (
         confidence < 0.75
         and total == 1
@@ -2063,6 +2070,28 @@ def answer_list(store, cfg, reading, text, things):
     ):
         confidence = 0.75  # 有哪些服务平台: the one policy of the topic, named after it
     return Answer("list", summary, rows, clauses, confidence, [ran])
+
+
+STATED_BASES = ("一次性", "每年")  # filter words a clause states as the basis of what it gives
+STATED_GIVING = "补贴|资助|奖励|补助|给予|最高|不超过|不高于"
+
+
+def _stated_elsewhere(store, cfg, said, kept):
+    """The benefits outside `kept` whose clause states one of the basis words `said` just before
+    what it gives (每年补贴不超过一项, though the benefit's basis is per item): the filter and the
+    text disagree."""
+    index = searcher(store, cfg)
+    if index is None or not said:
+        return []
+    found = []
+    for word in said:
+        if word not in STATED_BASES:
+            continue
+        giving = re.compile(rf"{word}[^，。；]{{0,6}}(?:{STATED_GIVING})")
+        for hit in index.clauses(word, limit=50).hits:
+            if hit.kind == "benefit" and hit.thing not in kept and giving.search(fold(hit.text or "")):
+                found.append(hit.thing)
+    return list(dict.fromkeys(found))
 
 
 def answer_hotlines(store, cfg, reading, text, linker):
