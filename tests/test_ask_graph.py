@@ -441,3 +441,9 @@ def test_a_list_filter_the_text_disagrees_with_is_unsure(embedded, built_cfg):
     result = asked("每年都可以拿的补贴有哪些", embedded, built_cfg)
     assert not result["sure"] and "专利导航项目奖励" in result["summary"]
     assert asked("一次性给的奖励有哪些", embedded, built_cfg)["sure"]
+
+
+def test_a_latin_code_next_to_chinese_characters_is_still_a_name(embedded, built_cfg):
+    result = asked("公司通过了GB/T29490贯标认证给多少钱", embedded, built_cfg)
+    assert result["sure"] and "2万元" in flat(result["summary"])
+    assert any("管理规范" in entity["label"] for entity in result["entities"])
