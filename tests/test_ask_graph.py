@@ -447,3 +447,11 @@ def test_a_latin_code_next_to_chinese_characters_is_still_a_name(embedded, built
     result = asked("公司通过了GB/T29490贯标认证给多少钱", embedded, built_cfg)
     assert result["sure"] and "2万元" in flat(result["summary"])
     assert any("管理规范" in entity["label"] for entity in result["entities"])
+
+
+@pytest.mark.parametrize("question", ["专利保险补贴要满足哪些条件"])
+def test_the_conditions_of_a_loosely_named_benefit_are_its_policys(embedded, built_cfg, question):
+    # 专利保险补贴 is not the whole name; the best clause is the policy's conditions: they agree
+    result = asked(question, embedded, built_cfg)
+    assert result["sure"] and result["type"] == "conditions"
+    assert "不含青岛市" in flat(result["summary"])

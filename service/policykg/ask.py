@@ -2505,6 +2505,7 @@ def answer(
     listing = (
         kind != "components"
         and LIST_CUE.search(text)
+        and not LIST_OF_FACTS.search(text)  # 专利保险补贴要满足哪些条件: the conditions of one thing
         and min((m.quality for m in things), default=0.0) < SURE_LINK
     )
     if kind == "components":
@@ -2731,6 +2732,7 @@ def _outside(text, things):
     return text
 
 
+LIST_OF_FACTS = re.compile(r"(哪些|哪几[个项条])(条件|要求|资格|门槛|依据|文件|材料|电话|热线)")
 LIST_CUE = re.compile(r"哪些|有哪些|哪几|列一下|列出|所有|全部|各项|\bwhich\b|\blist\b|\ball\b")
 RETRIEVED_QUALITY = 0.75
 POLICY_FACTS = (
@@ -2760,7 +2762,8 @@ def _retrieved_focus(store, cfg, reading, things, linker, kind):
     if entity is None:
         return things
     # a hotline or a legal basis is the policy's: a benefit of the best clause's policy agrees
-    whole = kind in POLICY_FACTS
+    # the conditions asked of a loosely named benefit are its policy's when the best clause is one
+    whole = kind in POLICY_FACTS or (kind == "conditions" and best.kind in ("conditions", "criterion"))
     agreed = {m.entity.thing for m in things} | {
         m.entity.policy
         for m in things
