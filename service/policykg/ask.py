@@ -37,6 +37,7 @@ from typing import Any
 
 import ahocorasick
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import LCSseq
 
 from policykg import artifact, docnumber, errors, fulltext, queries, render, wording
 from policykg.cache import PerVersion
@@ -49,6 +50,7 @@ with warnings.catch_warnings():
 jieba.setLogLevel(logging.WARNING)
 
 MAX_QUESTION = 500
+MIN_RUN = 4  # the shortest run of characters a question shares with the closest name
 # The question set the parser is scored on (`policykg ask --evaluate`); ships with the package.
 QUESTIONS = Path(__file__).parent / "evaluation" / "questions.tsv"
 LEXICON_QUERY = "ask-lexicon"
@@ -282,18 +284,48 @@ class Lexicon:
         return entities
 
     def _closest(self, text, kind):
-        """The name of this kind sharing the longest run (≥ 4 characters, ≥ half of it) with `text`."""
-        best, best_length = None, 0
-        for name, entities in self.names.items():
-            if name.isascii() or not any(entity.kind == kind for entity in entities):
+        """The name of this kind sharing the longest run (≥ 4 characters, ≥ half of it) with `text`
+        (the first such name when several share as long a run).
+
+        rapidfuzz's longest common subsequence, computed in C over every name at once, bounds the
+        longest common run from above: only the names it lets through are aligned, best bound first,
+        until no bound can beat the run found."""
+        names = self._kinds().get(kind)
+        if not names:
+            return None
+        bounds = process.extract(text, names, scorer=LCSseq.similarity, score_cutoff=MIN_RUN, limit=None)
+        best, best_length, best_index = None, 0, len(names)
+        for name, bound, index in sorted(bounds, key=lambda found: (-found[1], found[2])):
+            if bound < best_length or (bound == best_length and index > best_index):
+                break
+            if bound * 2 < len(name):
                 continue
             match = SequenceMatcher(None, text, name, autojunk=False).find_longest_match(
                 0, len(text), 0, len(name)
             )
-            if match.size >= 4 and match.size * 2 >= len(name) and match.size > best_length:
-                best = next(entity for entity in entities if entity.kind == kind)
-                best_length = match.size
-        return best
+            size = match.size
+            if (
+                size >= MIN_RUN
+                and size * 2 >= len(name)
+                and (size > best_length or (size == best_length and index < best_index))
+            ):
+                best, best_length, best_index = name, size, index
+        if best is None:
+            return None
+        return next(entity for entity in self.names[best] if entity.kind == kind)
+
+    def _kinds(self):
+        """The non-English names of each kind, in the order of `names`, made once."""
+        kinds = self.__dict__.get("_by_kind")
+        if kinds is None:
+            kinds = {}
+            for name, entities in self.names.items():
+                if name.isascii():
+                    continue
+                for kind in dict.fromkeys(entity.kind for entity in entities):
+                    kinds.setdefault(kind, []).append(name)
+            self._by_kind = kinds
+        return kinds
 
     def yearless_documents(self, text):
         """The documents a number typed without its year names (鲁市监知保字195号), when only
@@ -1015,6 +1047,17 @@ BRACKETED = re.compile(r"[（(][^）)]*[）)]")
 MIN_PART = 4  # the shortest distinctive part of a longer name
 FUZZY_CUTOFF = 80  # rapidfuzz partial_ratio, 0–100
 FUZZY_QUALITY = 0.8
+ENGLISH_CUTOFF = 60  # the share (%) of an English name's words that the question must have
+ENGLISH_WORD = re.compile(r"[a-z][a-z\-]+")
+ENGLISH_STOP = {"the", "of", "for", "and", "to", "a", "an", "in", "linyi", "shandong", "s"}
+
+
+def _english_words(text):
+    """The words of English `text` that say something, without a plural's or possessive's s."""
+    words = {
+        word[:-1] if len(word) > 3 and word.endswith("s") else word for word in ENGLISH_WORD.findall(text)
+    }
+    return {word for word in words if word not in ENGLISH_STOP}
 
 
 def fold(text):
@@ -1029,6 +1072,7 @@ class Mention:
     start: int
     end: int
     quality: float  # 1.0: a whole label; less: a part of one, or a fuzzy match
+    english: bool = False  # matched by the words of an English name, loosely
 
 
 def _variants(name, kind):
@@ -1118,7 +1162,20 @@ class Linker:
                 and any(entity.kind in FOCUS_KINDS for entity, _ in entities.values())
             }
         )
+        self.english = sorted(
+            key
+            for key in self.fuzzy_candidates(keys)
+            if key.isascii() and len(key.split()) >= 2 and any(char.isalpha() for char in key)
+        )
         self.keys = keys
+
+    @staticmethod
+    def fuzzy_candidates(keys):
+        return [
+            key
+            for key, entities in keys.items()
+            if any(entity.kind in FOCUS_KINDS for entity, _ in entities.values())
+        ]
 
     def mentions(self, text):
         """Mentions in folded `text`: the longest names found (a name inside a longer one found
@@ -1148,18 +1205,38 @@ class Linker:
                 key = best[0]
                 for entity, quality in self.keys[key].values():
                     found.append(Mention(entity, 0, 0, quality * FUZZY_QUALITY * best[1] / 100))
+        asked = _english_words(text)
+        if not any(m.entity.kind in FOCUS_KINDS for m in found) and len(asked) >= 2 and self.english:
+            # patent award hotline: the English name most of whose words the question has
+            scored = []
+            for key in self.english:
+                words = _english_words(key)
+                common = len(words & asked)
+                if common >= 2 and common * 100 >= ENGLISH_CUTOFF * len(words):
+                    scored.append((common / len(words), common, key))
+            if scored:
+                share, _, key = max(scored)
+                for entity, quality in self.keys[key].values():
+                    found.append(Mention(entity, 0, 0, quality * FUZZY_QUALITY * share, True))
         return found
 
 
 def _ascii_word(text, start, end):
-    return (start == 0 or not text[start - 1].isalnum()) and (end >= len(text) or not text[end].isalnum())
+    """Whether text[start:end] is a whole word of Latin letters and digits: a Chinese character
+    next to it ends it (通过了GB/T29490贯标认证), a Latin letter or digit does not."""
+
+    def joins(char):
+        return char.isascii() and char.isalnum()
+
+    return (start == 0 or not joins(text[start - 1])) and (end >= len(text) or not joins(text[end]))
 
 
-def focus(mentions, prefer=FOCUS_KINDS):
+def focus(mentions, prefer=FOCUS_KINDS, text=None):
     """The things the question is about: per place in the question, the most specific kind;
     the longest mentions first; at most MAX_FOCUS."""
     rank = {kind: index for index, kind in enumerate(prefer)}
     by_span: dict = {}
+    rivals: dict = {}
     for mention in mentions:
         if mention.entity.kind not in rank:
             continue
@@ -1167,6 +1244,10 @@ def focus(mentions, prefer=FOCUS_KINDS):
         current = by_span.get(span)
         if current is None or rank[mention.entity.kind] < rank[current.entity.kind]:
             by_span[span] = mention
+        rivals.setdefault(span, []).append(mention)
+    if text is not None:
+        for span, current in list(by_span.items()):
+            by_span[span] = _disambiguated(current, rivals[span], text)
     chosen = sorted(by_span.values(), key=lambda m: (-(m.end - m.start), -m.quality, m.start))
     things, seen = [], set()
     for mention in chosen:
@@ -1177,6 +1258,35 @@ def focus(mentions, prefer=FOCUS_KINDS):
 
 
 MAX_FOCUS = 3
+RIVAL_MARGIN = 0.05  # parts of two names linked about as well are rivals
+AMBIGUOUS = 0.75  # a part naming two things alike, which the question's other words do not tell apart
+
+
+def _disambiguated(current, rivals, text):
+    """At one place in the question, the mention of `current`'s kind among rivals linked about as
+    well (高价值专利: the start of two benefits' names) whose name holds most of the question's
+    other characters (办企业 → 高价值专利作价入股或创办企业补助); less sure when none holds more."""
+    close = [
+        m
+        for m in rivals
+        if m.entity.kind == current.entity.kind
+        and m.entity.thing != current.entity.thing
+        and abs(m.quality - current.quality) <= RIVAL_MARGIN
+        and m.quality < 1.0
+    ]
+    if not close or current.end <= current.start:
+        return current
+    rest = text[: current.start] + text[current.end :]
+    said = sorted(
+        ((_said_of_name(m.entity.label, rest), m.quality, m) for m in [current, *close]),
+        key=lambda t: (-t[0], -t[1]),
+    )
+    best = said[0]
+    if best[0] > said[1][0]:
+        return best[2]
+    return Mention(current.entity, current.start, current.end, current.quality * AMBIGUOUS)
+
+
 # One question per question type, shown on the empty ask page.
 EXAMPLES = (
     "泰山品质认证能拿多少钱",
@@ -1201,12 +1311,12 @@ CLAUSES_SHOWN = 5
 QUESTION_TYPES = (
     (
         "hotline",
-        r"电话|热线|联系方式|号码|打哪|咨询哪|联系谁|找谁|问谁|咨询谁|找哪|phone|hotline|telephone|contact|\bcall\b",
+        r"电话|电化|电活|点话|店话|热线|联系方式|号码|打哪|咨询哪|联系谁|找谁|问谁|咨询谁|找哪|phone|hotline|telephone|contact|\bcall\b",
     ),
     ("url", r"网址|网站|链接|网页|域名|url|website|web address|\blink\b|在哪注册|哪里注册|登录|登陆"),
     (
         "fact",
-        r"多久|多长时间|几次|多少次|频率|收费|免费|费用|要钱|花钱|付费|收钱|退保|提前|有效期|期限|几家|多少家|"
+        r"多久|多长时间|几次|多少次|频率|几年[^，。？?]{0,2}(?:一次|一届|一评|评|办|举办)|每几年|隔几年|收费|免费|费用|要钱|花钱|付费|收钱|退保|提前|有效期|期限|几家|多少家|"
         r"(交|缴|付|收)[^，。？?]{0,6}费|谁出|谁承担|谁负担|"
         r"how often|free|cost|fee|surrender|how many",
     ),
@@ -1217,7 +1327,9 @@ QUESTION_TYPES = (
     (
         "conditions",
         r"条件|要求|资格|门槛|需要满足|需要什么|具备|符合什么|怎么才能|才能|criteria|requirement|qualif|eligib|"
-        r"(可以|能|还能|能不能|可不可以)(申请|申报|报|享受|拿)[^？?]{0,12}吗|can (i|we) (apply|get)",
+        r"(可以|能|还能|能不能|可不可以)(申请|申报|报|享受|拿)[^？?]{0,12}吗|can (i|we) (apply|get)|"
+        r"(哪些|哪类|什么样的?|什么|谁)(单位|企业|公司|个人|人|主体)?(可以|能|才能|有资格)(申请|申报|报|参评|参加)|"
+        r"谁能申|who (can|may) apply|who is eligible",
     ),
     (
         "apply",
@@ -1249,6 +1361,8 @@ TYPE_TITLES = {
     "amount": "金额",
     "about": "是什么",
     "eligibility": "符合条件的奖项",
+    "components": "包括的惠企内容",
+    "support": "惠企内容",
     "list": "列表",
     "clauses": "手册原文",
 }
@@ -1265,6 +1379,14 @@ BRINGS = re.compile(
     r"(享受|得到|获得|拿|有)(什么|哪些|啥)(政策|支持|好处|奖励|优惠|待遇|扶持)?|什么(政策|支持|好处|优惠|待遇|扶持)"
     r"|what (can|do) (we|i) get|what benefits"
 )
+# 主要发明人有什么好处, 有什么和一带一路有关的政策: what a named benefit (or policy) brings
+SUPPORT_ASKED = re.compile(
+    r"(什么|哪些|啥)(政策|支持|好处|优惠|待遇|扶持|帮助|帮扶|实惠)|(有关|相关)的?(政策|支持|扶持)"
+    r"|what (benefits|support)|what do (we|i) get"
+)
+# 不能亏损, 必须有…: a rule stated, to be checked against the conditions
+NEGATIVE_RULE = re.compile(r"不能有?|不得|不许|不可以|必须|一定要|要不要|是否要求|有没有要求")
+MONEY_ASKED = re.compile(r"补贴|补助|奖励|资助|奖金|钱|激励|subsid|grant|reward")
 # A yes/no question of whether one may (能…吗), and words asking how much.
 WHETHER = re.compile(r"(能|可以|可不可以|能不能)[^，。？?]*吗[？?]?$")
 HOW_MUCH = re.compile(r"多少|几|how much")
@@ -1340,6 +1462,8 @@ class Answer:
     confirmed: bool = False  # the question names what the answer picked (a tier's label)
     share: float = 0.0  # a sentence's answer: the share of the question's words it states
     lead: float = 0.0  # and by how much it leads the best sentence saying something else
+    named: bool = False  # a sentence's answer: it names the thing asked about (or only a policy is)
+    unknown: list = field(default_factory=list)  # words of the question the handbook never states
 
 
 def _run(store, cfg, name, params):
@@ -1401,6 +1525,21 @@ EACH = re.compile(r"分别|各(?:档|级|等|是|有|给|奖|多少)|每档|每�
 COUNT = re.compile(r"(?P<num>\d+|[一二两三四五六七八九十百]+)\s*(?:件|项)")
 
 
+TIER_ALTERNATIVES = re.compile(r"[、，,/]|和|及|或")
+
+
+def _tier_named(label, text):
+    """Whether folded `text` names the tier of `label`: the whole label, or one of the things
+    it lists (专利被侵权损失险 names the tier 专利执行险、专利被侵权损失险)."""
+    if not label:
+        return False
+    bare = fold(BRACKETED.sub("", label))
+    if bare and bare in text:
+        return True
+    parts = [part for part in TIER_ALTERNATIVES.split(bare) if len(part) >= MIN_PART]
+    return len(parts) > 1 and any(part in text for part in parts)
+
+
 def _select_tiers(found, text):
     """The amounts of one benefit the question picks: the tier whose label it names (the longest
     such label), the tier a stated count falls in, the tier of the level it names. Second value:
@@ -1409,11 +1548,7 @@ def _select_tiers(found, text):
     tiered = [row for row in found if row.get("amountLabel") or row.get("levelLabel") or row.get("tierMin")]
     if len(tiered) < 2:
         return found, True
-    named = [
-        row
-        for row in tiered
-        if row.get("amountLabel") and fold(BRACKETED.sub("", row["amountLabel"])) in text
-    ]
+    named = [row for row in tiered if _tier_named(row.get("amountLabel"), text)]
     if not named and not LEVEL_ASKED.search(text) and not TIER_WORDS.search(text):
         scored = [
             (fuzz.partial_ratio(fold(BRACKETED.sub("", row["amountLabel"])), text), index)
@@ -1508,10 +1643,7 @@ def answer_amount(store, cfg, things, text, every=False):
         return None
     summary = "；".join(dict.fromkeys(lines)) + f"。（{rows[0]['policyLabel']}，{_pages(rows[0])}）"
     confidence = 0.9 if figures else 0.75
-    confirmed = any(
-        row.get("amountLabel") and len(rows) < 3 and fold(BRACKETED.sub("", row["amountLabel"])) in text
-        for row in rows
-    )
+    confirmed = any(_tier_named(row.get("amountLabel"), text) and len(rows) < 3 for row in rows)
     if not known_level:
         confidence = 0.4
         summary = "手册未载明所问级别的金额；载明的有：" + summary
@@ -1529,6 +1661,24 @@ def answer_amount(store, cfg, things, text, every=False):
         summary = f"手册未载明{negated.group(0)}的金额；载明的有：" + summary
     figure = "；".join(dict.fromkeys(figures)) or None
     return Answer("amount", summary, rows, clauses, confidence, sparql, figure, confirmed=confirmed)
+
+
+def _checked(result, reading):
+    """The verdict on an amount or rate the question states (给十万吗): whether the handbook
+    states it among the amounts found."""
+    stated = [(bound.value, wording.yuan(bound.value)) for bound in reading.amounts]
+    stated += [(value, f"{wording.plain(value * 100)}%") for value in reading.percentages]
+    values = set()
+    for row in result.rows:
+        for key in ("value", "maxValue", "rate"):
+            try:
+                values.add(Decimal(str(row.get(key))))
+            except ArithmeticError:
+                continue
+    agreed = [said for value, said in stated if value in values]
+    if agreed:
+        return f"手册载明所问的{'、'.join(agreed)}："
+    return f"手册未载明所问的{'、'.join(said for _, said in stated)}；载明的有："
 
 
 def answer_conditions(store, cfg, things, text):
@@ -1707,6 +1857,112 @@ def answer_eligibility(store, cfg, stated, reading, matcher):
     return Answer("eligibility", summary, shown, clauses, 0.85 if met else 0.7, [ran])
 
 
+# --- what a policy is made of ------------------------------------------------------------------
+
+# 包括哪些方面, 有哪些项目, 有几种: what a named policy consists of
+COMPONENTS = re.compile(
+    r"包括哪|包含哪|包括什么|包含什么|包括啥|由哪些|有哪些(?:项目|方面|内容|类|种|奖|支持|措施|政策)|"
+    r"哪几(?:项|种|类|个|方面)|有几(?:种|类|项|个方面)|分几|分哪|分为哪|"
+    r"what does .+ (?:include|cover|consist)|which (?:kinds|types|parts)"
+)
+NATURAL = re.compile(r"(\d+)")
+TOPIC_AFTER = re.compile(r"(?:方面|领域|相关|有关|类的|这块|这一块|这方面)")
+
+
+def _whole_policy(things, outside, text, linker):
+    """The policy a question asks the parts of (知识产权奖补资助包括哪些方面; a loosely named
+    benefit stands for its policy), when it asks so and filters nothing; else None."""
+    if not things or not COMPONENTS.search(outside) or NOT_MONEY.search(text):
+        return None
+    if any(pattern.search(text) for pattern, _, _ in LIST_FILTERS):
+        return None
+    if any(TOPIC_AFTER.match(text[m.end :]) for m in things if m.end > m.start):
+        return None  # 知识产权方面有哪些政策: a topic, not the policy named so
+    chosen = [m for m in things if m.entity.kind == "policy" or m.quality < SURE_LINK]
+    policies = {m.entity.thing if m.entity.kind == "policy" else m.entity.policy for m in chosen}
+    if len(chosen) != len(things) or len(policies) != 1 or None in policies:
+        return None
+    mention = max(chosen, key=lambda m: (m.entity.kind == "policy", m.quality))
+    if mention.entity.kind == "policy":
+        return mention
+    entity = linker.things.get(mention.entity.policy)
+    return None if entity is None else Mention(entity, mention.start, mention.end, mention.quality)
+
+
+def _natural(iri):
+    return [int(part) if part.isdigit() else part for part in NATURAL.split(iri or "")]
+
+
+def answer_components(store, cfg, mention):
+    """The benefits of one policy, grouped by the clause that states them, with the clause's
+    heading where it has one (（一）知识产权创造资助：高价值发明专利授权资助、国外授权发明专利资助)."""
+    rows, ran = _run(store, cfg, "amount", {"focus": mention.entity.thing})
+    if not rows:
+        return None
+    by_clause: dict = {}
+    for row in sorted(rows, key=lambda row: _natural(row["benefit"])):
+        by_clause.setdefault(row.get("clause") or "", {}).setdefault(row["benefit"], row)
+    parts, clauses = [], []
+    for clause, benefits in by_clause.items():
+        first = next(iter(benefits.values()))
+        opening = SENTENCE_END.split(first.get("sourceText") or "")[0]
+        heading = opening.rstrip("。") if 2 < len(opening) <= 20 else ""
+        labels = "、".join(row["benefitLabel"] for row in benefits.values())
+        parts.append(f"{clause}{heading}：{labels}" if heading else f"{clause}{labels}")
+        clauses += [_clause(row, thing_key="benefit") for row in benefits.values()]
+    count = sum(len(benefits) for benefits in by_clause.values())
+    summary = (
+        f"{rows[0]['policyLabel']}包括 {count} 项惠企内容：" + "；".join(parts) + f"（{_pages(rows[0])}）"
+    )
+    return Answer("components", summary, rows, clauses, 0.85, [ran])
+
+
+def _said_elsewhere(store, cfg, things, text, own):
+    """Whether a part of a name the question links (not a whole label) is stated in the text of a
+    benefit outside `own` too: then it names a matter several benefits share, not one of them."""
+    for mention in things:
+        if mention.quality >= 1.0 or mention.end <= mention.start or not mention.entity.policy:
+            continue
+        said = text[mention.start : mention.end]
+        found, _ = _run(store, cfg, "amount", {"focus": mention.entity.policy})
+        if any(
+            row["benefit"] not in own and said in fold(f"{row['benefitLabel']}{row.get('sourceText') or ''}")
+            for row in found
+        ):
+            return True
+    return False
+
+
+def answer_support(store, cfg, things):
+    """What a named benefit brings: every benefit of the clause that states it (高价值专利交易 and
+    作价入股或创办企业 share their clause, and their lead-in), each with its text verbatim."""
+    rows, sparql, seen = [], [], set()
+    for mention in things:
+        policy = mention.entity.policy
+        if not policy:
+            continue
+        found, ran = _run(store, cfg, "amount", {"focus": policy})
+        sparql.append(ran)
+        clause = next((row.get("clause") for row in found if row["benefit"] == mention.entity.thing), None)
+        for row in sorted(found, key=lambda row: _natural(row["benefit"])):
+            same = row["benefit"] == mention.entity.thing or (clause and row.get("clause") == clause)
+            if same and (row["benefit"], row.get("amount")) not in seen:
+                seen.add((row["benefit"], row.get("amount")))
+                rows.append(row)
+    if not rows:
+        return None
+    texts = {row["benefit"]: row for row in rows}
+    summary = (
+        "；".join(
+            f"{row['benefitLabel']}：{(row.get('sourceText') or '').rstrip('；;。')}"
+            for row in texts.values()
+        )
+        + f"。（{rows[0]['policyLabel']}，{_pages(rows[0])}）"
+    )
+    clauses = [_clause(row, thing_key="benefit") for row in texts.values()]
+    return Answer("support", summary, rows, clauses, 0.85, sparql)
+
+
 # --- lists by topic, level, applicant type, one-off or recurring, body, money or not -------
 
 LIST_FILTERS = (
@@ -1746,11 +2002,14 @@ def answer_list(store, cfg, reading, text, things):
     what the question says; sure only when at least one filter applies (or it asks for all
     policies)."""
     rows, ran = every_benefit(store, cfg)
+    labels = {row["benefit"]: row["benefitLabel"] for row in rows}
     said = []
     for pattern, column, value in LIST_FILTERS:
         if pattern.search(text):
             rows = [row for row in rows if value in (row.get(column) or "")]
             said.append(value)
+    # 每年: a benefit whose own text says 每年 (a yearly cap) though its basis is not yearly
+    unfiltered = _stated_elsewhere(store, cfg, said, {row["benefit"] for row in rows})
     if NOT_MONEY.search(text):
         rows = [row for row in rows if row.get("monetary") == "false"]
         said.append("非资金")
@@ -1805,7 +2064,40 @@ def answer_list(store, cfg, reading, text, things):
     ]
     # a topic alone is a loose filter (质量 is more than the policies themed so): not sure
     confidence = 0.75 if set(said) - set(asked) or not said else 0.55
+    if unfiltered:
+        confidence = min(confidence, 0.55)
+        named = "、".join(labels.get(thing, thing) for thing in unfiltered[:ITEMS_SHOWN])
+        summary += f"另有{named}的原文也写到“{'、'.join(said)}”给予，请核对。"
+    if (
+        confidence < 0.75
+        and total == 1
+        and LIST_CUE.search(text)
+        and any(theme in fold(rows[0]["policyLabel"]) for theme in asked)
+    ):
+        confidence = 0.75  # 有哪些服务平台: the one policy of the topic, named after it
     return Answer("list", summary, rows, clauses, confidence, [ran])
+
+
+STATED_BASES = ("一次性", "每年")  # filter words a clause states as the basis of what it gives
+STATED_GIVING = "补贴|资助|奖励|补助|给予|最高|不超过|不高于"
+
+
+def _stated_elsewhere(store, cfg, said, kept):
+    """The benefits outside `kept` whose clause states one of the basis words `said` just before
+    what it gives (每年补贴不超过一项, though the benefit's basis is per item): the filter and the
+    text disagree."""
+    index = searcher(store, cfg)
+    if index is None or not said:
+        return []
+    found = []
+    for word in said:
+        if word not in STATED_BASES:
+            continue
+        giving = re.compile(rf"{word}[^，。；]{{0,6}}(?:{STATED_GIVING})")
+        for hit in index.clauses(word, limit=50).hits:
+            if hit.kind == "benefit" and hit.thing not in kept and giving.search(fold(hit.text or "")):
+                found.append(hit.thing)
+    return list(dict.fromkeys(found))
 
 
 def answer_hotlines(store, cfg, reading, text, linker):
@@ -1907,7 +2199,7 @@ FACT_KINDS = tuple(
     (re.compile(asked), re.compile(said))
     for asked, said in (
         (
-            r"多久|多长时间|几次|多少次|频率|how often",
+            r"多久|多长时间|几次|多少次|频率|几年[^，。？?]{0,2}(?:一次|一届|一评|评|办|举办)|每几年|隔几年|how often",
             r"每两年|每(?:年|季|月|半年)[^，。；]{0,6}(?:一次|1次|一届|1届)|一次(?!性)|周期",
         ),
         (r"谁出|谁承担|谁负担|谁付|谁支付|谁掏|谁拿钱|who pays", r"承担|负担|出资|预算安排|支付"),
@@ -1917,6 +2209,11 @@ FACT_KINDS = tuple(
         (r"有效期|期限", r"有效期|期限|年内"),
     )
 )
+
+
+def fact_kind(text):
+    """The words of a clause that state the kind of fact `text` asks (how often, who pays…)."""
+    return next((said for asked, said in FACT_KINDS if asked.search(text)), None)
 
 
 def answer_fact(store, cfg, things, reading, linker):
@@ -1992,6 +2289,31 @@ SINGLE_WEIGHT = 0.5  # a word of one character says less than a longer one
 PARTIAL_CREDIT = 0.5  # a word not stated whole counts by its characters, at most this much
 
 
+UNSTATED_LENGTH = 4  # the shortest word whose absence from the handbook says it asks of something else
+NUMERAL = re.compile(r"[\d零〇一二两三四五六七八九十百千万亿几]")
+
+
+def unstated_words(store, cfg, text, tokenizer):
+    """The words of `text` (outside the names found, not cue words) of four or more characters
+    that the handbook states nowhere, nor their first or last two characters: 高新技术, 营业执照
+    (安全事故 is stated as 安全 and 事故).
+    Such a word names what is asked about, and the handbook does not have it."""
+    index = searcher(store, cfg)
+    if index is None:
+        return []
+    found = []
+    for word in asked_words(text, tokenizer):
+        if len(word) < UNSTATED_LENGTH or word.isascii() or NUMERAL.search(word):
+            continue
+        if any(pattern.search(word) for _, pattern in TYPE_PATTERNS) or LIST_CUE.search(word):
+            continue
+        if COMPONENTS.search(word) or index.stated(word):
+            continue
+        if not (index.stated(word[:2]) and index.stated(word[-2:])):
+            found.append(word)
+    return found
+
+
 def asked_words(text, tokenizer):
     """The words of `text` that say what is asked about (not how it is asked)."""
     return [
@@ -2052,7 +2374,13 @@ def answer_sentence(store, cfg, things, text, tokenizer, stating=None, only=None
         for term in terms
     }
     total = sum(weights.values())
-    names = [m.entity.name for m in things if m.end > m.start and m.entity.kind != "policy"]
+    # the name as typed, and its Chinese label (Mayor's Quality Award names 临沂市市长质量奖)
+    names = [
+        name
+        for m in things
+        if m.end > m.start and m.entity.kind != "policy"
+        for name in (m.entity.name, fold(m.entity.label))
+    ]
     shares = [
         sum(weight * _stated(term, hay) for term, weight in weights.items()) / total for _, _, hay in units
     ]
@@ -2076,7 +2404,17 @@ def answer_sentence(store, cfg, things, text, tokenizer, stating=None, only=None
             clauses.append(_clause(units[i][0], text_key="text"))
     label = row.get("label") or row["policyLabel"]
     summary = f"{label}：{sentence}（{row['policyLabel']}，{_pages(row)}）"
-    return Answer("fact", summary, [], clauses, 0.85 if sure else 0.45, sparql, share=share, lead=lead)
+    return Answer(
+        "fact",
+        summary,
+        [],
+        clauses,
+        0.85 if sure else 0.45,
+        sparql,
+        share=share,
+        lead=lead,
+        named=bool(named[index]) or not names,
+    )
 
 
 def answer_clauses(store, cfg, reading, policies):
@@ -2120,8 +2458,10 @@ def answer(
     reading = read(question, words)
     text = fold(reading.text)
     mentions = words.linker.mentions(text)
-    things = focus(mentions)
+    things = focus(mentions, text=text)
     kind, cue = question_type(_outside(text, things))
+    if any(m.english for m in things) and kind not in POLICY_FACTS:
+        things = [m for m in things if not m.english]  # loose English words: only for a policy's facts
     if (
         kind is None
         and things
@@ -2129,8 +2469,48 @@ def answer(
         and not asked_words(_outside(text, things), words.tokenizer)
     ):
         kind = "amount"  # 馳名商標獎勵: a benefit named alone asks what it gives
-    listing = LIST_CUE.search(text) and min((m.quality for m in things), default=0.0) < SURE_LINK
-    if listing:
+    if (
+        kind in (None, "about", "amount")
+        and things
+        and SUPPORT_ASKED.search(_outside(text, things))
+        and not any(m.entity.kind == "recognition" for m in things)
+        and all(m.entity.kind == "benefit" for m in things)
+        and not _stated_years(text, reading)
+    ):
+        kind = "support"  # 主要发明人有什么好处: the clause of the benefit named, verbatim
+    if (
+        kind in (None, "about")
+        and things
+        and (reading.amounts or reading.percentages)
+        and not reading.years
+        and any(m.entity.kind in ("recognition", "benefit", "policy") for m in things)
+    ):
+        kind = "amount"  # 泰山认证给十万吗, 保费补百分之六十对吗: the amount stated, checked
+        checking = True
+    else:
+        checking = False
+    if (
+        kind is None
+        and things
+        and (reading.lookback or NEGATIVE_RULE.search(_outside(text, things)))
+        and any(m.entity.kind in ("recognition", "policy") for m in things)
+    ):
+        kind = "conditions"  # 好品山东企业近几年不能亏损: a requirement asked about
+    whole = _whole_policy(things, _outside(text, things), text, words.linker)
+    if whole is not None:
+        # 知识产权奖补资助包括哪些方面: the benefits of the policy, by clause
+        kind, things = "components", [whole]
+        if whole.quality < SURE_LINK:
+            things = _retrieved_focus(store, cfg, reading, things, words.linker, kind)
+    listing = (
+        kind != "components"
+        and LIST_CUE.search(text)
+        and not LIST_OF_FACTS.search(text)  # 专利保险补贴要满足哪些条件: the conditions of one thing
+        and min((m.quality for m in things), default=0.0) < SURE_LINK
+    )
+    if kind == "components":
+        pass
+    elif listing:
         things = []  # 有哪些一次性奖励: a list, not a question about a half-named thing
     elif (kind in ("amount", "conditions") or (things and kind)) and min(
         (m.quality for m in things), default=0.0
@@ -2161,10 +2541,33 @@ def answer(
         kind = "eligibility"
         result = answer_eligibility(store, cfg, stated, reading, matcher)
         quality = 1.0
+    elif things and kind == "components":
+        result = answer_components(store, cfg, things[0])
+    elif things and kind == "support":
+        result = answer_support(store, cfg, things)
+        stated = answer_sentence(store, cfg, things, text, words.tokenizer)
+        own = {row["benefit"] for row in result.rows} if result else set()
+        if result and stated and stated.share >= AGREED_SHARE and stated.clauses[0]["thing"] not in own:
+            # 实行首席质量官制度的企业有什么好处: another benefit's sentence states the question
+            result.confidence = 0.45
+        elif result and _said_elsewhere(store, cfg, things, text, own):
+            result.confidence = 0.45  # 首席质量官制度: words other clauses state too, not a name
     elif things and kind in ANSWERERS:
         result = ANSWERERS[kind](store, cfg, things, text)
         if result is not None and kind == "amount" and WHETHER.search(text) and not HOW_MUCH.search(text):
             result.confidence *= 0.6  # 我们是被许可人，能补贴吗: whether it applies, not how much
+        if (
+            result is not None
+            and kind == "conditions"
+            and WHETHER.search(text)
+            and MONEY_ASKED.search(cue or "")
+        ):
+            # 在济南注册，能享受补贴吗: the conditions, and what meeting them brings
+            gives = answer_amount(store, cfg, things, text)
+            if gives is not None and gives.figure:
+                result.summary += "。符合条件可得：" + gives.summary
+                result.rows = result.rows + gives.rows
+                result.sparql = result.sparql + gives.sparql
     elif things and kind in ("url", "apply", "about"):
         result = answer_about(store, cfg, things, text, kind)
     elif things and kind == "fact":
@@ -2173,13 +2576,20 @@ def answer(
         if stated is not None and (result is None or stated.confidence >= result.confidence):
             result = stated
             quality = _stated_quality(stated, things, quality)
+        if result is None or result.confidence < THRESHOLD:
+            # 多久评一次: the one sentence of the thing asked about that states that kind of fact
+            kinds = fact_kind(_outside(text, things))
+            of_kind = kinds and answer_sentence(store, cfg, things, text, words.tokenizer, kinds)
+            if of_kind and of_kind.lead >= SENTENCE_LEAD and of_kind.named:
+                of_kind.confidence = 0.85
+                result, quality = of_kind, _stated_quality(of_kind, things, quality)
     elif things and kind is None:
         kind = "about"
         result = answer_about(store, cfg, things, text, kind)
         quality *= 0.7
     if (
         things
-        and kind not in ("amount", "hotline", "documents", "eligibility", "fact")
+        and kind not in ("amount", "hotline", "documents", "eligibility", "fact", "components", "support")
         and (result is None or result.confidence * quality < THRESHOLD)
     ):
         stated = answer_sentence(store, cfg, things, text, words.tokenizer)
@@ -2213,12 +2623,23 @@ def answer(
                 (mine := answer_sentence(store, cfg, things, text, words.tokenizer, stating, own)) is None
                 or stated.share - mine.share >= SENTENCE_LEAD
             )
+            # 带专利来临沂创办企业怎么补: the name the question half says (创办企业) is not given up for
+            # a benefit whose name it says less of, though that one's clause holds the lead-in
+            and _said_of_name(picked.label, text) >= max(_said_of_name(m.entity.label, text) for m in things)
         ):
             # the loose name is another benefit of the same policy than the one whose text
             # states the question's words: that benefit's amount, as sure as a retrieved focus
             other = answer_amount(store, cfg, [Mention(picked, 0, 0, RETRIEVED_QUALITY)], text)
             if other is not None:
                 result, quality = other, max(quality, RETRIEVED_QUALITY)
+    if result is not None and (
+        unknown := unstated_words(store, cfg, _outside(text, things), words.tokenizer)
+    ):
+        # 高新技术企业认定有奖励吗: what is asked about is a thing the handbook never states
+        result.confidence = min(result.confidence, 0.5)
+        result.unknown = unknown
+    if checking and result is not None and result.kind == "amount":
+        result.summary = _checked(result, reading) + result.summary
     if result is None and not things and kind == "hotline":
         result = answer_hotlines(store, cfg, reading, text, words.linker)
         quality = 1.0
@@ -2290,6 +2711,11 @@ def answer(
 SURE_LINK = 0.9
 
 
+def _said_of_name(label, text):
+    """How many of the characters of folded `text` the name `label` holds."""
+    return len(set(fold(label)) & set(text))
+
+
 def _stated_quality(stated, things, quality):
     """The link's quality once a sentence is sure: a name only guessed (a typo, or no name at all)
     is as good as agreed when the policy's sentence states the question's words, its name's too."""
@@ -2306,8 +2732,14 @@ def _outside(text, things):
     return text
 
 
+LIST_OF_FACTS = re.compile(r"(哪些|哪几[个项条])(条件|要求|资格|门槛|依据|文件|材料|电话|热线)")
 LIST_CUE = re.compile(r"哪些|有哪些|哪几|列一下|列出|所有|全部|各项|\bwhich\b|\blist\b|\ball\b")
 RETRIEVED_QUALITY = 0.75
+POLICY_FACTS = (
+    "documents",
+    "hotline",
+    "components",
+)  # question types whose answer is the policy's, not a benefit's
 AGREED_QUALITY = 0.85
 MIN_AGREED = 0.7  # a fuzzy link is too loose for agreement with a clause to make it sure
 CLEAR_LEAD = 1.3
@@ -2329,11 +2761,16 @@ def _retrieved_focus(store, cfg, reading, things, linker, kind):
     entity = linker.things.get(thing)
     if entity is None:
         return things
+    # a hotline or a legal basis is the policy's: a benefit of the best clause's policy agrees
+    # the conditions asked of a loosely named benefit are its policy's when the best clause is one
+    whole = kind in POLICY_FACTS or (kind == "conditions" and best.kind in ("conditions", "criterion"))
     agreed = {m.entity.thing for m in things} | {
-        m.entity.policy for m in things if m.entity.kind in ("recognition", "policy") and m.entity.policy
+        m.entity.policy
+        for m in things
+        if (whole or m.entity.kind in ("recognition", "policy")) and m.entity.policy
     }
     if best.thing in agreed or (
-        best.policy in agreed and not any(m.entity.kind == "benefit" for m in things)
+        best.policy in agreed and (whole or not any(m.entity.kind == "benefit" for m in things))
     ):
         # the name and the best clause agree: the link is as good as a whole label
         return [
@@ -2342,7 +2779,9 @@ def _retrieved_focus(store, cfg, reading, things, linker, kind):
                 m.start,
                 m.end,
                 max(m.quality, AGREED_QUALITY)
-                if m.quality >= MIN_AGREED or best.thing == m.entity.thing
+                if m.quality >= MIN_AGREED
+                or best.thing == m.entity.thing
+                or (whole and best.policy in (m.entity.thing, m.entity.policy))
                 else m.quality,
             )
             for m in things

@@ -567,6 +567,17 @@ class Searcher:
         result = self._searcher.search(query, limit, count=True, offset=offset)
         return Page(result.count, offset, limit, [self._hit(s, self._data(a), text) for s, a in result.hits])
 
+    def stated(self, text):
+        """How many documents (policies and clauses) state the characters of `text` in a row."""
+        letters = chars(text)
+        if not letters:
+            return 0
+        if len(letters) == 1:
+            query = self._term("chars", letters[0])
+        else:
+            query = tantivy.Query.phrase_query(self._schema, "chars", letters)
+        return self._searcher.search(query, 1, count=True).count
+
     def facet_counts(self, text, filters=None):
         """How many of the policies `search(text, filters)` finds have each filter value:
         {facet: {value: count}}, values by count (most first), then value."""
