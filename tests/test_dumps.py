@@ -130,6 +130,12 @@ def test_concurrent_requests_make_a_dump_once(built_cfg, monkeypatch):
     assert len(made) == 1 and len(set(paths)) == 1 and paths[0].stat().st_size > 0
 
 
+def test_a_gz_asked_before_its_plain_dump_makes_both(built_cfg):
+    packed = linked.dump(built_cfg, "version-e", "inferred", "nt", compressed=True)
+    plain = packed.parent / "inferred.nt"
+    assert plain.is_file() and gzip.decompress(packed.read_bytes()) == plain.read_bytes()
+
+
 def test_a_read_only_artifact_keeps_its_dumps_in_the_temp_folder(built_cfg, tmp_path, monkeypatch):
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     real = os.access

@@ -64,9 +64,9 @@ PARTS = ("asserted", "inferred", "closure")
 DUMP_FORMATS = ("nt", "ttl", "jsonld")
 # Where they are kept: `<BUILD_DIR>/dumps/<data version>/<part>.<format>[.gz]`.
 DUMPS_FOLDER = "dumps"
-# The formats Oxigraph writes itself.
 # The build's files each part is read from.
 PART_FILES = {"asserted": ["asserted"], "inferred": ["inferred"], "closure": ["asserted", "inferred"]}
+# The formats Oxigraph writes itself.
 STREAMED = {"nt": pyoxigraph.RdfFormat.N_TRIPLES, "ttl": pyoxigraph.RdfFormat.TURTLE}
 
 # Where the dataset description lives, relative to the base and to the host.
@@ -463,16 +463,18 @@ def dump(cfg, version, part, fmt, compressed=False) -> Path:
     path = folder / name
     if path.is_file():
         return path
+    # A .gz is made from its plain dump, which is made first: outside the lock, which one process
+    # cannot take twice (a second open file would wait for the first).
+    plain = dump(cfg, version, part, fmt) if compressed else None
     with open(folder / ".lock", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not path.is_file():
-            if compressed:
-                made = lambda target: _gzip_file(dump(cfg, version, part, fmt), target)  # noqa: E731
-            else:
-                made = lambda target: _write_dump(cfg, version, part, fmt, target)  # noqa: E731
             unfinished = folder / f".{name}.{os.getpid()}.part"
             try:
-                made(unfinished)
+                if plain is not None:
+                    _gzip_file(plain, unfinished)
+                else:
+                    _write_dump(cfg, version, part, fmt, unfinished)
                 os.replace(unfinished, path)
             finally:
                 unfinished.unlink(missing_ok=True)
