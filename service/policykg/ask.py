@@ -256,6 +256,11 @@ class Lexicon:
                 self.documents.setdefault(value["code"], entity)
                 if numbered := DATED_NUMBER.match(value["code"]):
                     self.yearless.setdefault(numbered.group(1, 2), set()).add(value["code"])
+        self._by_kind: dict = {}  # kind → its non-English names, in the order of `names`
+        for name, entities in self.names.items():
+            if not name.isascii():
+                for kind in dict.fromkeys(entity.kind for entity in entities):
+                    self._by_kind.setdefault(kind, []).append(name)
         self.tokenizer = self._tokenizer()
         self.linker = Linker(rows)
 
@@ -290,7 +295,7 @@ class Lexicon:
         rapidfuzz's longest common subsequence, computed in C over every name at once, bounds the
         longest common run from above: only the names it lets through are aligned, best bound first,
         until no bound can beat the run found."""
-        names = self._kinds().get(kind)
+        names = self._by_kind.get(kind)
         if not names:
             return None
         bounds = process.extract(text, names, scorer=LCSseq.similarity, score_cutoff=MIN_RUN, limit=None)
@@ -313,19 +318,6 @@ class Lexicon:
         if best is None:
             return None
         return next(entity for entity in self.names[best] if entity.kind == kind)
-
-    def _kinds(self):
-        """The non-English names of each kind, in the order of `names`, made once."""
-        kinds = self.__dict__.get("_by_kind")
-        if kinds is None:
-            kinds = {}
-            for name, entities in self.names.items():
-                if name.isascii():
-                    continue
-                for kind in dict.fromkeys(entity.kind for entity in entities):
-                    kinds.setdefault(kind, []).append(name)
-            self._by_kind = kinds
-        return kinds
 
     def yearless_documents(self, text):
         """The documents a number typed without its year names (鲁市监知保字195号), when only
