@@ -2,7 +2,9 @@
 question type and every policy in both parts, keeps the split it was given once, and expects no
 fact the handbook does not state: every amount, percentage, count, telephone number, URL and
 document number among the expected facts occurs in the handbook text of the policies concerned.
-How the set was written and split: docs/ask-evaluation.md."""
+How the set was written and split: docs/ask-evaluation.md. The helpers here (reading a set, its
+split, the handbook's sections, the checks of form, coverage and invented facts) are shared with
+tests/test_ask_set_2.py, which checks the second set."""
 
 import csv
 import random
@@ -59,25 +61,25 @@ def squeeze(text):
     return re.sub(r"\s+", "", text).replace("[", "〔").replace("]", "〕")
 
 
-def read_rows():
-    with ASK_SET.open(encoding="utf-8", newline="") as handle:
+def read_rows(path=ASK_SET):
+    with path.open(encoding="utf-8", newline="") as handle:
         reader = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
         header = next(reader)
         return header, [dict(zip(header, row, strict=True)) for row in reader]
 
 
-def split(rows):
-    """The split the set was given once: within each type, the issue's examples go to the test
-    part, the other ids (sorted) are shuffled with a fixed seed and cut so that half the type
-    (rounded down) is in the test part. Returns {id: part}."""
+def split(rows, seed=SPLIT_SEED, pinned_questions=ISSUE_EXAMPLES):
+    """The split the set was given once: within each type, the pinned questions (the issue's
+    examples) go to the test part, the other ids (sorted) are shuffled with a fixed seed and cut so
+    that half the type (rounded down) is in the test part. Returns {id: part}."""
     by_type = defaultdict(list)
     for row in rows:
         by_type[row["type"]].append(row)
     parts = {}
     for type_, group in sorted(by_type.items()):
-        pinned = [row["id"] for row in group if row["question"] in ISSUE_EXAMPLES]
+        pinned = [row["id"] for row in group if row["question"] in pinned_questions]
         free = sorted(row["id"] for row in group if row["id"] not in pinned)
-        random.Random(f"{SPLIT_SEED}:{type_}").shuffle(free)
+        random.Random(f"{seed}:{type_}").shuffle(free)
         test = pinned + free[: max(len(group) // 2 - len(pinned), 0)]
         parts.update({row_id: "test" if row_id in test else "dev" for row_id in free + pinned})
     return parts
@@ -90,6 +92,10 @@ def rows():
 
 @pytest.fixture(scope="module")
 def policy_sections():
+    return read_policy_sections()
+
+
+def read_policy_sections():
     """{policy local name: its section of the handbook text, squeezed, followed by the same text
     with Chinese numerals as digits (一项 → 1项), so that either form of a figure is found}."""
     graph = Graph().parse(HANDBOOK, format="turtle")
@@ -120,14 +126,44 @@ def invented_kind_parts(alternative):
     return FIGURE.findall(text) + PHONE.findall(text) + URL.findall(text) + DOC_NUMBER.findall(text)
 
 
-def test_the_file_parses_with_the_agreed_columns(rows):
-    header, _ = read_rows()
+def check_form(header, rows):
+    """The agreed columns; each row's part, type, question and expected facts well formed."""
     assert header == COLUMNS
     for row in rows:
         assert row["part"] in {"dev", "test"}, row["id"]
         assert row["type"] in TYPES, row["id"]
         assert row["question"].strip() == row["question"] and row["question"], row["id"]
         assert all(all(alts) for alts in alternatives(row["expected"])), row["id"]
+
+
+def check_coverage(rows, policy_sections, part):
+    """Every question type and every policy of the handbook in the part."""
+    in_part = [row for row in rows if row["part"] == part]
+    assert {row["type"] for row in in_part} == TYPES
+    named = {name for row in in_part for name in row["policy"].split()} - {NO_POLICY}
+    assert named == set(policy_sections)
+
+
+def count_uninvented_facts(rows, policy_sections):
+    """Asserts that each figure, phone, URL or document number expected occurs in the handbook
+    text of a policy the row names (any policy's text for a question naming none); returns how
+    many were checked."""
+    everywhere = "".join(policy_sections.values())
+    checked = 0
+    for row in rows:
+        names = [name for name in row["policy"].split() if name != NO_POLICY]
+        text = "".join(policy_sections[name] for name in names) if names else everywhere
+        for alts in alternatives(row["expected"]):
+            for alt in alts:
+                for part in invented_kind_parts(alt):
+                    assert part in text, (row["id"], part)
+                    checked += 1
+    return checked
+
+
+def test_the_file_parses_with_the_agreed_columns(rows):
+    header, _ = read_rows()
+    check_form(header, rows)
 
 
 def test_at_least_300_questions_with_unique_ids_and_questions(rows):
@@ -147,10 +183,7 @@ def test_every_policy_named_is_a_policy_of_the_handbook(rows, policy_sections):
 
 @pytest.mark.parametrize("part", ["dev", "test"])
 def test_every_type_and_every_policy_in_each_part(rows, policy_sections, part):
-    in_part = [row for row in rows if row["part"] == part]
-    assert {row["type"] for row in in_part} == TYPES
-    named = {name for row in in_part for name in row["policy"].split()} - {NO_POLICY}
-    assert named == set(policy_sections)
+    check_coverage(rows, policy_sections, part)
 
 
 def test_each_type_is_split_about_half_and_half(rows):
@@ -182,17 +215,7 @@ def test_none_questions_expect_the_answer_to_be_unsure(rows):
 def test_no_expected_figure_phone_url_or_document_number_is_invented(rows, policy_sections):
     """Each figure, phone, URL or document number expected occurs in the handbook text of a
     policy the row names (any policy's text for a question naming none)."""
-    everywhere = "".join(policy_sections.values())
-    checked = 0
-    for row in rows:
-        names = [name for name in row["policy"].split() if name != NO_POLICY]
-        text = "".join(policy_sections[name] for name in names) if names else everywhere
-        for alts in alternatives(row["expected"]):
-            for alt in alts:
-                for part in invented_kind_parts(alt):
-                    assert part in text, (row["id"], part)
-                    checked += 1
-    assert checked > 300  # the check has something to check
+    assert count_uninvented_facts(rows, policy_sections) > 300  # the check has something to check
 
 
 def test_the_invention_check_catches_an_invented_figure(policy_sections):
