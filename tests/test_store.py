@@ -124,6 +124,13 @@ def test_select_rows_are_sparql_json_terms(tiny):
     }
 
 
+def test_a_comment_naming_an_update_keyword_is_still_a_query(embedded, remote):
+    # SPARQLWrapper alone strips every other line of a run of comments, reads "drops" in the
+    # one it leaves as DROP, and sends an update request.
+    text = "# Count the triples;\n# nothing drops.\nSELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    assert remote.query(text).rows == embedded.query(text).rows != []
+
+
 def test_both_stores_give_the_same_answers(embedded, remote):
     for text in (LABELS, PREFIXES + "SELECT ?s ?key WHERE { ?s pkg:docNumberKey ?key } ORDER BY ?s"):
         assert embedded.query(text) == remote.query(text)

@@ -568,6 +568,9 @@ class RemoteStore(Store):
         client.setMethod(POST)
         client.setOnlyConneg(True)
         client.setQuery(sparql)
+        # The form as our own grammar reads it: SPARQLWrapper's guess takes a word in a comment
+        # ("… drops …") for an update, and sends the query where the server wants an update.
+        client.queryType = queries.form(sparql).upper()
         client.timeout = seconds  # setTimeout() would round it to whole seconds
         for iri in default_graphs or ():
             client.addDefaultGraph(iri)
