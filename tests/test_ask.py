@@ -3,6 +3,7 @@ queries (the question set, ≥ 90% exact), answers on both stores, the page, JSO
 
 import tempfile
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -310,3 +311,62 @@ def test_command_line_bad_question_exits_2(cli_build, capsys):
     assert cli.main(["ask", "   "]) == 2
     _, err = capsys.readouterr()
     assert "q is required" in err and "Traceback" not in err
+
+
+def fake_evaluation(path, part):
+    counts = {"amount-fixed": {"right": 3, "unsure-with-clause": 1, "unsure-without": 0, "wrong": 1}}
+    return ask.SetEvaluation(part, counts, [], path.name)
+
+
+@pytest.fixture
+def recorded(monkeypatch):
+    """`ask.evaluate_set` recorded, not run: which sets and parts the command line asks for."""
+    calls = []
+
+    def evaluate_set(store, cfg, path=ask.ASK_SET, part="dev", matcher=None, catalog=None):
+        calls.append((Path(path).name, part))
+        return fake_evaluation(Path(path), part)
+
+    monkeypatch.setattr(ask, "evaluate_set", evaluate_set)
+    return calls
+
+
+def test_command_line_evaluates_every_sets_dev_part_by_default(cli_build, recorded, capsys):
+    assert cli.main(["ask", "--evaluate"]) == 0
+    out, _ = capsys.readouterr()
+    assert recorded == [("ask-set.tsv", "dev"), ("ask-set-2.tsv", "dev")]
+    assert "ask-set.tsv part dev" in out and "ask-set-2.tsv part dev" in out and "part test" not in out
+    # by type, with the share right and the share wrong with confidence
+    assert "  amount-fixed\t5\t3\t1\t0\t1\t60.0%\t20.0%" in out
+    assert "right 3/5 = 60.0%, confident-wrong 1 = 20.0%" in out
+    assert out.splitlines()[-2:] == [
+        "  ask-set.tsv\tdev\tright 3/5 = 60.0%\tconfident-wrong 1 = 20.0%",
+        "  ask-set-2.tsv\tdev\tright 3/5 = 60.0%\tconfident-wrong 1 = 20.0%",
+    ]
+
+
+def test_command_line_runs_the_test_parts_only_when_asked(cli_build, recorded, capsys):
+    assert cli.main(["ask", "--evaluate", "--with-test"]) == 0
+    assert recorded == [
+        ("ask-set.tsv", "dev"),
+        ("ask-set.tsv", "test"),
+        ("ask-set-2.tsv", "dev"),
+        ("ask-set-2.tsv", "test"),
+    ]
+    recorded.clear()
+    assert cli.main(["ask", "--evaluate", str(ask.ASK_SET_2), "--part", "test"]) == 0
+    assert recorded == [("ask-set-2.tsv", "test")]
+    recorded.clear()
+    assert cli.main(["ask", "--evaluate", str(ask.ASK_SET), "--part", "test", "--with-test"]) == 2
+    assert recorded == []
+
+
+def test_every_set_is_scored_on_its_dev_part_unless_asked(monkeypatch):
+    calls = []
+    monkeypatch.setattr(
+        ask, "evaluate_set", lambda store, cfg, path, part, **_: calls.append((path.name, part))
+    )
+    ask.evaluate_sets(None, {}, catalog={})
+    assert calls == [("ask-set.tsv", "dev"), ("ask-set-2.tsv", "dev")]
+    with pytest.raises(errors.BadRequest):
+        ask.evaluate_sets(None, {}, parts=("all",), catalog={})

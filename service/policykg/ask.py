@@ -2847,6 +2847,9 @@ def _list_answer(question, reading, words, store, catalog):
 # ---------------------------------------------------------------------------------------------
 
 ASK_SET = Path(__file__).parent / "evaluation" / "ask-set.tsv"
+ASK_SET_2 = Path(__file__).parent / "evaluation" / "ask-set-2.tsv"
+# Every evaluation set, in the order they are reported (docs/ask-evaluation.md).
+ASK_SETS = (ASK_SET, ASK_SET_2)
 PARTS = ("dev", "test")
 OUTCOMES = ("right", "unsure-with-clause", "unsure-without", "wrong")
 
@@ -2940,6 +2943,7 @@ class SetEvaluation:
     part: str
     counts: dict  # question type → outcome → count
     misses: list  # (SetCase, outcome, summary) — filled for the dev part only
+    set: str = ASK_SET.name  # the file's name (ask-set.tsv)
 
     def total(self, which=None):
         return sum(
@@ -2952,6 +2956,17 @@ class SetEvaluation:
     def share(self, which):
         total = self.total()
         return self.total(which) / total if total else 0.0
+
+    def type_share(self, kind, which):
+        """The share of one question type's questions with the outcome `which`."""
+        by_type = self.counts.get(kind, {})
+        total = sum(by_type.values())
+        return by_type.get(which, 0) / total if total else 0.0
+
+    @property
+    def confident_wrong(self):
+        """The share of questions answered with confidence and wrong — the costly outcome."""
+        return self.share("wrong")
 
 
 def evaluate_set(store, cfg, path=ASK_SET, part="dev", matcher=None, catalog=None):
@@ -2967,4 +2982,18 @@ def evaluate_set(store, cfg, path=ASK_SET, part="dev", matcher=None, catalog=Non
         by_type[got] += 1
         if part == "dev" and got != "right":
             misses.append((case, got, result["summary"]))
-    return SetEvaluation(part, counts, misses)
+    return SetEvaluation(part, counts, misses, Path(path).name)
+
+
+def evaluate_sets(store, cfg, paths=ASK_SETS, parts=("dev",), matcher=None, catalog=None):
+    """Scores of every set and part asked for, set by set, part by part. The default is the dev
+    parts only: a test part is run only when asked for (`policykg ask --evaluate --with-test`)."""
+    for part in parts:
+        if part not in PARTS:
+            raise errors.BadRequest(f"part 应为 {' 或 '.join(PARTS)} (unknown part {part!r})", param="part")
+    catalog = queries.canned(cfg) if catalog is None else catalog
+    return [
+        evaluate_set(store, cfg, path, part, matcher=matcher, catalog=catalog)
+        for path in paths
+        for part in parts
+    ]

@@ -141,15 +141,22 @@ def parser():
     ask_.add_argument(
         "--evaluate",
         nargs="?",
-        const=str(ask.ASK_SET),
+        const=ALL_SETS,
         metavar="TSV",
-        help="score the evaluation set (default: the one shipped with the package), or the canned-query question set",
+        help="score an evaluation set (default: every set shipped with the package, "
+        + ", ".join(path.name for path in ask.ASK_SETS)
+        + "), or the canned-query question set",
     )
     ask_.add_argument(
         "--part",
         choices=ask.PARTS,
         default=None,
-        help="the part of the evaluation set (default: dev, then test)",
+        help="only this part of the evaluation sets (default: dev only)",
+    )
+    ask_.add_argument(
+        "--with-test",
+        action="store_true",
+        help="score the test parts too, after the dev parts (report only: never tune on them)",
     )
     ask_.add_argument("--json", action="store_true", help="print the answer as JSON")
     ask_.add_argument("--endpoint", help="a remote SPARQL endpoint instead of the local build")
@@ -340,16 +347,28 @@ def dump(cfg, args):
 
 # --- policykg ask ------------------------------------------------------------------------------
 
+# `--evaluate` with no file: every evaluation set shipped (ask.ASK_SETS).
+ALL_SETS = "all-sets"
+
 
 def ask_command(cfg, args):
     """`policykg ask "问题"` prints the summary, the rows and the SPARQL; `--evaluate` scores a
     question set."""
     if not args.question and not args.evaluate:
         raise errors.BadRequest("请输入问题或 --evaluate (give a question or --evaluate)")
+    if args.part and args.with_test:
+        raise errors.BadRequest("--part 与 --with-test 只能选一个 (give --part or --with-test, not both)")
+    parts = [args.part] if args.part else ["dev", "test"] if args.with_test else ["dev"]
     with command_store(cfg, args.endpoint) as opened:
-        if args.evaluate and Path(args.evaluate).read_text(encoding="utf-8").startswith("id\t"):
-            for part in [args.part] if args.part else ask.PARTS:
-                _print_set_evaluation(ask.evaluate_set(opened, cfg, args.evaluate, part, matcher=match))
+        if args.evaluate == ALL_SETS or (
+            args.evaluate and Path(args.evaluate).read_text(encoding="utf-8").startswith("id\t")
+        ):
+            paths = ask.ASK_SETS if args.evaluate == ALL_SETS else [Path(args.evaluate)]
+            evaluations = ask.evaluate_sets(opened, cfg, paths, parts, matcher=match)
+            for evaluation in evaluations:
+                _print_set_evaluation(evaluation)
+            if len(evaluations) > 1:
+                _print_set_summary(evaluations)
         elif args.evaluate:
             _print_evaluation(ask.evaluate(opened, cfg, args.evaluate))
         else:
@@ -367,19 +386,43 @@ def _print_evaluation(evaluation):
 
 
 def _print_set_evaluation(evaluation):
+    """One set's part: its misses (dev only), then the outcomes by question type, with the share
+    right and the share wrong with confidence of each type."""
     for case, got, said in evaluation.misses:
         print(
             f"{got.upper():<18} {case.id} [{case.type}] {case.question}\n      expected {' | '.join(case.facts)}\n      got      {said}"
         )
-    print(f"part {evaluation.part}: {evaluation.total()} questions")
-    header = ["type", *ask.OUTCOMES]
+    print(f"{evaluation.set} part {evaluation.part}: {evaluation.total()} questions")
+    header = ["type", "n", *ask.OUTCOMES, "right %", "wrong %"]
     print("  " + "\t".join(header))
     for kind, counts in sorted(evaluation.counts.items()):
-        print("  " + "\t".join([kind, *(str(counts[name]) for name in ask.OUTCOMES)]))
+        shares = [f"{evaluation.type_share(kind, name):.1%}" for name in ("right", "wrong")]
+        print(
+            "  "
+            + "\t".join(
+                [kind, str(sum(counts.values())), *(str(counts[name]) for name in ask.OUTCOMES), *shares]
+            )
+        )
     print(
-        "  all\t"
-        + "\t".join(f"{evaluation.total(name)} ({evaluation.share(name):.1%})" for name in ask.OUTCOMES)
+        f"  all\t{evaluation.total()}\t"
+        + "\t".join(str(evaluation.total(name)) for name in ask.OUTCOMES)
+        + f"\t{evaluation.share('right'):.1%}\t{evaluation.share('wrong'):.1%}"
     )
+    print(
+        f"{evaluation.set} part {evaluation.part}: right {evaluation.total('right')}/{evaluation.total()}"
+        f" = {evaluation.share('right'):.1%}, confident-wrong {evaluation.total('wrong')}"
+        f" = {evaluation.confident_wrong:.1%}"
+    )
+
+
+def _print_set_summary(evaluations):
+    print("summary")
+    for evaluation in evaluations:
+        print(
+            f"  {evaluation.set}\t{evaluation.part}\tright {evaluation.total('right')}/{evaluation.total()}"
+            f" = {evaluation.share('right'):.1%}\tconfident-wrong {evaluation.total('wrong')}"
+            f" = {evaluation.confident_wrong:.1%}"
+        )
 
 
 def _print_answer(result, as_json):
