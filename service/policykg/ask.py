@@ -1309,16 +1309,16 @@ QUESTION_TYPES = (
     (
         "fact",
         r"多久|多长时间|几次|多少次|频率|几年[^，。？?]{0,2}(?:一次|一届|一评|评|办|举办)|每几年|隔几年|收费|免费|费用|要钱|花钱|付费|收钱|退保|提前|有效期|期限|几家|多少家|"
-        r"(交|缴|付|收)[^，。？?]{0,6}费|谁出|谁承担|谁负担|"
+        r"(交|缴|付|收)[^，。？?]{0,6}费|谁出|谁承担|谁负担|[从打](哪|那)(里|儿)?(出|来)|哪里出|哪儿出|资金来源|经费来源|"
         r"how often|free|cost|fee|surrender|how many",
     ),
     (
         "documents",
-        r"依据|文件|文号|发文|出自|根据什么|哪个文|来源|谁印发|谁发布|哪个部门发布|印发|办法|legal basis|document|based on|regulation",
+        r"依据|文件|文号|编号|标准号|发文|出自|根据什么|哪个文|来源|谁印发|谁发布|哪个部门发布|印发|办法|legal basis|document|based on|regulation",
     ),
     (
         "conditions",
-        r"条件|要求|资格|门槛|需要满足|需要什么|具备|符合什么|怎么才能|才能|criteria|requirement|qualif|eligib|"
+        r"条件|要求|资格|门槛|限制|需要满足|需要什么|具备|符合什么|怎么才能|才能|criteria|requirement|qualif|eligib|"
         r"(可以|能|还能|能不能|可不可以)(申请|申报|报|享受|拿)[^？?]{0,12}吗|can (i|we) (apply|get)|"
         r"(哪些|哪类|什么样的?|什么|谁)(单位|企业|公司|个人|人|主体)?(可以|能|才能|有资格)(申请|申报|报|参评|参加)|"
         r"谁能申|who (can|may) apply|who is eligible",
@@ -1382,6 +1382,8 @@ MONEY_ASKED = re.compile(r"补贴|补助|奖励|资助|奖金|钱|激励|subsid|
 # A yes/no question of whether one may (能…吗), and words asking how much.
 WHETHER = re.compile(r"(能|可以|可不可以|能不能)[^，。？?]*吗[？?]?$")
 HOW_MUCH = re.compile(r"多少|几|how much")
+# 能申请…吗，能拿多少: whether one may, then how much
+WHETHER_THEN = re.compile(r"(能|可以|可不可以|能不能)[^，。？?]*吗[，,？?]")
 REQUIRES = re.compile(r"要求|需要|规定|门槛|require")
 ASKS_WHAT = re.compile(r"能|可以|可|什么|哪些|哪个|够|符合|满足|申请|申报|报|which|what|can|eligible|qualify")
 
@@ -1497,7 +1499,8 @@ def _tier_fits(row, count):
 
 
 # A level the question names: 国家级, 省级, 市级 (国际 / 国家 / 行业 … before 标准 name tiers by label).
-LEVEL_ASKED = re.compile(r"(国家|省|市|县|区)级")
+# 国家级, 省级 …; a county said as 县里 or 县上 (县里的示范区) is the county level too.
+LEVEL_ASKED = re.compile(r"(国家|省|市|县|区)级|县(?=里|上|城)")
 TIER_CUTOFF = 85  # rapidfuzz partial_ratio of a tier's label in the question
 # Words that name a tier: a standard's level, a grade, a prize.
 TIER_WORDS = re.compile(
@@ -1505,7 +1508,9 @@ TIER_WORDS = re.compile(
 )
 # A granting level the question names (国家给多少) and the grantors that are of that level.
 # (省级 and 市级 name a tier's level, not who gives it.)
-GIVER = re.compile(r"(国家|中央|省里|省政府|市里|市政府)(给|发|补|出)")
+GIVER = re.compile(
+    r"(国家|中央|省里|省政府|市里|市政府)(?:给|发|补|出|对[^，。？?]{1,20}?(?:给|发|补|出|奖|有))"
+)
 GIVERS = {
     **dict.fromkeys(("国家", "中央"), re.compile(r"国家|国务院|总局|中华人民共和国")),
     **dict.fromkeys(("省里", "省政府"), re.compile(r"省")),
@@ -1563,7 +1568,7 @@ def _select_tiers(found, text):
                 return fitting, True
     if EACH.search(text):
         return found, True  # 金银优秀奖分别奖励多少: every tier is asked for
-    asked = [match.group(0).rstrip("级") for match in LEVEL_ASKED.finditer(text)]
+    asked = [match.group(1) or "县" for match in LEVEL_ASKED.finditer(text)]
     if asked:
         # 国家级: the tier of that level, or whose label starts with it (国家企业标准“领跑者”)
         levels = [
@@ -2194,7 +2199,10 @@ FACT_KINDS = tuple(
             r"多久|多长时间|几次|多少次|频率|几年[^，。？?]{0,2}(?:一次|一届|一评|评|办|举办)|每几年|隔几年|how often",
             r"每两年|每(?:年|季|月|半年)[^，。；]{0,6}(?:一次|1次|一届|1届)|一次(?!性)|周期",
         ),
-        (r"谁出|谁承担|谁负担|谁付|谁支付|谁掏|谁拿钱|who pays", r"承担|负担|出资|预算安排|支付"),
+        (
+            r"谁出|谁承担|谁负担|谁付|谁支付|谁掏|谁拿钱|[从打](?:哪|那)(?:里|儿)?(?:出|来)|哪里出|哪儿出|资金来源|经费来源|who pays",
+            r"承担|负担|出资|预算安排|支付",
+        ),
         (r"收费|免费|费用|要钱|花钱|付费|收钱|free|cost|fee", r"费用|免费|免除|承担|收费|不收"),
         (r"退保|提前|surrender", r"退保"),
         (r"几家|多少家|how many", r"\d+\s*家|[一二三四五六七八九十]+家|\d+\s*个"),
@@ -2551,11 +2559,17 @@ def answer(
         if (
             result is not None
             and kind == "conditions"
-            and WHETHER.search(text)
-            and MONEY_ASKED.search(cue or "")
+            and (WHETHER.search(text) or WHETHER_THEN.search(text))
+            and (MONEY_ASKED.search(cue or "") or HOW_MUCH.search(_outside(text, things)))
         ):
             # 在济南注册，能享受补贴吗: the conditions, and what meeting them brings
             gives = answer_amount(store, cfg, things, text)
+            if gives is not None and len({row["benefit"] for row in gives.rows}) > SPREAD["amount"]:
+                # 参与修订了国家标准，能申请标准化创新激励吗，能拿多少: the one benefit whose
+                # sentence states the question's words, not every benefit of the policy
+                gives = _narrowed(store, cfg, things, text, words, gives.rows)
+                if gives is None:
+                    result.confidence = min(result.confidence, 0.5)
             if gives is not None and gives.figure:
                 result.summary += "。符合条件可得：" + gives.summary
                 result.rows = result.rows + gives.rows
@@ -2624,6 +2638,22 @@ def answer(
             other = answer_amount(store, cfg, [Mention(picked, 0, 0, RETRIEVED_QUALITY)], text)
             if other is not None:
                 result, quality = other, max(quality, RETRIEVED_QUALITY)
+    if (
+        result is not None
+        and kind in ("amount", "conditions")
+        and things
+        and all(m.entity.kind == "policy" for m in things)
+        and min(m.quality for m in things) < SURE_LINK
+        and not EACH.search(text)
+        and len({row.get(SPREAD_KEY[kind]) for row in result.rows} - {None}) > SPREAD[kind]
+    ):
+        # 投了海外侵权责任险，一年最多补多少 → 知识产权 (a loose policy): the amounts or conditions of
+        # every benefit of a policy the question only half names answer another question — unless
+        # one benefit's sentence states the question's words clearly: that benefit's amount
+        result.confidence = min(result.confidence, 0.5)
+        narrowed = kind == "amount" and _narrowed(store, cfg, things, text, words, result.rows)
+        if narrowed:
+            result, quality = narrowed, RETRIEVED_QUALITY
     if result is not None and (
         unknown := unstated_words(store, cfg, _outside(text, things), words.tokenizer)
     ):
@@ -2701,6 +2731,27 @@ def answer(
 
 
 SURE_LINK = 0.9
+
+
+def _narrowed(store, cfg, things, text, words, rows):
+    """The amount of the one benefit among `rows` whose sentence states the question's words
+    clearly (and leads the sentences of other things), as sure as a retrieved focus; else None."""
+    stated = answer_sentence(store, cfg, things, text, words.tokenizer, MONEY_STATED)
+    own = {row.get("benefit") for row in rows}
+    if (
+        stated is None
+        or stated.share < AGREED_SHARE
+        or stated.lead < SENTENCE_LEAD
+        or stated.clauses[0]["thing"] not in own
+        or (picked := words.linker.things.get(stated.clauses[0]["thing"])) is None
+    ):
+        return None
+    return answer_amount(store, cfg, [Mention(picked, 0, 0, RETRIEVED_QUALITY)], text)
+
+
+# The most benefits (amounts) or groups of conditions a loosely named policy's answer may span.
+SPREAD = {"amount": 2, "conditions": 4}
+SPREAD_KEY = {"amount": "benefit", "conditions": "group"}
 
 
 def _said_of_name(label, text):
