@@ -455,3 +455,53 @@ def test_the_conditions_of_a_loosely_named_benefit_are_its_policys(embedded, bui
     result = asked(question, embedded, built_cfg)
     assert result["sure"] and result["type"] == "conditions"
     assert "不含青岛市" in flat(result["summary"])
+
+
+# --- third round: readings of the second set's kinds of question (docs/ask-evaluation.md) -------
+
+
+def test_every_benefit_of_a_loosely_named_policy_is_not_an_amount(embedded, built_cfg):
+    # 知识产权方面 names a policy loosely; 择优奖励 picks none of its benefits' sentences clearly
+    result = asked("知识产权方面的择优奖励一次给多少", embedded, built_cfg)
+    assert not result["sure"] and result["rows"] == []
+
+
+def test_a_county_said_as_xianli_is_a_level(embedded, built_cfg):
+    result = asked("县里的标准化试点示范项目给多少", embedded, built_cfg)
+    assert not result["sure"] and "未载明所问级别" in result["summary"]
+
+
+def test_a_giver_named_before_what_it_gives_for(embedded, built_cfg):
+    result = asked("国家对通过泰山品质认证的企业给多少钱", embedded, built_cfg)
+    assert not result["sure"] and "未载明所问的给予者" in result["summary"]
+
+
+@pytest.mark.parametrize("question", ["标准化创新激励的资金从哪来", "标准化创新激励的钱从哪里出"])
+def test_where_the_money_comes_from_is_who_pays(embedded, built_cfg, question):
+    result = asked(question, embedded, built_cfg)
+    assert result["sure"] and "预算安排" in result["summary"]
+
+
+def test_a_restriction_asked_is_the_conditions(embedded, built_cfg):
+    result = asked("好品山东对连续生产有什么限制", embedded, built_cfg)
+    assert result["sure"] and result["type"] == "conditions"
+    assert "10 年以上" in result["summary"]
+
+
+def test_whether_one_may_then_how_much_gives_one_benefits_amount_or_is_unsure(embedded, built_cfg):
+    result = asked("主持修订了一项行业标准，能申请标准化创新激励吗，能给多少", embedded, built_cfg)
+    amounts = {row.get("benefit") for row in result["rows"] if row.get("amount")}
+    assert len(amounts) <= 1  # never every benefit of the policy
+
+
+def test_a_term_the_tokenizer_cuts_into_pieces_the_handbook_never_states(embedded, built_cfg):
+    words = ask.lexicon(embedded, built_cfg)
+    index = ask.searcher(embedded, built_cfg)
+    assert ask._short_runs("专精特新企业能拿多少钱", words.tokenizer, index.stated) == ["专精特新"]
+    assert ask._short_runs("今年刚评为国家知识产权示范企业", words.tokenizer, index.stated) == []
+    assert not asked("专精特新企业能拿多少钱", embedded, built_cfg)["sure"]
+
+
+def test_a_second_figure_stated_is_not_judged_so_unsure(embedded, built_cfg):
+    result = asked("我们连续生产了11年，近3年没有亏损，能评好品山东吗", embedded, built_cfg)
+    assert result["type"] == "eligibility" and not result["sure"]

@@ -1851,7 +1851,14 @@ def answer_eligibility(store, cfg, stated, reading, matcher):
         parts.append(f"{years} 年不满足：" + "；".join(item(name, row) for name, row in unmet))
     summary = "。".join(parts) + "。其他条件另需满足。"
     shown = [row for _, row in met] + [row for _, row, _ in maybe]
-    return Answer("eligibility", summary, shown, clauses, 0.85 if met else 0.7, [ran])
+    confidence = 0.85 if met else 0.7
+    if not met and any(not route for _, _, route in maybe):
+        # met on the stated years, the rest of the clause not known (在山东省内注册…): not judged
+        confidence = 0.5
+    if len({bound.value for bound in reading.years}) > 1:
+        # 连续生产了12年，近5年都没亏损: more than one stated figure, only the first one judged
+        confidence = min(confidence, 0.5)
+    return Answer("eligibility", summary, shown, clauses, confidence, [ran])
 
 
 # --- what a policy is made of ------------------------------------------------------------------
@@ -2302,7 +2309,7 @@ def unstated_words(store, cfg, text, tokenizer):
     if index is None:
         return []
     found = []
-    for word in asked_words(text, tokenizer):
+    for word in asked_words(text, tokenizer) + _short_runs(text, tokenizer, index.stated):
         if len(word) < UNSTATED_LENGTH or word.isascii() or NUMERAL.search(word):
             continue
         if any(pattern.search(word) for _, pattern in TYPE_PATTERNS) or LIST_CUE.search(word):
@@ -2312,6 +2319,31 @@ def unstated_words(store, cfg, text, tokenizer):
         if not (index.stated(word[:2]) and index.stated(word[-2:])):
             found.append(word)
     return found
+
+
+# Words of when (去年评上, 今年刚评为): they end a run of short words, naming no term.
+WHEN_WORDS = {"去年", "今年", "明年", "前年", "刚", "刚刚", "已经", "现在", "目前", "最近", "以前", "之前"}
+
+
+def _short_runs(text, tokenizer, stated):
+    """Runs of adjacent words of one or two Chinese characters that together make four or more
+    and none of whose two-character words the handbook states (专精特新, cut as 专精 / 特 / 新): a
+    term the tokenizer does not know, looked up whole."""
+    runs, run = [], []
+    for token in [*tokenizer.lcut(text, HMM=False), " "]:
+        if (
+            len(token) <= 2
+            and re.fullmatch(r"[\u4e00-\u9fff]+", token)
+            and token not in ASKING
+            and token not in WHEN_WORDS
+        ):
+            run.append(token)
+            continue
+        pairs = [word for word in run if len(word) == 2]
+        if len("".join(run)) >= UNSTATED_LENGTH and pairs and not any(stated(word) for word in pairs):
+            runs.append("".join(run))
+        run = []
+    return runs
 
 
 def asked_words(text, tokenizer):
