@@ -505,3 +505,15 @@ def test_a_term_the_tokenizer_cuts_into_pieces_the_handbook_never_states(embedde
 def test_a_second_figure_stated_is_not_judged_so_unsure(embedded, built_cfg):
     result = asked("我们连续生产了11年，近3年没有亏损，能评好品山东吗", embedded, built_cfg)
     assert result["type"] == "eligibility" and not result["sure"]
+
+
+@pytest.mark.parametrize("question", ["0539-5977826是哪个政策的电话", "5977826这个号码打过去问啥"])
+def test_a_telephone_number_names_the_policies_it_is_the_hotline_of(embedded, built_cfg, question):
+    result = asked(question, embedded, built_cfg)
+    assert result["sure"] and result["type"] == "hotline"
+    assert "标准化创新激励" in result["summary"] and "0539-5977826" in result["summary"]
+
+
+def test_a_number_no_policy_has_as_its_hotline_is_not_a_hotline(embedded, built_cfg):
+    result = asked("5970000这个号码打过去问啥", embedded, built_cfg)
+    assert not (result["sure"] and result["type"] == "hotline")

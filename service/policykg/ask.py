@@ -2123,6 +2123,37 @@ def answer_hotlines(store, cfg, reading, text, linker):
     return found
 
 
+# A telephone number in the question, with or without its area code (0539-5977805, 5977805).
+PHONE_ASKED = re.compile(r"(?<!\d)(?:0\d{2,3}\s*[-－—]?\s*)?(\d{7,8})(?!\d)")
+
+
+def answer_phone(store, cfg, text, linker):
+    """Which policies a telephone number stated in the question is the hotline of: the hotline
+    clauses of the full-text index that state that number, then those policies' hotlines."""
+    index = searcher(store, cfg)
+    number = PHONE_ASKED.search(text)
+    if index is None or number is None:
+        return None
+    digits = number.group(1)
+    policies = [
+        hit.policy
+        for hit in index.clauses(digits, limit=FULLTEXT_ROWS).hits
+        if hit.kind == "hotline" and re.sub(r"\D", "", hit.text or "").endswith(digits)
+    ]
+    things = [
+        Mention(linker.things[policy], 0, 0, 1.0)
+        for policy in dict.fromkeys(policies)
+        if policy in linker.things
+    ]
+    found = answer_hotline(store, cfg, things, text) if things else None
+    if found is None:
+        return None
+    labels = "、".join(m.entity.label for m in things)
+    found.summary = f"{digits} 是以下政策的咨询电话：{labels}。" + found.summary
+    found.confidence = 0.85
+    return found
+
+
 # --- retrieval ---------------------------------------------------------------------------------
 
 SEARCHERS: PerVersion = PerVersion("ask.searchers")
@@ -2694,6 +2725,10 @@ def answer(
         result.unknown = unknown
     if checking and result is not None and result.kind == "amount":
         result.summary = _checked(result, reading) + result.summary
+    if result is None and not things and kind in (None, "hotline") and PHONE_ASKED.search(text):
+        # 5977805这个号码管哪块业务, 5977836打过去是问什么的: the policies whose hotline that number is
+        result = answer_phone(store, cfg, text, words.linker)
+        kind, quality = ("hotline", 1.0) if result is not None else (kind, quality)
     if result is None and not things and kind == "hotline":
         result = answer_hotlines(store, cfg, reading, text, words.linker)
         quality = 1.0
