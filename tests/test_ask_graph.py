@@ -517,3 +517,41 @@ def test_a_telephone_number_names_the_policies_it_is_the_hotline_of(embedded, bu
 def test_a_number_no_policy_has_as_its_hotline_is_not_a_hotline(embedded, built_cfg):
     result = asked("5970000这个号码打过去问啥", embedded, built_cfg)
     assert not (result["sure"] and result["type"] == "hotline")
+
+
+@pytest.mark.parametrize(
+    ("question", "label"), [("市专利奖找谁咨询", "临沂市专利奖"), ("临沂专利奖能拿多少", "临沂市专利奖")]
+)
+def test_a_place_said_by_its_level_or_its_name_alone(embedded, built_cfg, question, label):
+    result = asked(question, embedded, built_cfg)
+    assert result["sure"] and result["entities"][0]["label"] == label
+
+
+def test_a_share_asked_is_a_fact_stated_not_an_amount(embedded, built_cfg):
+    result = asked("临沂市专利奖的发明专利占比要求", embedded, built_cfg)
+    assert result["type"] == "fact" and "70%" in result["summary"]
+
+
+@pytest.mark.parametrize(
+    ("question", "cue"),
+    [("标准化创新激励是个啥", "about"), ("中国专利奖是每年都评吗", "fact"), ("保费政府给报几成", "amount")],
+)
+def test_more_ways_of_asking_a_type(embedded, built_cfg, question, cue):
+    assert asked(question, embedded, built_cfg)["type"] == cue
+
+
+def test_another_awards_sentence_does_not_answer_how_often(embedded, built_cfg):
+    other = asked("山东省专利奖多久评一次", embedded, built_cfg)
+    assert not other["sure"]  # the handbook says how often 临沂市专利奖 is given, not this one
+    own = asked("临沂市专利奖多久评一次", embedded, built_cfg)
+    assert own["sure"] and "每年评选一次" in own["summary"]
+
+
+def test_what_a_named_policy_consists_of_asked_as_how_many_and_what(embedded, built_cfg):
+    result = asked("标准化创新激励一共有几条，都是啥", embedded, built_cfg)
+    assert result["sure"] and result["type"] == "components"
+
+
+def test_which_policies_in_english_lists_them_all(embedded, built_cfg):
+    result = asked("What policies does the handbook have?", embedded, built_cfg)
+    assert result["sure"] and "10 项" in result["summary"]

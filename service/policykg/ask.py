@@ -1034,6 +1034,7 @@ def evaluate(
 FOCUS_KINDS = ("recognition", "benefit", "policy", "document", "body")
 # Words a long name may drop and still be the same thing (专利导航项目奖励 → 专利导航项目).
 GENERIC_TAIL = re.compile(r"(奖励|资助|补贴|补助|奖补|项目|申报条件|条件)$")
+PLACE_LEVEL = re.compile(r"^(临沂|山东)(市|省)(?=[\u4e00-\u9fff]{3})")
 PLACE_HEAD = re.compile(r"^(临沂市|山东省|临沂|山东|国家|linyi\s+|shandong\s+|china\s+)")
 BRACKETED = re.compile(r"[（(][^）)]*[）)]")
 MIN_PART = 4  # the shortest distinctive part of a longer name
@@ -1078,6 +1079,10 @@ def _variants(name, kind):
     bare = fold(BRACKETED.sub("", name))
     headless = PLACE_HEAD.sub("", bare)
     parts += [bare, headless]
+    if leveled := PLACE_LEVEL.match(bare):
+        # 临沂市专利奖 → 市专利奖, 临沂专利奖: the place's level, or its name, said alone
+        rest = bare[leveled.end() :]
+        parts += [leveled.group(2) + rest, leveled.group(1) + rest]
     if headless.isascii() and headless.endswith("s"):
         parts.append(headless[:-1])  # standardization innovation incentive(s)
     for part in (_untailed(bare), _untailed(headless)):
@@ -1308,13 +1313,13 @@ QUESTION_TYPES = (
     ("url", r"网址|网站|链接|网页|域名|url|website|web address|\blink\b|在哪注册|哪里注册|登录|登陆"),
     (
         "fact",
-        r"多久|多长时间|几次|多少次|频率|几年[^，。？?]{0,2}(?:一次|一届|一评|评|办|举办)|每几年|隔几年|收费|免费|费用|要钱|花钱|付费|收钱|退保|提前|有效期|期限|几家|多少家|"
-        r"(交|缴|付|收)[^，。？?]{0,6}费|谁出|谁承担|谁负担|[从打](哪|那)(里|儿)?(出|来)|哪里出|哪儿出|资金来源|经费来源|"
+        r"多久|多长时间|几次|多少次|频率|几年[^，。？?]{0,2}(?:一次|一届|一评|评|办|举办)|每几年|隔几年|(?:每年|年年)都?(?:评|办|举办)|收费|免费|费用|要钱|花钱|付费|收钱|退保|提前|有效期|期限|几家|多少家|"
+        r"(交|缴|付|收)[^，。？?]{0,6}费|谁出|谁承担|谁负担|[从打](哪|那)(里|儿)?(出|来)|哪里出|哪儿出|资金来源|经费来源|占多少|占几成|占比|比重|"
         r"how often|free|cost|fee|surrender|how many",
     ),
     (
         "documents",
-        r"依据|文件|文号|编号|标准号|发文|出自|根据什么|哪个文|来源|谁印发|谁发布|哪个部门发布|印发|办法|legal basis|document|based on|regulation",
+        r"依据|文件|文号|编号|标准号|第几号|几号令|发文|出自|根据什么|哪个文|来源|谁印发|谁发布|哪个部门发布|印发|办法|legal basis|document|based on|regulation",
     ),
     (
         "conditions",
@@ -1329,9 +1334,13 @@ QUESTION_TYPES = (
     ),
     (
         "amount",
-        r"多少钱|多少|金额|奖金|奖励|补贴|资助|补助|奖补|激励|能拿|给多少|给几|几万|钱|几档|分档|档次|怎么奖|怎么补|how much|amount|money|worth|reward|subsid|grant",
+        r"多少钱|多少|几成|金额|奖金|奖励|补贴|资助|补助|奖补|激励|能拿|给多少|给几|几万|钱|几档|分档|档次|怎么奖|怎么补|how much|amount|money|worth|reward|subsid|grant",
     ),
-    ("about", r"是什么|什么是|介绍|干什么|做什么|干嘛|是啥|啥是|what is|what's|what does"),
+    (
+        "about",
+        r"是什么|什么是|介绍|干什么|做什么|干嘛|是啥|啥是|是个啥|是个什么|什么意思|啥意思|什么性质|啥性质|"
+        r"what is|what's|what does",
+    ),
 )
 TYPE_PATTERNS = tuple((name, re.compile(pattern)) for name, pattern in QUESTION_TYPES)
 TYPE_QUERY = {
@@ -1866,7 +1875,7 @@ def answer_eligibility(store, cfg, stated, reading, matcher):
 # 包括哪些方面, 有哪些项目, 有几种: what a named policy consists of
 COMPONENTS = re.compile(
     r"包括哪|包含哪|包括什么|包含什么|包括啥|由哪些|有哪些(?:项目|方面|内容|类|种|奖|支持|措施|政策)|"
-    r"哪几(?:项|种|类|个|方面)|有几(?:种|类|项|个方面)|分几|分哪|分为哪|"
+    r"哪几(?:项|种|类|个|方面)|有几(?:种|类|项|条|个方面)|分几|分哪|分为哪|都是啥|都有啥|都是什么|都有哪些|"
     r"what does .+ (?:include|cover|consist)|which (?:kinds|types|parts)"
 )
 NATURAL = re.compile(r"(\d+)")
@@ -1977,7 +1986,7 @@ LIST_FILTERS = (
     (re.compile(r"协会|区域|园区|region"), "applicants", "区域"),
 )
 NOT_MONEY = re.compile(r"不给钱|不是钱|非资金|非现金|非货币|不是资金|non-monetary|non-cash|in kind")
-ALL_POLICIES = re.compile(r"一共|总共|所有|全部|都有|list all|all (the )?polic")
+ALL_POLICIES = re.compile(r"一共|总共|所有|全部|都有|list all|all (the )?polic|which polic|what polic")
 LEVEL_OF = {"国家": "国家", "省": "省", "市": "市"}
 
 
@@ -2234,7 +2243,7 @@ FACT_KINDS = tuple(
     (re.compile(asked), re.compile(said))
     for asked, said in (
         (
-            r"多久|多长时间|几次|多少次|频率|几年[^，。？?]{0,2}(?:一次|一届|一评|评|办|举办)|每几年|隔几年|how often",
+            r"多久|多长时间|几次|多少次|频率|几年[^，。？?]{0,2}(?:一次|一届|一评|评|办|举办)|每几年|隔几年|(?:每年|年年)都?(?:评|办|举办)|how often",
             r"每两年|每(?:年|季|月|半年)[^，。；]{0,6}(?:一次|1次|一届|1届)|一次(?!性)|周期",
         ),
         (
@@ -2243,6 +2252,7 @@ FACT_KINDS = tuple(
         ),
         (r"收费|免费|费用|要钱|花钱|付费|收钱|free|cost|fee", r"费用|免费|免除|承担|收费|不收"),
         (r"退保|提前|surrender", r"退保"),
+        (r"占多少|占几成|占比|比重", r"\d\s*%|百分之|不少于|不低于"),
         (r"几家|多少家|how many", r"\d+\s*家|[一二三四五六七八九十]+家|\d+\s*个"),
         (r"有效期|期限", r"有效期|期限|年内"),
     )
@@ -2641,7 +2651,12 @@ def answer(
         result = answer_about(store, cfg, things, text, kind)
     elif things and kind == "fact":
         result = answer_fact(store, cfg, things, reading, words)
+        if result is not None and _of_another(result, things, words.linker, text):
+            result.confidence = min(result.confidence, 0.45)
         stated = answer_sentence(store, cfg, things, text, words.tokenizer)
+        if stated is not None and _of_another(stated, things, words.linker, text):
+            # 中国专利奖多久评一次 → 临沂市专利奖每年评选一次: another thing's sentence, not its own
+            stated.confidence = min(stated.confidence, 0.45)
         if stated is not None and (result is None or stated.confidence >= result.confidence):
             result = stated
             quality = _stated_quality(stated, things, quality)
@@ -2819,6 +2834,36 @@ def _narrowed(store, cfg, things, text, words, rows):
 # The most benefits (amounts) or groups of conditions a loosely named policy's answer may span.
 SPREAD = {"amount": 2, "conditions": 4}
 SPREAD_KEY = {"amount": "benefit", "conditions": "group"}
+
+
+def _of_another(result, things, linker, text):
+    """Whether the clause a fact answer quotes stands under another award or benefit than the
+    one the question names, and names none of the question's names (中国专利奖 asked, the
+    sentence of 临沂市专利奖 found): the answer is to another question."""
+    named = [m for m in things if m.end > m.start and m.entity.kind != "policy"]
+    if not named or not result.clauses:
+        return False
+    thing = result.clauses[0].get("thing")
+    other = linker.things.get(thing)
+    if other is None or other.kind not in ("recognition", "benefit"):
+        return False
+    if thing in {m.entity.thing for m in named}:
+        return False
+    said = fold(f"{other.label}{result.clauses[0].get('text') or ''}")
+    return not any(
+        _shares_run(name, said)
+        for m in named
+        for name in (text[m.start : m.end], m.entity.name, fold(m.entity.label))
+        if name
+    )
+
+
+def _shares_run(name, said, size=MIN_PART + 1):
+    """Whether `said` holds `name`, or a run of `size` of its characters (首席质量官培训 of
+    首席质量官培训费用); 专利奖 alone is not enough to tell 中国专利奖 from 临沂市专利奖."""
+    if len(name) <= size:
+        return name in said
+    return any(name[i : i + size] in said for i in range(len(name) - size + 1))
 
 
 def _said_of_name(label, text):
