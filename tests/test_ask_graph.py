@@ -555,3 +555,21 @@ def test_what_a_named_policy_consists_of_asked_as_how_many_and_what(embedded, bu
 def test_which_policies_in_english_lists_them_all(embedded, built_cfg):
     result = asked("What policies does the handbook have?", embedded, built_cfg)
     assert result["sure"] and "10 项" in result["summary"]
+
+
+@pytest.mark.parametrize("question", ["泰山品质认证联盟有几家机构", "泰山品质认证联盟成立于哪一年"])
+def test_a_fact_about_a_body_is_its_own_sentence(embedded, built_cfg, question):
+    result = asked(question, embedded, built_cfg)
+    assert result["sure"] and "9家" in flat(result["summary"]) and "2018年5月" in result["summary"]
+
+
+def test_a_body_named_with_no_type_asked_is_not_a_confident_list(embedded, built_cfg):
+    result = asked("山东认证协会在哪里办公", embedded, built_cfg)
+    assert not result["sure"]
+
+
+def test_the_group_of_conditions_a_policys_parts_question_names(embedded, built_cfg):
+    result = asked("标准化创新激励的单位范围包含哪些", embedded, built_cfg)
+    assert result["sure"] and result["query"] == "conditions"
+    assert "秘书处" in result["summary"] and "领跑者" in result["summary"]
+    assert asked("标准化创新激励包括哪些", embedded, built_cfg)["type"] == "components"

@@ -29,7 +29,7 @@ import math
 import re
 import unicodedata
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from difflib import SequenceMatcher
 from pathlib import Path
@@ -1687,12 +1687,13 @@ def _checked(result, reading):
     return f"手册未载明所问的{'、'.join(said for _, said in stated)}；载明的有："
 
 
-def answer_conditions(store, cfg, things, text):
+def answer_conditions(store, cfg, things, text, keep=None):
     rows, sparql, clauses = [], [], []
     groups: dict = {}
     for mention in things:
         found, ran = _run(store, cfg, "conditions", {"focus": mention.entity.thing})
         sparql.append(ran)
+        found = [row for row in found if keep is None or keep(row)]
         rows += found
         for row in found:
             groups.setdefault((row["group"], row["groupLabel"]), []).append(row)
@@ -2599,6 +2600,16 @@ def answer(
     quality = min((mention.quality for mention in things), default=0.0)
     result = None
     stated = _stated_years(text, reading)
+    if (
+        things
+        and all(m.entity.kind == "body" for m in things)
+        and kind in (None, "fact", "about")
+        and not LIST_CUE.search(text)
+        and (said := _body_sentence(store, cfg, things[0], text, words.tokenizer)) is not None
+    ):
+        # 泰山品质认证联盟是由谁组成的: a body's own sentence, in the policy whose text names it
+        result, kind, quality = said, "fact", 1.0
+    of_body = bool(things) and all(m.entity.kind == "body" for m in things) and result is None
     if things and all(m.entity.kind in ("body", "place") for m in things) and kind in (None, "documents"):
         things = []  # 临沂市人民政府发布了哪些文件: a list by body
     if (
@@ -2615,7 +2626,19 @@ def answer(
         result = answer_eligibility(store, cfg, stated, reading, matcher)
         quality = 1.0
     elif things and kind == "components":
-        result = answer_components(store, cfg, things[0])
+        # 标准化创新激励的单位范围包括哪些: the group of conditions whose label has every other word
+        # of the question, else the parts
+        named = [
+            word
+            for word in asked_words(COMPONENTS.sub(" ", _outside(text, things)), words.tokenizer)
+            if len(word) >= 2 and not any(word in fold(m.entity.label) for m in things)
+        ]
+        result = (
+            named
+            and answer_conditions(
+                store, cfg, things, text, lambda row: all(word in fold(row["groupLabel"]) for word in named)
+            )
+        ) or answer_components(store, cfg, things[0])
     elif things and kind == "support":
         result = answer_support(store, cfg, things)
         stated = answer_sentence(store, cfg, things, text, words.tokenizer)
@@ -2649,7 +2672,7 @@ def answer(
                 result.sparql = result.sparql + gives.sparql
     elif things and kind in ("url", "apply", "about"):
         result = answer_about(store, cfg, things, text, kind)
-    elif things and kind == "fact":
+    elif things and kind == "fact" and result is None:
         result = answer_fact(store, cfg, things, reading, words)
         if result is not None and _of_another(result, things, words.linker, text):
             result.confidence = min(result.confidence, 0.45)
@@ -2760,6 +2783,15 @@ def answer(
             listing or kind is None or LIST_CUE.search(text)
         ):
             listed = answer_list(store, cfg, reading, text, things) or listed
+        if (
+            listed is not None
+            and of_body
+            and kind is None
+            and not LIST_CUE.search(text)
+            and question_type(text)[0] is None
+        ):
+            # 山东认证协会在哪里办公: a body named, asked no list and no known type — a list is a guess
+            listed.confidence = min(listed.confidence, 0.5)
         if listed is not None:
             result, kind, quality = listed, "list", 1.0
     if result is None:
@@ -2834,6 +2866,34 @@ def _narrowed(store, cfg, things, text, words, rows):
 # The most benefits (amounts) or groups of conditions a loosely named policy's answer may span.
 SPREAD = {"amount": 2, "conditions": 4}
 SPREAD_KEY = {"amount": "benefit", "conditions": "group"}
+
+
+BODY_SHARE = 0.5  # a body's sentence, naming it, that states half the question's other words
+BODY_LEAD = 0.45  # and leads the next sentence by this much
+
+
+def _body_sentence(store, cfg, mention, text, tokenizer):
+    """A fact about a body (who it is made of, where it sits, when it was set up): the sentence
+    stating the question's words among the texts of the policies whose clauses name the body
+    (found through the full-text index, a few hits), when it is sure; else None."""
+    index = searcher(store, cfg)
+    name = mention.entity.name
+    if index is None or len(name) < MIN_PART:
+        return None
+    policies = [
+        hit.policy
+        for hit in index.clauses(name, limit=FULLTEXT_ROWS).hits
+        if hit.policy and name in fold(hit.text or "")
+    ]
+    if not policies:
+        return None
+    placed = Mention(replace(mention.entity, policy=policies[0]), mention.start, mention.end, mention.quality)
+    said = answer_sentence(store, cfg, [placed], text, tokenizer)
+    if said is not None and said.confidence < THRESHOLD and said.named and said.share >= BODY_SHARE:
+        # the sentence names the body and leads every other sentence by far (秘书处挂在哪个单位:
+        # 挂 is not stated, 秘书处 is)
+        said.confidence = 0.75 if said.lead >= BODY_LEAD else said.confidence
+    return said if said is not None and said.confidence >= THRESHOLD else None
 
 
 def _of_another(result, things, linker, text):
