@@ -1879,6 +1879,8 @@ COMPONENTS = re.compile(
     r"哪几(?:项|种|类|个|方面)|有几(?:种|类|项|条|个方面)|分几|分哪|分为哪|都是啥|都有啥|都是什么|都有哪些|"
     r"what does .+ (?:include|cover|consist)|which (?:kinds|types|parts)"
 )
+# Words that ask for the parts themselves (包括哪些项目), not for one group of them.
+COMPONENT_WORDS = {"项目", "方面", "内容", "支持", "措施", "政策", "部分", "种类", "类别", "类型", "奖项"}
 NATURAL = re.compile(r"(\d+)")
 TOPIC_AFTER = re.compile(r"(?:方面|领域|相关|有关|类的|这块|这一块|这方面)")
 
@@ -2608,7 +2610,7 @@ def answer(
         and (said := _body_sentence(store, cfg, things[0], text, words.tokenizer)) is not None
     ):
         # 泰山品质认证联盟是由谁组成的: a body's own sentence, in the policy whose text names it
-        result, kind, quality = said, "fact", 1.0
+        result, kind, quality = said, "fact", things[0].quality
     of_body = bool(things) and all(m.entity.kind == "body" for m in things) and result is None
     if things and all(m.entity.kind in ("body", "place") for m in things) and kind in (None, "documents"):
         things = []  # 临沂市人民政府发布了哪些文件: a list by body
@@ -2631,7 +2633,9 @@ def answer(
         named = [
             word
             for word in asked_words(COMPONENTS.sub(" ", _outside(text, things)), words.tokenizer)
-            if len(word) >= 2 and not any(word in fold(m.entity.label) for m in things)
+            if len(word) >= 2
+            and word not in COMPONENT_WORDS
+            and not any(word in fold(m.entity.label) for m in things)
         ]
         result = (
             named
