@@ -573,3 +573,11 @@ def test_the_group_of_conditions_a_policys_parts_question_names(embedded, built_
     assert result["sure"] and result["query"] == "conditions"
     assert "秘书处" in result["summary"] and "领跑者" in result["summary"]
     assert asked("标准化创新激励包括哪些", embedded, built_cfg)["type"] == "components"
+
+
+def test_a_standards_number_is_the_code_its_sentence_states(embedded, built_cfg):
+    result = asked("企业知识产权管理规范的标准编号", embedded, built_cfg)
+    assert result["sure"] and "GB/T29490-2013" in result["summary"]
+    # a list of documents states no standard's code: not an answer to that
+    other = asked("标准化创新激励用的国家标准编号是啥", embedded, built_cfg)
+    assert not other["sure"] or "GB/T" in other["summary"]

@@ -2759,6 +2759,23 @@ def answer(
         narrowed = kind == "amount" and _narrowed(store, cfg, things, text, words, result.rows)
         if narrowed:
             result, quality = narrowed, RETRIEVED_QUALITY
+    if (
+        result is not None
+        and kind == "documents"
+        and STANDARD_ASKED.search(text)
+        and not STANDARD_CODE.search(result.summary)
+    ):
+        # 卓越绩效评价准则的标准号: a standard's code, which a list of documents does not give —
+        # the sentence that states one, else unsure
+        coded = answer_sentence(store, cfg, things, text, words.tokenizer, STANDARD_CODE)
+        if coded is not None and (
+            coded.confidence >= THRESHOLD
+            or (coded.named and coded.lead >= SENTENCE_LEAD and any(m.end > m.start for m in things))
+        ):
+            coded.confidence = max(coded.confidence, 0.75)  # the one sentence naming it with a code
+            result, kind = coded, "fact"
+        else:
+            result.confidence = min(result.confidence, 0.5)
     if result is not None and (
         unknown := unstated_words(store, cfg, _outside(text, things), words.tokenizer)
     ):
@@ -2849,6 +2866,9 @@ def answer(
 
 
 SURE_LINK = 0.9
+# A standard's number asked (国家标准编号, 标准号) and the code that answers it (GB/T 19580).
+STANDARD_ASKED = re.compile(r"标准的?(?:编号|号码|代号)|标准号|standard (?:number|code)")
+STANDARD_CODE = re.compile(r"\b(?:GB|DB|QB|JB|T)\s*/?\s*T?\s*\d{3,}", re.IGNORECASE)
 
 
 def _narrowed(store, cfg, things, text, words, rows):
