@@ -581,3 +581,13 @@ def test_a_standards_number_is_the_code_its_sentence_states(embedded, built_cfg)
     # a list of documents states no standard's code: not an answer to that
     other = asked("标准化创新激励用的国家标准编号是啥", embedded, built_cfg)
     assert not other["sure"] or "GB/T" in other["summary"]
+
+
+def test_how_to_define_a_word_is_what_it_is(embedded, built_cfg):
+    result = asked("市长质量奖说的个人怎么界定", embedded, built_cfg)
+    assert result["sure"] and result["type"] == "about" and "自然人" in result["summary"]
+
+
+def test_how_many_years_one_needs_is_a_condition(embedded, built_cfg):
+    result = asked("好品山东需要连续生产几年", embedded, built_cfg)
+    assert result["sure"] and result["type"] == "conditions" and "10 年以上" in result["summary"]
