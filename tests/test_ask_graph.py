@@ -162,9 +162,12 @@ def test_the_sparql_kept_is_what_ran(embedded, built_cfg):
 
 # --- the evaluation set ------------------------------------------------------------------------
 
-# The gate on the development part (docs/ask-evaluation.md, "Scores"): what ask reaches now.
-DEV_RIGHT = 0.82
+# The gates on the development parts (docs/ask-evaluation.md, "Scores"): what ask reaches now,
+# less a margin (third round: 84.8 % and 85.2 % right, none wrong with confidence).
+DEV_RIGHT = 0.83
 DEV_WRONG = 0.01
+DEV_2_RIGHT = 0.82
+DEV_2_WRONG = 0.01
 
 
 def test_the_dev_part_gate(embedded, built_cfg):
@@ -174,6 +177,16 @@ def test_the_dev_part_gate(embedded, built_cfg):
     assert evaluation.total() == len(ask.load_set(part="dev")) > 250
     assert evaluation.share("right") >= DEV_RIGHT
     assert evaluation.share("wrong") <= DEV_WRONG
+
+
+def test_the_second_sets_dev_part_gate(embedded, built_cfg):
+    evaluation = ask.evaluate_set(
+        embedded, built_cfg, ask.ASK_SET_2, "dev", matcher=match, catalog=queries.canned(built_cfg)
+    )
+    assert evaluation.set == "ask-set-2.tsv"
+    assert evaluation.total() == len(ask.load_set(ask.ASK_SET_2, "dev")) > 100
+    assert evaluation.share("right") >= DEV_2_RIGHT
+    assert evaluation.confident_wrong <= DEV_2_WRONG
 
 
 def test_the_test_part_is_never_shown(embedded, built_cfg):
