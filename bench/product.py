@@ -60,6 +60,9 @@ QUESTIONS = (
     "给个人的奖励有哪些",
     "哪些奖励是分档的",
     "泰山品质认证的咨询电话是多少",
+    "申报省长质量奖需要什么条件",  # queries/ask/conditions.rq
+    "质量沂站是干什么的",  # about.rq
+    "质量沂站怎么收费",  # texts.rq
 )
 PROFILE = {
     "applicant-type": "organisation",
