@@ -2604,16 +2604,16 @@ def answer(
     quality = min((mention.quality for mention in things), default=0.0)
     result = None
     stated = _stated_years(text, reading)
+    bodies = bool(things) and all(m.entity.kind == "body" for m in things)
     if (
-        things
-        and all(m.entity.kind == "body" for m in things)
+        bodies
         and kind in (None, "fact", "about")
         and not LIST_CUE.search(text)
         and (said := _body_sentence(store, cfg, things[0], text, words.tokenizer)) is not None
     ):
         # 泰山品质认证联盟是由谁组成的: a body's own sentence, in the policy whose text names it
         result, kind, quality = said, "fact", things[0].quality
-    of_body = bool(things) and all(m.entity.kind == "body" for m in things) and result is None
+    of_body = bodies and result is None
     if things and all(m.entity.kind in ("body", "place") for m in things) and kind in (None, "documents"):
         things = []  # 临沂市人民政府发布了哪些文件: a list by body
     if (

@@ -408,21 +408,20 @@ def _print_set_evaluation(evaluation):
         + "\t".join(str(evaluation.total(name)) for name in ask.OUTCOMES)
         + f"\t{evaluation.share('right'):.1%}\t{evaluation.share('wrong'):.1%}"
     )
-    print(
-        f"{evaluation.set} part {evaluation.part}: right {evaluation.total('right')}/{evaluation.total()}"
-        f" = {evaluation.share('right'):.1%}, confident-wrong {evaluation.total('wrong')}"
-        f" = {evaluation.confident_wrong:.1%}"
-    )
+    print(f"{evaluation.set} part {evaluation.part}: " + _scores(evaluation, ", "))
 
 
 def _print_set_summary(evaluations):
     print("summary")
     for evaluation in evaluations:
-        print(
-            f"  {evaluation.set}\t{evaluation.part}\tright {evaluation.total('right')}/{evaluation.total()}"
-            f" = {evaluation.share('right'):.1%}\tconfident-wrong {evaluation.total('wrong')}"
-            f" = {evaluation.confident_wrong:.1%}"
-        )
+        print("  " + "\t".join([evaluation.set, evaluation.part, _scores(evaluation, "\t")]))
+
+
+def _scores(evaluation, between):
+    """right n/N = x %, then confident-wrong n = y %, joined by `between`."""
+    right = f"right {evaluation.total('right')}/{evaluation.total()} = {evaluation.share('right'):.1%}"
+    wrong = f"confident-wrong {evaluation.total('wrong')} = {evaluation.confident_wrong:.1%}"
+    return right + between + wrong
 
 
 def _print_answer(result, as_json):

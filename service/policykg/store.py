@@ -562,7 +562,8 @@ class RemoteStore(Store):
         return self._loaded
 
     def _run(self, sparql, seconds, cap, default_graphs, named_graphs, lane):
-        if queries.form(sparql) is None:  # (SPARQLWrapper would only warn, and guess SELECT)
+        form = queries.form(sparql)
+        if form is None:  # (SPARQLWrapper would only warn, and guess SELECT)
             raise _syntax_error("找不到 SELECT、ASK、CONSTRUCT 或 DESCRIBE (not a SPARQL query)")
         client = SPARQLWrapper(self.endpoint)
         client.setMethod(POST)
@@ -570,7 +571,7 @@ class RemoteStore(Store):
         client.setQuery(sparql)
         # The form as our own grammar reads it: SPARQLWrapper's guess takes a word in a comment
         # ("… drops …") for an update, and sends the query where the server wants an update.
-        client.queryType = queries.form(sparql).upper()
+        client.queryType = form.upper()
         client.timeout = seconds  # setTimeout() would round it to whole seconds
         for iri in default_graphs or ():
             client.addDefaultGraph(iri)
@@ -599,9 +600,7 @@ class RemoteStore(Store):
         except (OSError, http.client.HTTPException) as error:  # reset, closed mid-answer
             raise self._unavailable(error) from None
         try:
-            return _remote_result(
-                body, response.headers.get_content_type(), cap, is_graph, queries.form(sparql)
-            )
+            return _remote_result(body, response.headers.get_content_type(), cap, is_graph, form)
         except (ValueError, KeyError, SyntaxError) as error:
             raise self._unavailable(f"无法读取的答复 (unreadable answer): {error}") from None
 
